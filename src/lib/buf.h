@@ -1,0 +1,40 @@
+/*
+ * buf.h - the bounded, growable byte buffer used everywhere inside libsmtpc.
+ *
+ * Invariants: a buf is initialised with buf_init() and a ceiling `max`;
+ * `data` is NULL until the first append, then always NUL-terminated (the
+ * NUL is not counted in `len`), and binary-safe.  An append that would pass
+ * `max` or cannot allocate leaves the buffer unchanged and returns
+ * SMTPC_ELIMIT or SMTPC_ENOMEM.  buf_free() releases; buf_wipe_free() also
+ * overwrites the memory first (for secrets).
+ */
+#ifndef SMTPC_BUF_H
+#define SMTPC_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	unsigned char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_free(struct buf *b);
+void buf_wipe_free(struct buf *b);
+/* Empty the buffer, keeping its memory. */
+void buf_reset(struct buf *b);
+int buf_append(struct buf *b, const void *data, size_t len);
+int buf_append_str(struct buf *b, const char *s);
+int buf_append_byte(struct buf *b, unsigned char c);
+int buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Drop the first `n` bytes (n <= len). */
+void buf_consume(struct buf *b, size_t n);
+/* The contents as a C string ("" when empty; never NULL). */
+const char *buf_cstr(const struct buf *b);
+/* Hand the memory to the caller (free() it); the buffer is left empty. */
+char *buf_detach(struct buf *b, size_t *ret_len);
+
+#endif
