@@ -14,7 +14,7 @@
 static int tap_count;
 static int tap_failed;
 
-static int
+static int __attribute__((unused))
 tap_ok(int cond, const char *file, int line, const char *what)
 {
 	tap_count++;
@@ -26,7 +26,7 @@ tap_ok(int cond, const char *file, int line, const char *what)
 	return cond;
 }
 
-static int
+static int __attribute__((unused))
 tap_eq_mem(const void *got, size_t glen, const void *want, size_t wlen,
     const char *file, int line, const char *what)
 {
@@ -40,7 +40,7 @@ tap_eq_mem(const void *got, size_t glen, const void *want, size_t wlen,
 	return same;
 }
 
-static int
+static int __attribute__((unused))
 tap_done(void)
 {
 	printf("1..%d\n", tap_count);

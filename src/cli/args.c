@@ -1,0 +1,606 @@
+/*
+ * args.c - parse the smtpc command line (see doc/smtpc.1 for the contract).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+
+#define EX_USAGE_CODE 64
+
+enum long_only {
+	OPT_TO = 256,
+	OPT_REPLY_TO,
+	OPT_TEXT,
+	OPT_TEXT_FILE,
+	OPT_HTML,
+	OPT_HTML_FILE,
+	OPT_INLINE,
+	OPT_DRY_RUN,
+	OPT_ALLOW_PARTIAL,
+	OPT_SERVER,
+	OPT_TLS,
+	OPT_CAFILE,
+	OPT_INSECURE,
+	OPT_AUTH,
+	OPT_PASSWORD_FILE,
+	OPT_PASSWORD_CMD,
+	OPT_HELO,
+	OPT_TIMEOUT,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option send_options[] = {
+	{ "from", required_argument, NULL, 'f' },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "cc", required_argument, NULL, 'c' },
+	{ "bcc", required_argument, NULL, 'b' },
+	{ "reply-to", required_argument, NULL, OPT_REPLY_TO },
+	{ "subject", required_argument, NULL, 's' },
+	{ "text", required_argument, NULL, OPT_TEXT },
+	{ "text-file", required_argument, NULL, OPT_TEXT_FILE },
+	{ "html", required_argument, NULL, OPT_HTML },
+	{ "html-file", required_argument, NULL, OPT_HTML_FILE },
+	{ "attach", required_argument, NULL, 'a' },
+	{ "inline", required_argument, NULL, OPT_INLINE },
+	{ "header", required_argument, NULL, 'H' },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "output", required_argument, NULL, 'o' },
+	{ "allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL },
+	{ "server", required_argument, NULL, OPT_SERVER },
+	{ "tls", required_argument, NULL, OPT_TLS },
+	{ "cafile", required_argument, NULL, OPT_CAFILE },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "user", required_argument, NULL, 'u' },
+	{ "auth", required_argument, NULL, OPT_AUTH },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "password-cmd", required_argument, NULL, OPT_PASSWORD_CMD },
+	{ "helo", required_argument, NULL, OPT_HELO },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char usage_main[] =
+    "usage: smtpc send [options] [RECIPIENT...]   compose and send a mail\n"
+    "       smtpc check [server options]          test connection, TLS and AUTH\n"
+    "       smtpc --version | --help | COMMAND --help\n"
+    "\n"
+    "Examples:\n"
+    "  smtpc send --server smtp.gmail.com -u me@gmail.com \\\n"
+    "      --password-cmd 'pass show gmail' -f me@gmail.com \\\n"
+    "      -s 'Holiday' --text 'See the photo.' --inline photo.jpg you@example.org\n"
+    "  smtpc check --server smtps://smtp.example.org -u me\n"
+    "\n"
+    "Exit codes: 0 sent, 64 usage, 65 bad data or address, 66 input file missing,\n"
+    "68 unknown host, 69 refused (5xx), 74 local I/O error, 75 temporary failure\n"
+    "(4xx, timeout, connection), 76 TLS or protocol failure, 77 authentication\n"
+    "refused, 78 configuration error.  See smtpc(1).\n";
+
+static const char usage_server[] =
+    "Server options:\n"
+    "  --server HOST[:PORT] | smtp://HOST[:PORT] | smtps://HOST[:PORT]\n"
+    "                        default port 587 with STARTTLS; smtps:// or port 465:\n"
+    "                        implicit TLS; --tls none without a port: 25\n"
+    "  --tls starttls|implicit|none   TLS mode (starttls is required, never skipped)\n"
+    "  --cafile FILE         trust the CA certificates in FILE (PEM)\n"
+    "  --insecure            do not verify the server's certificate (dangerous)\n"
+    "  -u, --user NAME       authenticate as NAME\n"
+    "  --auth MECH           AUTH mechanism (PLAIN, LOGIN); default: the strongest\n"
+    "  --password-file FILE  password in FILE (one trailing newline dropped)\n"
+    "  --password-cmd CMD    password is the first line CMD prints\n"
+    "                        (also $SMTPC_PASSWORD, else a prompt on the terminal;\n"
+    "                        never on the command line)\n"
+    "  --helo NAME           name sent in EHLO (default: this host's name)\n"
+    "  --timeout SECONDS     limit for each stage (default: RFC 5321's values)\n"
+    "  -v, --verbose         show the SMTP dialogue on stderr (secrets masked)\n"
+    "  -q, --quiet           print nothing but errors\n";
+
+static const char usage_send[] =
+    "usage: smtpc send [options] [RECIPIENT...]\n"
+    "\n"
+    "Message options:\n"
+    "  -f, --from ADDR       sender (\"Name <addr>\" or addr)\n"
+    "  --to ADDR             recipient (repeatable; also positional)\n"
+    "  -c, --cc ADDR         copy recipient (repeatable)\n"
+    "  -b, --bcc ADDR        hidden recipient: envelope only, never a header\n"
+    "  --reply-to ADDR       Reply-To address (repeatable)\n"
+    "  -s, --subject TEXT    subject (UTF-8)\n"
+    "  --text TEXT           plain-text body\n"
+    "  --text-file FILE|-    plain-text body from FILE or standard input\n"
+    "  --html TEXT           HTML body (with a text body: multipart/alternative)\n"
+    "  --html-file FILE|-    HTML body from FILE or standard input\n"
+    "  -a, --attach FILE[;type=T][;name=N]\n"
+    "                        attach a file (type guessed when not given)\n"
+    "  --inline FILE[;type=T][;cid=ID]\n"
+    "                        an image shown in the body; HTML refers to it as\n"
+    "                        cid:ID (default ID: the file's base name)\n"
+    "  -H, --header 'Name: value'   an extra header field\n"
+    "  --allow-partial       send even if some recipients are refused\n"
+    "  --dry-run             write the message to standard output; send nothing\n"
+    "  -o, --output FILE     write the message to FILE; send nothing\n"
+    "\n";
+
+static const char usage_check[] =
+    "usage: smtpc check [server options]\n"
+    "\n"
+    "Connect, run TLS and AUTH as `smtpc send` would, print the TLS version,\n"
+    "cipher and certificate, the server's capabilities and whether AUTH\n"
+    "succeeded.  Sends no mail.\n"
+    "\n";
+
+static int args_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int
+args_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "smtpc: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'smtpc --help')\n");
+	return EX_USAGE_CODE;
+}
+
+static int
+args_push(void **arr, size_t *n, size_t size)
+{
+	void *p;
+
+	if (*n >= 100000)
+		return -1;
+	p = realloc(*arr, (*n + 1) * size);
+	if (p == NULL)
+		return -1;
+	*arr = p;
+	(*n)++;
+	return 0;
+}
+
+static int
+args_add_rcpt(struct cli_opts *o, enum smtpc_rcpt_kind kind, const char *a)
+{
+	if (args_push((void **)&o->rcpts, &o->nrcpts, sizeof(*o->rcpts)) != 0)
+		return args_usage_error("%s", "too many recipients");
+	o->rcpts[o->nrcpts - 1].kind = kind;
+	o->rcpts[o->nrcpts - 1].address = a;
+	return 0;
+}
+
+static int
+args_add_str(const char ***arr, size_t *n, const char *s)
+{
+	if (args_push((void **)arr, n, sizeof(**arr)) != 0)
+		return args_usage_error("%s", "too many arguments");
+	(*arr)[*n - 1] = s;
+	return 0;
+}
+
+static int
+args_parse_port(const char *s, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 65535 ||
+	    s[0] == '-' || s[0] == '+')
+		return -1;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+int
+args_parse_server(const char *spec, struct cli_opts *o, const char **why)
+{
+	const char *p = spec, *colon, *host_end, *port = NULL;
+	size_t hlen;
+
+	if (strncmp(p, "smtps://", 8) == 0) {
+		o->tls = SMTPC_TLS_IMPLICIT;
+		o->tls_set = 1;
+		p += 8;
+	} else if (strncmp(p, "smtp://", 7) == 0) {
+		p += 7;
+	} else if (strstr(p, "://") != NULL) {
+		*why = "unknown URL scheme (use smtp:// or smtps://)";
+		return -1;
+	}
+	if (*p == '[') {
+		host_end = strchr(p, ']');
+		if (host_end == NULL) {
+			*why = "missing ']' after IPv6 address";
+			return -1;
+		}
+		hlen = (size_t)(host_end - p - 1);
+		p++;
+		if (host_end[1] == ':')
+			port = host_end + 2;
+		else if (host_end[1] != '\0' && strcmp(host_end + 1, "/") != 0) {
+			*why = "unexpected text after ']'";
+			return -1;
+		}
+	} else {
+		colon = strchr(p, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+			/* Several colons: a bare IPv6 address, no port. */
+			hlen = strlen(p);
+		} else if (colon != NULL) {
+			hlen = (size_t)(colon - p);
+			port = colon + 1;
+		} else {
+			hlen = strlen(p);
+		}
+	}
+	if (hlen > 0 && port == NULL && p[hlen - 1] == '/')
+		hlen--;
+	if (hlen == 0 || hlen > 253) {
+		*why = "missing or too long host name";
+		return -1;
+	}
+	for (size_t i = 0; i < hlen; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c <= 0x20 || c == 0x7f || c == '/' || c == '@') {
+			*why = "invalid character in host name";
+			return -1;
+		}
+	}
+	if (port != NULL) {
+		char pbuf[8];
+		size_t plen = strlen(port);
+
+		if (plen > 0 && port[plen - 1] == '/')
+			plen--;
+		if (plen == 0 || plen >= sizeof(pbuf)) {
+			*why = "invalid port";
+			return -1;
+		}
+		memcpy(pbuf, port, plen);
+		pbuf[plen] = '\0';
+		if (args_parse_port(pbuf, &o->port) != 0) {
+			*why = "invalid port";
+			return -1;
+		}
+	}
+	free(o->host);
+	o->host = strndup(p, hlen);
+	if (o->host == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+/* Find the first ";key=" of the known keys: the path ends there. */
+static const char *
+args_next_param(const char *s)
+{
+	static const char *const keys[] = { ";type=", ";name=", ";cid=" };
+	const char *best = NULL;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *hit = strstr(s, keys[i]);
+
+		if (hit != NULL && (best == NULL || hit < best))
+			best = hit;
+	}
+	return best;
+}
+
+int
+args_parse_file(const char *spec, enum cli_file_role role, struct cli_file *f,
+    const char **why)
+{
+	const char *p = args_next_param(spec), *next;
+
+	memset(f, 0, sizeof(*f));
+	f->role = role;
+	f->path = strndup(spec, p ? (size_t)(p - spec) : strlen(spec));
+	if (f->path == NULL)
+		goto nomem;
+	if (f->path[0] == '\0') {
+		*why = "missing file name";
+		return -1;
+	}
+	while (p != NULL) {
+		char **slot;
+		const char *val;
+
+		p++;
+		if (strncmp(p, "type=", 5) == 0)
+			slot = &f->type;
+		else if (strncmp(p, "name=", 5) == 0 && role == CLI_FILE_ATTACH)
+			slot = &f->name;
+		else if (strncmp(p, "cid=", 4) == 0 && role == CLI_FILE_INLINE)
+			slot = &f->cid;
+		else {
+			*why = role == CLI_FILE_ATTACH ?
+			    "only ;type= and ;name= go with --attach" :
+			    "only ;type= and ;cid= go with --inline";
+			return -1;
+		}
+		val = strchr(p, '=') + 1;
+		next = args_next_param(val);
+		if (*slot != NULL) {
+			*why = "a parameter is given twice";
+			return -1;
+		}
+		*slot = strndup(val, next ? (size_t)(next - val) : strlen(val));
+		if (*slot == NULL)
+			goto nomem;
+		if ((*slot)[0] == '\0') {
+			*why = "empty parameter value";
+			return -1;
+		}
+		p = next;
+	}
+	return 0;
+nomem:
+	*why = "out of memory";
+	return -1;
+}
+
+static int
+args_add_file(struct cli_opts *o, const char *spec, enum cli_file_role role)
+{
+	const char *why = NULL;
+	struct cli_file f;
+
+	if (args_parse_file(spec, role, &f, &why) != 0) {
+		free(f.path);
+		free(f.type);
+		free(f.name);
+		free(f.cid);
+		return args_usage_error("%s", why);
+	}
+	if (args_push((void **)&o->files, &o->nfiles, sizeof(*o->files)) != 0)
+		return args_usage_error("%s", "too many files");
+	o->files[o->nfiles - 1] = f;
+	return 0;
+}
+
+static int
+args_set_tls(struct cli_opts *o, const char *mode)
+{
+	if (strcmp(mode, "starttls") == 0)
+		o->tls = SMTPC_TLS_STARTTLS;
+	else if (strcmp(mode, "implicit") == 0 || strcmp(mode, "tls") == 0)
+		o->tls = SMTPC_TLS_IMPLICIT;
+	else if (strcmp(mode, "none") == 0)
+		o->tls = SMTPC_TLS_NONE;
+	else
+		return args_usage_error(
+		    "--tls takes starttls, implicit or none, not '%s'", mode);
+	o->tls_set = 1;
+	return 0;
+}
+
+static int
+args_set_timeout(struct cli_opts *o, const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 86400 ||
+	    s[0] == '-')
+		return args_usage_error(
+		    "--timeout takes whole seconds from 1 to 86400, not '%s'", s);
+	o->timeout = (unsigned)v;
+	return 0;
+}
+
+static int
+args_one_body(const char *a, const char *b, const char *what)
+{
+	if (a != NULL && b != NULL)
+		return args_usage_error("%s", what);
+	return 0;
+}
+
+/* Options that only `send` takes: refuse them for `check`. */
+static int
+args_is_message_option(int c)
+{
+	switch (c) {
+	case 'f': case OPT_TO: case 'c': case 'b': case OPT_REPLY_TO:
+	case 's': case OPT_TEXT: case OPT_TEXT_FILE: case OPT_HTML:
+	case OPT_HTML_FILE: case 'a': case OPT_INLINE: case 'H':
+	case OPT_DRY_RUN: case 'o': case OPT_ALLOW_PARTIAL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+args_option(struct cli_opts *o, int c, const char *arg)
+{
+	const char *why = NULL;
+
+	switch (c) {
+	case 'f': o->from = arg; return 0;
+	case OPT_TO: return args_add_rcpt(o, SMTPC_RCPT_TO, arg);
+	case 'c': return args_add_rcpt(o, SMTPC_RCPT_CC, arg);
+	case 'b': return args_add_rcpt(o, SMTPC_RCPT_BCC, arg);
+	case OPT_REPLY_TO: return args_add_str(&o->reply_to, &o->nreply_to, arg);
+	case 's': o->subject = arg; return 0;
+	case OPT_TEXT: o->text = arg; return 0;
+	case OPT_TEXT_FILE: o->text_file = arg; return 0;
+	case OPT_HTML: o->html = arg; return 0;
+	case OPT_HTML_FILE: o->html_file = arg; return 0;
+	case 'a': return args_add_file(o, arg, CLI_FILE_ATTACH);
+	case OPT_INLINE: return args_add_file(o, arg, CLI_FILE_INLINE);
+	case 'H': return args_add_str(&o->headers, &o->nheaders, arg);
+	case OPT_DRY_RUN: o->dry_run = 1; return 0;
+	case 'o': o->output = arg; return 0;
+	case OPT_ALLOW_PARTIAL: o->allow_partial = 1; return 0;
+	case OPT_SERVER:
+		if (args_parse_server(arg, o, &why) != 0)
+			return args_usage_error("bad --server: %s", why);
+		return 0;
+	case OPT_TLS: return args_set_tls(o, arg);
+	case OPT_CAFILE: o->cafile = arg; return 0;
+	case OPT_INSECURE: o->insecure = 1; return 0;
+	case 'u': o->user = arg; return 0;
+	case OPT_AUTH: o->auth = arg; return 0;
+	case OPT_PASSWORD_FILE: o->password_file = arg; return 0;
+	case OPT_PASSWORD_CMD: o->password_cmd = arg; return 0;
+	case OPT_HELO: o->helo = arg; return 0;
+	case OPT_TIMEOUT: return args_set_timeout(o, arg);
+	case 'v': o->verbose = 1; return 0;
+	case 'q': o->quiet = 1; return 0;
+	default:
+		return EX_USAGE_CODE;
+	}
+}
+
+static int
+args_check_send(struct cli_opts *o)
+{
+	int rc;
+
+	if ((rc = args_one_body(o->text, o->text_file,
+	    "give --text or --text-file, not both")) != 0)
+		return rc;
+	if ((rc = args_one_body(o->html, o->html_file,
+	    "give --html or --html-file, not both")) != 0)
+		return rc;
+	if (o->text_file && o->html_file && strcmp(o->text_file, "-") == 0 &&
+	    strcmp(o->html_file, "-") == 0)
+		return args_usage_error("%s",
+		    "only one body can come from standard input");
+	if (o->from == NULL)
+		return args_usage_error("%s", "missing sender: use -f ADDR");
+	if (o->nrcpts == 0)
+		return args_usage_error("%s",
+		    "no recipient: use --to ADDR or name them after the options");
+	if (o->output != NULL)
+		o->dry_run = 1;
+	if (!o->dry_run && o->host == NULL)
+		return args_usage_error("%s",
+		    "missing --server (or use --dry-run)");
+	return 0;
+}
+
+static int
+args_check_common(struct cli_opts *o)
+{
+	if (o->verbose && o->quiet)
+		return args_usage_error("%s", "-v and -q exclude each other");
+	if (o->password_file && o->password_cmd)
+		return args_usage_error("%s",
+		    "give --password-file or --password-cmd, not both");
+	if ((o->password_file || o->password_cmd || o->auth) && !o->user)
+		return args_usage_error("%s",
+		    "a password source or --auth needs -u/--user");
+	if (o->command == CLI_CMD_CHECK && o->host == NULL)
+		return args_usage_error("%s", "missing --server");
+	return 0;
+}
+
+static void
+args_print_help(enum cli_command cmd)
+{
+	if (cmd == CLI_CMD_SEND)
+		fputs(usage_send, stdout);
+	else if (cmd == CLI_CMD_CHECK)
+		fputs(usage_check, stdout);
+	else {
+		fputs(usage_main, stdout);
+		return;
+	}
+	fputs(usage_server, stdout);
+}
+
+int
+args_parse(int argc, char **argv, struct cli_opts *o)
+{
+	const char *cmd;
+	char **av = argv + 1;
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	if (argc < 2)
+		return args_usage_error("%s", "missing command");
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		args_print_help(CLI_CMD_NONE);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("smtpc %s\n", SMTPC_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "send") == 0)
+		o->command = CLI_CMD_SEND;
+	else if (strcmp(cmd, "check") == 0)
+		o->command = CLI_CMD_CHECK;
+	else
+		return args_usage_error("unknown command '%s'", cmd);
+
+	optind = 0;	/* glibc: 0 re-initialises getopt completely */
+	opterr = 0;
+	while ((c = getopt_long(argc - 1, av,
+	    ":f:c:b:s:a:H:o:u:vq", send_options, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			args_print_help(o->command);
+			o->command = CLI_CMD_NONE;
+			return 0;
+		}
+		if (c == '?')
+			return args_usage_error("unknown option '%s'",
+			    av[optind - 1]);
+		if (c == ':')
+			return args_usage_error("option '%s' needs a value",
+			    av[optind - 1]);
+		if (o->command == CLI_CMD_CHECK && args_is_message_option(c))
+			return args_usage_error("%s",
+			    "message options go with send, not check");
+		if ((rc = args_option(o, c, optarg)) != 0)
+			return rc;
+	}
+	for (int i = optind + 1; i < argc; i++) {
+		if (o->command == CLI_CMD_CHECK)
+			return args_usage_error("unexpected argument '%s'",
+			    argv[i]);
+		if ((rc = args_add_rcpt(o, SMTPC_RCPT_TO, argv[i])) != 0)
+			return rc;
+	}
+	if ((rc = args_check_common(o)) != 0)
+		return rc;
+	if (o->command == CLI_CMD_SEND)
+		return args_check_send(o);
+	return 0;
+}
+
+void
+args_free(struct cli_opts *o)
+{
+	for (size_t i = 0; i < o->nfiles; i++) {
+		free(o->files[i].path);
+		free(o->files[i].type);
+		free(o->files[i].name);
+		free(o->files[i].cid);
+	}
+	free(o->files);
+	free(o->rcpts);
+	free(o->reply_to);
+	free(o->headers);
+	free(o->host);
+	memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,100 @@
+/*
+ * args.h - the smtpc command line: options parsed into one struct.
+ *
+ * Parsing does no I/O beyond reading argv: files are opened later by the
+ * library, passwords fetched by password.c.  Every error is a one-line
+ * message and exit code 64 (EX_USAGE).
+ */
+#ifndef SMTPC_CLI_ARGS_H
+#define SMTPC_CLI_ARGS_H
+
+#include <stddef.h>
+
+#include "smtpc.h"
+
+enum cli_command {
+	CLI_CMD_NONE = 0,
+	CLI_CMD_SEND,
+	CLI_CMD_CHECK,
+};
+
+enum cli_file_role {
+	CLI_FILE_ATTACH,
+	CLI_FILE_INLINE,
+};
+
+/* One -a or --inline argument: FILE[;type=T][;name=N][;cid=ID]. */
+struct cli_file {
+	enum cli_file_role role;
+	char *path;
+	char *type;	/* NULL: guess */
+	char *name;	/* attachments: shown file name */
+	char *cid;	/* inline: Content-ID */
+};
+
+struct cli_rcpt {
+	enum smtpc_rcpt_kind kind;
+	const char *address;	/* borrowed from argv */
+};
+
+struct cli_opts {
+	enum cli_command command;
+
+	/* message */
+	const char *from;
+	struct cli_rcpt *rcpts;
+	size_t nrcpts;
+	const char **reply_to;
+	size_t nreply_to;
+	const char *subject;
+	const char *text;
+	const char *text_file;	/* "-" for stdin */
+	const char *html;
+	const char *html_file;
+	struct cli_file *files;
+	size_t nfiles;
+	const char **headers;	/* "Name: value" */
+	size_t nheaders;
+	int dry_run;
+	const char *output;
+	int allow_partial;
+
+	/* server */
+	char *host;
+	unsigned port;
+	int tls_set;		/* --tls or a URL scheme chose the mode */
+	enum smtpc_tls_mode tls;
+	const char *cafile;
+	int insecure;
+	const char *user;
+	const char *auth;
+	const char *password_file;
+	const char *password_cmd;
+	const char *helo;
+	unsigned timeout;
+
+	/* output */
+	int verbose;
+	int quiet;
+};
+
+/*
+ * Parse argv (argv[0] is the program, argv[1] the command).  Returns 0 and
+ * fills `o`, or an exit code: 0 with o->command == CLI_CMD_NONE when help or
+ * version was printed, 64 after printing a usage error.
+ */
+int args_parse(int argc, char **argv, struct cli_opts *o);
+void args_free(struct cli_opts *o);
+
+/*
+ * Split "HOST", "HOST:PORT", "[V6]:PORT", "V6", "smtp://HOST[:PORT]" or
+ * "smtps://HOST[:PORT]" into o->host, o->port and (for URLs) o->tls.
+ * Returns 0, or -1 with a reason in `why`.
+ */
+int args_parse_server(const char *spec, struct cli_opts *o, const char **why);
+
+/* Split "FILE;type=T;name=N;cid=ID" into `f`.  Returns 0 or -1 with `why`. */
+int args_parse_file(const char *spec, enum cli_file_role role,
+    struct cli_file *f, const char **why);
+
+#endif

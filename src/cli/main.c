@@ -1,0 +1,304 @@
+/*
+ * main.c - the smtpc program: subcommands send and check.
+ *
+ * The program only uses include/smtpc.h; it never touches sockets or MIME
+ * itself.  It decides what the library reports: exit codes, messages, the
+ * transcript.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "compose.h"
+#include "password.h"
+#include "report.h"
+#include "smtpc.h"
+
+#define MAIN_CHUNK (64 * 1024)
+
+static int
+main_write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* --dry-run and -o: the exact message, to standard output or a file. */
+static int
+main_write_message(const struct cli_opts *o, const struct smtpc_msg *msg)
+{
+	struct smtpc_reader *r = NULL;
+	struct smtpc_error err;
+	char *chunk;
+	size_t len;
+	int fd = STDOUT_FILENO, rc = 0;
+
+	if ((chunk = malloc(MAIN_CHUNK)) == NULL)
+		return 71;
+	if (smtpc_reader_new(msg, &r, &err) != 0) {
+		rc = report_error(&err);
+		goto out;
+	}
+	if (o->output != NULL) {
+		fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+		if (fd < 0) {
+			fprintf(stderr, "smtpc: cannot create %s: %s\n",
+			    o->output, strerror(errno));
+			rc = 74;
+			goto out;
+		}
+	}
+	for (;;) {
+		if (smtpc_reader_read(r, chunk, MAIN_CHUNK, &len, &err) != 0) {
+			rc = report_error(&err);
+			break;
+		}
+		if (len == 0)
+			break;
+		if (main_write_all(fd, chunk, len) != 0) {
+			fprintf(stderr, "smtpc: cannot write %s: %s\n",
+			    o->output ? o->output : "standard output",
+			    strerror(errno));
+			rc = 74;
+			break;
+		}
+	}
+	if (fd != STDOUT_FILENO && close(fd) != 0 && rc == 0) {
+		fprintf(stderr, "smtpc: cannot write %s: %s\n", o->output,
+		    strerror(errno));
+		rc = 74;
+	}
+	if (rc != 0 && o->output != NULL)
+		unlink(o->output);
+out:
+	smtpc_reader_free(r);
+	free(chunk);
+	return rc;
+}
+
+/* smtpc_reader_read in the shape of smtpc_body_read_fn. */
+static int
+main_body_read(void *user, void *buf, size_t cap, size_t *ret_len,
+    struct smtpc_error *err)
+{
+	return smtpc_reader_read(user, buf, cap, ret_len, err);
+}
+
+/*
+ * Open a session as the options say: password fetched (and wiped once the
+ * library holds its own copy), TLS, AUTH.  Returns 0 or an exit code; on an
+ * error after the session exists, *ret is still set so that `check` can
+ * show what it learned.
+ */
+static int
+main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
+    struct smtpc_error *err)
+{
+	struct smtpc_server srv;
+	char *password = NULL;
+	int rc;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.host = o->host;
+	srv.port = o->port;
+	if (o->tls_set)
+		srv.tls = o->tls;
+	else
+		srv.tls = o->port == 465 ? SMTPC_TLS_IMPLICIT :
+		    SMTPC_TLS_STARTTLS;
+	srv.cafile = o->cafile;
+	srv.insecure = o->insecure;
+	srv.helo = o->helo;
+	srv.timeout = o->timeout;
+	srv.user = o->user;
+	srv.auth_mech = o->auth;
+	if (o->verbose)
+		srv.trace = report_trace;
+	if (o->insecure && srv.tls != SMTPC_TLS_NONE)
+		fprintf(stderr, "smtpc: warning: --insecure: the server's "
+		    "certificate is not checked; anyone on the network path "
+		    "could read the password and the mail\n");
+	if (o->user != NULL && (rc = password_obtain(o, &password)) != 0)
+		return rc;
+	srv.password = password;
+	rc = smtpc_session_new(&srv, ret, err);
+	password_free(password);
+	if (rc != 0)
+		return report_error(err);
+	if (smtpc_session_open(*ret, err) != 0)
+		return report_error(err);
+	return 0;
+}
+
+static void
+main_print_refusals(const struct smtpc_session *s, const char *what)
+{
+	for (size_t i = 0; i < smtpc_session_refused_count(s); i++) {
+		const struct smtpc_refusal *r = smtpc_session_refused(s, i);
+
+		fprintf(stderr, "smtpc: %s %s: server said: %d", what,
+		    r->address, r->reply_code);
+		if (r->enhanced[0])
+			fprintf(stderr, " %s", r->enhanced);
+		fprintf(stderr, " %s\n", r->text);
+	}
+}
+
+static int
+main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
+{
+	struct smtpc_session *s = NULL;
+	struct smtpc_reader *r = NULL;
+	struct smtpc_error err;
+	const char **rcpts = NULL;
+	size_t n = smtpc_msg_recipient_count(msg);
+	unsigned flags = o->allow_partial ? SMTPC_SEND_ALLOW_PARTIAL : 0;
+	int rc;
+
+	if ((rcpts = calloc(n, sizeof(*rcpts))) == NULL)
+		return 71;
+	for (size_t i = 0; i < n; i++)
+		rcpts[i] = smtpc_msg_recipient(msg, i);
+	/* The reader checks the message before any connection is made. */
+	if (smtpc_reader_new(msg, &r, &err) != 0) {
+		rc = report_error(&err);
+		goto out;
+	}
+	if ((rc = main_open_session(o, &s, &err)) != 0)
+		goto out;
+	if (smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
+	    main_body_read, r, flags, &err) != 0) {
+		main_print_refusals(s, "recipient refused:");
+		rc = report_error(&err);
+		smtpc_session_quit(s, NULL);
+		goto out;
+	}
+	main_print_refusals(s, "warning: not delivered to");
+	smtpc_session_quit(s, NULL);
+	if (!o->quiet)
+		fprintf(stderr, "smtpc: sent to %zu recipient%s via %s\n",
+		    n - smtpc_session_refused_count(s), n - 
+		    smtpc_session_refused_count(s) == 1 ? "" : "s", o->host);
+out:
+	smtpc_session_free(s);
+	smtpc_reader_free(r);
+	free(rcpts);
+	return rc;
+}
+
+static int
+main_cmd_send(const struct cli_opts *o)
+{
+	struct smtpc_msg *msg = NULL;
+	int rc;
+
+	if ((rc = compose_message(o, &msg)) != 0)
+		return rc;
+	if (o->dry_run)
+		rc = main_write_message(o, msg);
+	else
+		rc = main_send(o, msg);
+	smtpc_msg_free(msg);
+	return rc;
+}
+
+static void
+main_print_capabilities(const struct smtpc_session *s)
+{
+	const char *caps = smtpc_session_capabilities(s);
+	const char *line = caps, *nl;
+	int first = 1;
+
+	while (*line != '\0') {
+		nl = strchr(line, '\n');
+		printf("%-14s", first ? "capabilities:" : "");
+		report_escaped(stdout, line, nl ? (size_t)(nl - line) :
+		    strlen(line));
+		putchar('\n');
+		first = 0;
+		if (nl == NULL)
+			break;
+		line = nl + 1;
+	}
+	if (first)
+		printf("%-14s(none)\n", "capabilities:");
+}
+
+static int
+main_cmd_check(const struct cli_opts *o)
+{
+	struct smtpc_session *s = NULL;
+	struct smtpc_tls_info tls;
+	struct smtpc_error err;
+	const char *mech;
+	int rc;
+
+	rc = main_open_session(o, &s, &err);
+	if (s == NULL)
+		return rc;
+	printf("%-14s%s\n", "server:", o->host);
+	if (smtpc_session_tls_info(s, &tls) == 0) {
+		printf("%-14s%s, %s\n", "TLS:", tls.version, tls.cipher);
+		printf("%-14s%s\n", "certificate:", tls.subject);
+		printf("%-14s%s\n", "issuer:", tls.issuer);
+		printf("%-14s%s\n", "expires:", tls.not_after);
+		printf("%-14s%s\n", "verified:", tls.verified ? "yes" :
+		    "NO (--insecure)");
+	} else {
+		printf("%-14s%s\n", "TLS:", "none");
+	}
+	main_print_capabilities(s);
+	mech = smtpc_session_auth_mech(s);
+	if (o->user == NULL)
+		printf("%-14s%s\n", "auth:", "not tried (no -u)");
+	else if (mech != NULL)
+		printf("%-14sok as %s (%s)\n", "auth:", o->user, mech);
+	else
+		printf("%-14sFAILED as %s\n", "auth:", o->user);
+	if (rc == 0)
+		smtpc_session_quit(s, NULL);
+	smtpc_session_free(s);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc;
+
+	/* A write to a closed socket must be an error, not a killed program. */
+	signal(SIGPIPE, SIG_IGN);
+	rc = args_parse(argc, argv, &o);
+	if (rc != 0 || o.command == CLI_CMD_NONE) {
+		args_free(&o);
+		return rc;
+	}
+	if (o.command == CLI_CMD_SEND)
+		rc = main_cmd_send(&o);
+	else
+		rc = main_cmd_check(&o);
+	args_free(&o);
+	if (fflush(stdout) != 0 && rc == 0) {
+		fprintf(stderr, "smtpc: cannot write standard output: %s\n",
+		    strerror(errno));
+		rc = 74;
+	}
+	return rc;
+}

@@ -1,0 +1,199 @@
+/*
+ * password.c - read the password from a file, a command, the environment
+ * or the terminal, keeping it out of argv, core dumps and stray copies.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "password.h"
+
+#define PASSWORD_MAX 4096
+#define EX_NOINPUT_CODE 66
+#define EX_CONFIG_CODE 78
+
+void
+password_free(char *pw)
+{
+	if (pw == NULL)
+		return;
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+}
+
+/* A process holding a password must not leave it in a core file. */
+static void
+password_protect_process(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* Drop one trailing "\n" (or "\r\n"): editors add it, passwords lack it. */
+static void
+password_chomp(char *pw, size_t *len)
+{
+	if (*len > 0 && pw[*len - 1] == '\n')
+		pw[--*len] = '\0';
+	if (*len > 0 && pw[*len - 1] == '\r')
+		pw[--*len] = '\0';
+}
+
+static int
+password_from_file(const char *path, char **ret)
+{
+	char *pw = calloc(1, PASSWORD_MAX + 1);
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (pw == NULL)
+		return EX_CONFIG_CODE;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "smtpc: cannot read password file %s: %s\n",
+		    path, strerror(errno));
+		free(pw);
+		return EX_NOINPUT_CODE;
+	}
+	while (len < PASSWORD_MAX &&
+	    (n = read(fd, pw + len, PASSWORD_MAX - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "smtpc: cannot read password file "
+			    "%s: %s\n", path, strerror(errno));
+			close(fd);
+			password_free(pw);
+			return EX_NOINPUT_CODE;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	password_chomp(pw, &len);
+	if (strlen(pw) != len || strchr(pw, '\n') != NULL) {
+		fprintf(stderr, "smtpc: password file %s must hold the password "
+		    "alone on one line\n", path);
+		password_free(pw);
+		return EX_CONFIG_CODE;
+	}
+	*ret = pw;
+	return 0;
+}
+
+static int
+password_from_command(const char *cmd, char **ret)
+{
+	char *pw = calloc(1, PASSWORD_MAX + 1);
+	size_t len;
+	FILE *fp;
+	int status;
+
+	if (pw == NULL)
+		return EX_CONFIG_CODE;
+	fp = popen(cmd, "r");
+	if (fp == NULL) {
+		fprintf(stderr, "smtpc: cannot run --password-cmd: %s\n",
+		    strerror(errno));
+		free(pw);
+		return EX_CONFIG_CODE;
+	}
+	if (fgets(pw, PASSWORD_MAX + 1, fp) == NULL)
+		pw[0] = '\0';
+	/* Drain the rest so the command does not die of SIGPIPE. */
+	{
+		char sink[256];
+
+		while (fread(sink, 1, sizeof(sink), fp) > 0)
+			explicit_bzero(sink, sizeof(sink));
+	}
+	status = pclose(fp);
+	len = strlen(pw);
+	password_chomp(pw, &len);
+	if (status != 0) {
+		fprintf(stderr, "smtpc: --password-cmd failed (%s %d)\n",
+		    WIFEXITED(status) ? "exit status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		password_free(pw);
+		return EX_CONFIG_CODE;
+	}
+	if (len == 0) {
+		fprintf(stderr, "smtpc: --password-cmd printed no password\n");
+		password_free(pw);
+		return EX_CONFIG_CODE;
+	}
+	*ret = pw;
+	return 0;
+}
+
+static int
+password_from_terminal(const struct cli_opts *o, char **ret)
+{
+	struct termios saved, quiet;
+	char *pw;
+	size_t len;
+	FILE *tty;
+	int got;
+
+	tty = fopen("/dev/tty", "r+e");
+	if (tty == NULL) {
+		fprintf(stderr, "smtpc: no password for %s: use --password-file, "
+		    "--password-cmd or SMTPC_PASSWORD (no terminal to ask on)\n",
+		    o->user);
+		return EX_CONFIG_CODE;
+	}
+	pw = calloc(1, PASSWORD_MAX + 1);
+	if (pw == NULL) {
+		fclose(tty);
+		return EX_CONFIG_CODE;
+	}
+	fprintf(tty, "Password for %s at %s: ", o->user, o->host);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &saved) == 0) {
+		quiet = saved;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+		got = fgets(pw, PASSWORD_MAX + 1, tty) != NULL;
+		tcsetattr(fileno(tty), TCSAFLUSH, &saved);
+	} else {
+		got = fgets(pw, PASSWORD_MAX + 1, tty) != NULL;
+	}
+	fclose(tty);
+	len = strlen(pw);
+	password_chomp(pw, &len);
+	if (!got || len == 0) {
+		fprintf(stderr, "smtpc: no password entered\n");
+		password_free(pw);
+		return EX_CONFIG_CODE;
+	}
+	*ret = pw;
+	return 0;
+}
+
+int
+password_obtain(const struct cli_opts *o, char **ret)
+{
+	const char *env;
+
+	password_protect_process();
+	if (o->password_file != NULL)
+		return password_from_file(o->password_file, ret);
+	if (o->password_cmd != NULL)
+		return password_from_command(o->password_cmd, ret);
+	env = getenv("SMTPC_PASSWORD");
+	if (env != NULL && env[0] != '\0') {
+		*ret = strdup(env);
+		return *ret ? 0 : EX_CONFIG_CODE;
+	}
+	return password_from_terminal(o, ret);
+}

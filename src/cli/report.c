@@ -1,0 +1,105 @@
+/*
+ * report.c - error lines, exit codes and the transcript.
+ */
+#include <string.h>
+
+#include "report.h"
+
+/* sysexits.h values, spelled out so the table reads on its own. */
+enum {
+	EX_OK_ = 0,
+	EX_USAGE_ = 64,
+	EX_DATAERR_ = 65,
+	EX_NOINPUT_ = 66,
+	EX_NOHOST_ = 68,
+	EX_UNAVAILABLE_ = 69,
+	EX_SOFTWARE_ = 70,
+	EX_OSERR_ = 71,
+	EX_IOERR_ = 74,
+	EX_TEMPFAIL_ = 75,
+	EX_PROTOCOL_ = 76,
+	EX_NOPERM_ = 77,
+	EX_CONFIG_ = 78,
+};
+
+static const struct {
+	int code;
+	int exit_code;
+} report_exit_table[] = {
+	{ SMTPC_OK, EX_OK_ },
+	{ SMTPC_ENOMEM, EX_OSERR_ },
+	{ SMTPC_EINVAL, EX_USAGE_ },
+	{ SMTPC_ELIMIT, EX_DATAERR_ },
+	{ SMTPC_EDATA, EX_DATAERR_ },
+	{ SMTPC_ENOINPUT, EX_NOINPUT_ },
+	{ SMTPC_EIO, EX_IOERR_ },
+	{ SMTPC_ENOHOST, EX_NOHOST_ },
+	{ SMTPC_ECONN, EX_TEMPFAIL_ },
+	{ SMTPC_ETIMEOUT, EX_TEMPFAIL_ },
+	{ SMTPC_ETLS, EX_PROTOCOL_ },
+	{ SMTPC_EPROTO, EX_PROTOCOL_ },
+	{ SMTPC_ENOSTARTTLS, EX_PROTOCOL_ },
+	{ SMTPC_EINSECURE, EX_PROTOCOL_ },
+	{ SMTPC_EAUTH, EX_NOPERM_ },
+	{ SMTPC_ENOMECH, EX_NOPERM_ },
+	{ SMTPC_ETEMP, EX_TEMPFAIL_ },
+	{ SMTPC_EPERM, EX_UNAVAILABLE_ },
+	{ SMTPC_ECONFIG, EX_CONFIG_ },
+	{ SMTPC_EINTERNAL, EX_SOFTWARE_ },
+};
+
+int
+report_exit_code(int code)
+{
+	for (size_t i = 0; i < sizeof(report_exit_table) /
+	    sizeof(report_exit_table[0]); i++)
+		if (report_exit_table[i].code == code)
+			return report_exit_table[i].exit_code;
+	return EX_SOFTWARE_;
+}
+
+void
+report_escaped(FILE *fp, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			fputc(c, fp);
+		else
+			fprintf(fp, "\\x%02X", c);
+	}
+}
+
+int
+report_error(const struct smtpc_error *err)
+{
+	const char *msg = err->message[0] ? err->message :
+	    smtpc_strerror(err->code);
+
+	fputs("smtpc: ", stderr);
+	if (err->stage[0])
+		fprintf(stderr, "%s: ", err->stage);
+	fputs(msg, stderr);
+	if (err->reply_code != 0) {
+		fprintf(stderr, ": server said: %d", err->reply_code);
+		if (err->enhanced[0])
+			fprintf(stderr, " %s", err->enhanced);
+		if (err->server_text[0])
+			fprintf(stderr, " %s", err->server_text);
+	}
+	fputc('\n', stderr);
+	return report_exit_code(err->code);
+}
+
+void
+report_trace(void *user, enum smtpc_trace_dir dir, const char *line,
+    size_t len)
+{
+	static const char *const prefix[] = { "<- ", "-> ", "-- " };
+
+	(void)user;
+	fputs(prefix[dir <= SMTPC_TRACE_INFO ? dir : SMTPC_TRACE_INFO], stderr);
+	report_escaped(stderr, line, len);
+	fputc('\n', stderr);
+}

@@ -1,0 +1,160 @@
+/* Unit tests for the CLI's argument parsing (src/cli/args.c). */
+#include <stdlib.h>
+
+#include "args.h"
+#include "tap.h"
+
+struct server_case {
+	const char *spec;
+	int ok;
+	const char *host;
+	unsigned port;
+	int implicit;
+};
+
+static const struct server_case server_cases[] = {
+	{ "smtp.gmail.com", 1, "smtp.gmail.com", 0, 0 },
+	{ "smtp.gmail.com:587", 1, "smtp.gmail.com", 587, 0 },
+	{ "smtps://smtp.gmail.com", 1, "smtp.gmail.com", 0, 1 },
+	{ "smtps://mail.example.org:2465/", 1, "mail.example.org", 2465, 1 },
+	{ "smtp://127.0.0.1:2525", 1, "127.0.0.1", 2525, 0 },
+	{ "[::1]:2525", 1, "::1", 2525, 0 },
+	{ "::1", 1, "::1", 0, 0 },
+	{ "host:0", 0, NULL, 0, 0 },
+	{ "host:65536", 0, NULL, 0, 0 },
+	{ "host:-1", 0, NULL, 0, 0 },
+	{ "host:25x", 0, NULL, 0, 0 },
+	{ "host:", 0, NULL, 0, 0 },
+	{ ":25", 0, NULL, 0, 0 },
+	{ "http://host", 0, NULL, 0, 0 },
+	{ "[::1", 0, NULL, 0, 0 },
+	{ "user@host", 0, NULL, 0, 0 },
+	{ "ho st", 0, NULL, 0, 0 },
+	{ "", 0, NULL, 0, 0 },
+};
+
+static void
+test_server(void)
+{
+	for (size_t i = 0; i < sizeof(server_cases) / sizeof(*server_cases);
+	    i++) {
+		const struct server_case *c = &server_cases[i];
+		struct cli_opts o = { 0 };
+		const char *why = NULL;
+		char what[128];
+		int rc = args_parse_server(c->spec, &o, &why);
+
+		snprintf(what, sizeof(what), "server '%s' %s", c->spec,
+		    c->ok ? "accepted" : "refused");
+		if (!c->ok) {
+			ok(rc == -1 && why != NULL, what);
+		} else {
+			ok(rc == 0 && o.host && strcmp(o.host, c->host) == 0 &&
+			    o.port == c->port &&
+			    (o.tls == SMTPC_TLS_IMPLICIT) == c->implicit, what);
+		}
+		free(o.host);
+	}
+}
+
+static void
+test_files(void)
+{
+	struct cli_file f;
+	const char *why = NULL;
+
+	ok(args_parse_file("a.pdf", CLI_FILE_ATTACH, &f, &why) == 0 &&
+	    strcmp(f.path, "a.pdf") == 0 && !f.type && !f.name,
+	    "plain attachment");
+	free(f.path);
+	ok(args_parse_file("x;y.bin;type=text/plain;name=Résumé.txt",
+	    CLI_FILE_ATTACH, &f, &why) == 0 && strcmp(f.path, "x;y.bin") == 0 &&
+	    strcmp(f.type, "text/plain") == 0 &&
+	    strcmp(f.name, "Résumé.txt") == 0,
+	    "attachment with ';' in the path, type and name");
+	free(f.path);
+	free(f.type);
+	free(f.name);
+	ok(args_parse_file("p.jpg;cid=logo", CLI_FILE_INLINE, &f, &why) == 0 &&
+	    strcmp(f.cid, "logo") == 0, "inline with cid");
+	free(f.path);
+	free(f.cid);
+	ok(args_parse_file("p.jpg;cid=logo", CLI_FILE_ATTACH, &f, &why) == -1,
+	    "cid refused for attachments");
+	free(f.path);
+	ok(args_parse_file("p.jpg;type=a;type=b", CLI_FILE_ATTACH, &f,
+	    &why) == -1, "parameter given twice refused");
+	free(f.path);
+	free(f.type);
+	ok(args_parse_file("p.jpg;name=", CLI_FILE_ATTACH, &f, &why) == -1,
+	    "empty value refused");
+	free(f.path);
+	free(f.name);
+	ok(args_parse_file(";type=x", CLI_FILE_ATTACH, &f, &why) == -1,
+	    "missing path refused");
+	free(f.path);
+}
+
+static int
+parse(const char *const *args, int n, struct cli_opts *o)
+{
+	char *argv[32];
+
+	for (int i = 0; i < n; i++)
+		argv[i] = (char *)args[i];
+	argv[n] = NULL;
+	return args_parse(n, argv, o);
+}
+
+static void
+test_command_lines(void)
+{
+	struct cli_opts o;
+	static const char *const good[] = { "smtpc", "send", "-f", "a@b.c",
+		"-s", "hi", "--server", "h:2525", "--tls", "none", "x@y.z",
+		"--to", "w@y.z", "-b", "v@y.z", "-a", "f.pdf" };
+	static const char *const no_rcpt[] = { "smtpc", "send", "-f", "a@b.c",
+		"--dry-run" };
+	static const char *const no_server[] = { "smtpc", "send", "-f", "a@b",
+		"x@y" };
+	static const char *const bad_tls[] = { "smtpc", "check", "--server",
+		"h", "--tls", "maybe" };
+	static const char *const check_msg[] = { "smtpc", "check", "--server",
+		"h", "-f", "a@b" };
+	static const char *const pw_no_user[] = { "smtpc", "check",
+		"--server", "h", "--password-file", "p" };
+	static const char *const unknown[] = { "smtpc", "send", "--password",
+		"secret" };
+	static const char *const bad_cmd[] = { "smtpc", "frobnicate" };
+
+	ok(parse(good, 17, &o) == 0 && o.command == CLI_CMD_SEND &&
+	    o.nrcpts == 3 && o.rcpts[1].kind == SMTPC_RCPT_BCC &&
+	    strcmp(o.rcpts[0].address, "w@y.z") == 0 &&
+	    strcmp(o.rcpts[2].address, "x@y.z") == 0 && o.port == 2525 &&
+	    o.tls == SMTPC_TLS_NONE && o.nfiles == 1,
+	    "a full send command line");
+	args_free(&o);
+	ok(parse(no_rcpt, 5, &o) == 64, "no recipient is a usage error");
+	args_free(&o);
+	ok(parse(no_server, 5, &o) == 64, "no server is a usage error");
+	args_free(&o);
+	ok(parse(bad_tls, 6, &o) == 64, "unknown --tls mode");
+	args_free(&o);
+	ok(parse(check_msg, 6, &o) == 64, "message option with check");
+	args_free(&o);
+	ok(parse(pw_no_user, 6, &o) == 64, "password source without user");
+	args_free(&o);
+	ok(parse(unknown, 4, &o) == 64, "there is no --password option");
+	args_free(&o);
+	ok(parse(bad_cmd, 2, &o) == 64, "unknown command");
+	args_free(&o);
+}
+
+int
+main(void)
+{
+	test_server();
+	test_files();
+	test_command_lines();
+	return tap_done();
+}
