@@ -13,7 +13,9 @@
  * SMTPC_ECONN (refused, reset, closed by the peer), SMTPC_ETIMEOUT,
  * SMTPC_ETLS (handshake or verification failed; err->message says why,
  * e.g. "certificate verify failed: self-signed certificate"), SMTPC_ELIMIT
- * (a line longer than the caller's limit).
+ * (a line longer than the caller's limit), SMTPC_EPROTO (bytes before the
+ * TLS handshake), SMTPC_EIO (no socket: out of descriptors),
+ * SMTPC_EINVAL (misuse: no host, port 0, TLS already active).
  */
 #ifndef SMTPC_CONN_H
 #define SMTPC_CONN_H
@@ -59,7 +61,8 @@ size_t conn_pending(const struct conn *c);
  * Read one line.  On success `out` holds the line without its CRLF (or bare
  * LF), NUL-terminated, and *ret_len its length.  A line longer than
  * cap - 1 fails with SMTPC_ELIMIT; EOF before a full line fails with
- * SMTPC_ECONN.
+ * SMTPC_ECONN.  Bytes queued by conn_write are flushed first.  Whatever
+ * `cap`, the 16 KiB input buffer bounds a line to 16382 bytes.
  */
 int conn_read_line(struct conn *c, char *out, size_t cap, size_t *ret_len,
     int64_t deadline, struct smtpc_error *err);
