@@ -1,0 +1,1296 @@
+/*
+ * session.c - the SMTP client state machine: greeting, EHLO/HELO,
+ * STARTTLS, AUTH, the mail transaction (pipelined when offered), DATA with
+ * on-the-fly dot-stuffing, RSET and QUIT, and per-recipient results.
+ *
+ * Every step is blocking with its own deadline.  The server is hostile
+ * input: replies are parsed strictly (reply.c), leftover bytes after a
+ * final reply are a protocol error unless replies are pipelined, nothing
+ * learnt before TLS is kept after it, and credentials never leave over a
+ * connection without TLS unless the caller chose SMTPC_TLS_NONE.
+ */
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "base64.h"
+#include "bounds.h"
+#include "buf.h"
+#include "conn.h"
+#include "dotstuff.h"
+#include "error.h"
+#include "reply.h"
+#include "sasl.h"
+#include "session.h"
+
+#define SESSION_PASS_MAX	4096
+#define SESSION_CMD_MAX		16384
+#define SESSION_AUTH_STEPS	8
+
+enum session_state {
+	SESSION_INIT,
+	SESSION_CONNECT,
+	SESSION_GREETING,
+	SESSION_EHLO,
+	SESSION_HELO,
+	SESSION_STARTTLS,
+	SESSION_TLS,
+	SESSION_AUTH,
+	SESSION_READY,
+	SESSION_MAIL,
+	SESSION_DATA,
+	SESSION_BODY,
+	SESSION_DOT,
+	SESSION_RSET,
+	SESSION_QUIT,
+	SESSION_CLOSED,
+	SESSION_STATE__COUNT
+};
+
+static const char *const session_state_names[] = {
+	"INIT", "CONNECT", "GREETING", "EHLO", "HELO", "STARTTLS", "TLS",
+	"AUTH", "READY", "MAIL", "DATA", "BODY", "DOT", "RSET", "QUIT",
+	"CLOSED",
+};
+
+static_assert(sizeof(session_state_names) / sizeof(session_state_names[0]) ==
+    SESSION_STATE__COUNT, "a name for every session state");
+
+struct session_refusal {
+	struct smtpc_refusal pub;	/* points into the fields below */
+	char *address;
+	char enhanced[16];
+	char *text;
+};
+
+struct smtpc_session {
+	/* Configuration (copied). */
+	char *host;
+	unsigned port;
+	enum smtpc_tls_mode tls;
+	char *cafile;
+	int insecure;
+	char *helo;
+	unsigned timeout;
+	char *user;
+	struct buf password;
+	char *auth_mech;
+	smtpc_trace_fn *trace;
+	void *trace_user;
+
+	const struct session_io *io;
+	void *io_user;
+	void *conn;
+
+	enum session_state state;
+	int soft;		/* the failure left the connection usable */
+	struct reply reply;
+	struct reply_caps caps;
+	const char *authed;	/* mechanism name, static */
+	struct smtpc_tls_info tls_info;
+	int have_tls_info;
+
+	struct buf cmd;		/* the command being sent */
+	struct buf tmp;		/* reply text for errors */
+	char line[LIMIT_REPLY_LINE];
+
+	struct session_refusal *refused;
+	size_t nrefused;
+
+	/* The error that broke the connection; later calls repeat it. */
+	struct smtpc_error fatal;
+};
+
+/*
+ * The network through conn.h.
+ */
+
+static int
+session_conn_open(void *user, void **ret, const char *host, unsigned port,
+    int64_t deadline, struct smtpc_error *err)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = conn_open(&c, host, port, deadline, err)) != 0)
+		return rc;
+	*ret = c;
+	return 0;
+}
+
+static int
+session_conn_start_tls(void *c, const struct conn_tls_cfg *cfg,
+    int64_t deadline, struct smtpc_error *err)
+{
+	return conn_start_tls(c, cfg, deadline, err);
+}
+
+static size_t
+session_conn_pending(const void *c)
+{
+	return conn_pending(c);
+}
+
+static int
+session_conn_read_line(void *c, char *out, size_t cap, size_t *ret_len,
+    int64_t deadline, struct smtpc_error *err)
+{
+	return conn_read_line(c, out, cap, ret_len, deadline, err);
+}
+
+static int
+session_conn_write(void *c, const void *data, size_t len, int64_t deadline,
+    struct smtpc_error *err)
+{
+	return conn_write(c, data, len, deadline, err);
+}
+
+static int
+session_conn_flush(void *c, int64_t deadline, struct smtpc_error *err)
+{
+	return conn_flush(c, deadline, err);
+}
+
+static int
+session_conn_is_tls(const void *c)
+{
+	return conn_is_tls(c);
+}
+
+static int
+session_conn_tls_info(const void *c, struct smtpc_tls_info *out)
+{
+	return conn_tls_info(c, out);
+}
+
+static void
+session_conn_close(void *c)
+{
+	conn_close(c);
+}
+
+const struct session_io session_io_conn = {
+	session_conn_open, session_conn_start_tls, session_conn_pending,
+	session_conn_read_line, session_conn_write, session_conn_flush,
+	session_conn_is_tls, session_conn_tls_info, session_conn_close,
+	conn_now_ms,
+};
+
+void
+session_set_io(struct smtpc_session *s, const struct session_io *io,
+    void *user)
+{
+	s->io = io;
+	s->io_user = user;
+}
+
+/*
+ * Small helpers.
+ */
+
+static void
+session_trace(struct smtpc_session *s, enum smtpc_trace_dir dir,
+    const char *line, size_t len)
+{
+	char esc[LIMIT_REPLY_LINE * 4 + 1];
+	size_t i;
+
+	if (s->trace == NULL)
+		return;
+	/* Server bytes are untrusted: the callback only sees printable text. */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c < 0x20 || c > 0x7e)
+			break;
+	}
+	if (i < len && len < LIMIT_REPLY_LINE) {
+		error_escape(esc, sizeof(esc), line, len);
+		line = esc;
+		len = strlen(esc);
+	} else if (i < len) {
+		return;
+	}
+	s->trace(s->trace_user, dir, line, len);
+}
+
+static void
+session_info(struct smtpc_session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+session_info(struct smtpc_session *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	if (s->trace == NULL)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	session_trace(s, SMTPC_TRACE_INFO, msg, strlen(msg));
+}
+
+/* The one place the state changes. */
+static void
+session_set_state(struct smtpc_session *s, enum session_state next)
+{
+	if (s->state == next)
+		return;
+	session_info(s, "state %s -> %s", session_state_names[s->state],
+	    session_state_names[next]);
+	s->state = next;
+}
+
+static int64_t
+session_deadline(const struct smtpc_session *s, unsigned secs)
+{
+	if (s->timeout > 0)
+		secs = s->timeout;
+	return s->io->now_ms() + (int64_t)secs * 1000;
+}
+
+static void
+session_stage(struct smtpc_error *err, const char *stage)
+{
+	if (err != NULL)
+		snprintf(err->stage, sizeof(err->stage), "%s", stage);
+}
+
+/* Close the connection (no QUIT).  The session cannot be reopened. */
+static void
+session_close(struct smtpc_session *s)
+{
+	if (s->conn != NULL)
+		s->io->close(s->conn);
+	s->conn = NULL;
+	session_set_state(s, SESSION_CLOSED);
+}
+
+/* Fill err from the current reply: our sentence plus the server's words. */
+static int
+session_fail_reply(struct smtpc_session *s, int code, const char *stage,
+    struct smtpc_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int
+session_fail_reply(struct smtpc_session *s, int code, const char *stage,
+    struct smtpc_error *err, const char *fmt, ...)
+{
+	char msg[SMTPC_ERROR_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	error_set(err, code, stage, "%s", msg);
+	buf_reset(&s->tmp);
+	(void)reply_text_oneline(&s->reply, &s->tmp);
+	error_set_reply(err, s->reply.code, s->reply.enhanced,
+	    buf_cstr(&s->tmp), s->tmp.len);
+	return code;
+}
+
+/* The category a refusal falls in: 4xx try later, 5xx refused. */
+static int
+session_code_of(int reply_code)
+{
+	if (reply_code >= 400 && reply_code < 500)
+		return SMTPC_ETEMP;
+	if (reply_code >= 500 && reply_code < 600)
+		return SMTPC_EPERM;
+	return SMTPC_EPROTO;
+}
+
+/*
+ * Queue s->cmd plus CRLF; flush when `flush`.  `shown` replaces the
+ * command in the trace (secrets); NULL shows it as is.
+ */
+static int
+session_send(struct smtpc_session *s, const char *shown, int flush,
+    unsigned secs, const char *stage, struct smtpc_error *err)
+{
+	int64_t deadline = session_deadline(s, secs);
+	int rc;
+
+	if (shown != NULL)
+		session_trace(s, SMTPC_TRACE_OUT, shown, strlen(shown));
+	else
+		session_trace(s, SMTPC_TRACE_OUT, buf_cstr(&s->cmd),
+		    s->cmd.len);
+	if ((rc = buf_append(&s->cmd, "\r\n", 2)) != 0)
+		return error_set(err, rc, stage, "command too long");
+	rc = s->io->write(s->conn, s->cmd.data, s->cmd.len, deadline, err);
+	if (rc == 0 && flush)
+		rc = s->io->flush(s->conn, deadline, err);
+	if (rc != 0)
+		session_stage(err, stage);
+	return rc;
+}
+
+/* Build s->cmd from a format. */
+static int
+session_cmd(struct smtpc_session *s, struct smtpc_error *err,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+session_cmd(struct smtpc_session *s, struct smtpc_error *err,
+    const char *fmt, ...)
+{
+	/* The longest: MAIL FROM:<998-byte address> SMTPUTF8. */
+	char line[1100];
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return error_set(err, SMTPC_EINTERNAL, NULL,
+		    "command too long");
+	buf_reset(&s->cmd);
+	if ((rc = buf_append(&s->cmd, line, (size_t)n)) != 0)
+		return error_set(err, rc, NULL, "cannot build a command");
+	return 0;
+}
+
+/*
+ * Read one complete reply into s->reply.  `more`: further replies may
+ * already be buffered (pipelining), so leftover bytes are allowed.  A 421
+ * ends the session whatever the stage (RFC 5321 3.8).
+ */
+static int
+session_reply(struct smtpc_session *s, unsigned secs, int more,
+    const char *stage, struct smtpc_error *err)
+{
+	int64_t deadline = session_deadline(s, secs);
+	size_t n;
+	int rc, done = 0;
+
+	reply_reset(&s->reply);
+	while (!done) {
+		rc = s->io->read_line(s->conn, s->line, sizeof(s->line), &n,
+		    deadline, err);
+		if (rc == SMTPC_ELIMIT)
+			return error_set(err, SMTPC_EPROTO, stage,
+			    "server sent a reply line longer than %d bytes",
+			    LIMIT_REPLY_LINE - 1);
+		if (rc != 0) {
+			session_stage(err, stage);
+			return rc;
+		}
+		session_trace(s, SMTPC_TRACE_IN, s->line, n);
+		if ((rc = reply_push(&s->reply, s->line, n, &done, err)) != 0) {
+			session_stage(err, stage);
+			return rc;
+		}
+	}
+	if (s->reply.code == 421)
+		return session_fail_reply(s, SMTPC_ETEMP, stage, err,
+		    "server is closing the connection");
+	if (!more && s->io->pending(s->conn) > 0)
+		return error_set(err, SMTPC_EPROTO, stage,
+		    "server sent unexpected data after its reply");
+	return 0;
+}
+
+/*
+ * Configuration.
+ */
+
+/* A host name or address literal fit for EHLO (RFC 5321 4.1.1.1). */
+static int
+session_helo_ok(const char *h)
+{
+	size_t i, n = strlen(h);
+
+	if (n == 0 || n > 255)
+		return 0;
+	if (h[0] == '[')
+		return n > 2 && h[n - 1] == ']' &&
+		    strspn(h + 1, "0123456789abcdefABCDEFIPv:.") == n - 2;
+	if (h[0] == '-' || h[0] == '.' || h[n - 1] == '-' || h[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = h[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* No control characters (CR, LF, NUL ... would inject commands). */
+static int
+session_text_ok(const char *t)
+{
+	for (; *t != '\0'; t++)
+		if ((unsigned char)*t < 0x20 || (unsigned char)*t == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+session_strdup(char **dst, const char *src)
+{
+	if (src == NULL) {
+		*dst = NULL;
+		return 0;
+	}
+	*dst = strdup(src);
+	return *dst == NULL ? SMTPC_ENOMEM : 0;
+}
+
+int
+smtpc_session_new(const struct smtpc_server *cfg,
+    struct smtpc_session **ret, struct smtpc_error *err)
+{
+	struct smtpc_session *s;
+	char name[256];
+
+	if (cfg == NULL || cfg->host == NULL || cfg->host[0] == '\0')
+		return error_set(err, SMTPC_EINVAL, NULL, "no server host");
+	if (!session_text_ok(cfg->host) || strchr(cfg->host, ' ') != NULL)
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "invalid server host name");
+	if (cfg->port > 65535)
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "invalid port %u", cfg->port);
+	if (cfg->tls != SMTPC_TLS_STARTTLS && cfg->tls != SMTPC_TLS_IMPLICIT &&
+	    cfg->tls != SMTPC_TLS_NONE)
+		return error_set(err, SMTPC_EINVAL, NULL, "invalid TLS mode");
+	if (cfg->helo != NULL && !session_helo_ok(cfg->helo))
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "invalid HELO name (a host name or [address] is needed)");
+	if (cfg->user != NULL && (cfg->user[0] == '\0' ||
+	    !session_text_ok(cfg->user)))
+		return error_set(err, SMTPC_EINVAL, NULL, "invalid user name");
+	if (cfg->auth_mech != NULL && sasl_find(cfg->auth_mech) == NULL)
+		return error_set(err, SMTPC_ENOMECH, NULL,
+		    "authentication mechanism %.64s is not supported",
+		    session_text_ok(cfg->auth_mech) ? cfg->auth_mech : "?");
+	if (cfg->password != NULL && strlen(cfg->password) > SESSION_PASS_MAX)
+		return error_set(err, SMTPC_ELIMIT, NULL,
+		    "password longer than %d bytes", SESSION_PASS_MAX);
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return error_set(err, SMTPC_ENOMEM, NULL, "out of memory");
+	buf_init(&s->password, SESSION_PASS_MAX);
+	buf_init(&s->cmd, SESSION_CMD_MAX);
+	buf_init(&s->tmp, LIMIT_REPLY_TOTAL * 2);
+	reply_init(&s->reply);
+	reply_caps_init(&s->caps);
+	s->io = &session_io_conn;
+	s->state = SESSION_INIT;
+	s->tls = cfg->tls;
+	s->port = cfg->port;
+	if (s->port == 0)
+		s->port = cfg->tls == SMTPC_TLS_IMPLICIT ? 465 :
+		    cfg->tls == SMTPC_TLS_NONE ? 25 : 587;
+	s->insecure = cfg->insecure;
+	s->timeout = cfg->timeout;
+	s->trace = cfg->trace;
+	s->trace_user = cfg->trace_user;
+	if (cfg->helo != NULL)
+		snprintf(name, sizeof(name), "%s", cfg->helo);
+	else if (gethostname(name, sizeof(name)) != 0)
+		name[0] = '\0';
+	name[sizeof(name) - 1] = '\0';
+	/* Our own name, if it is fit to show; else a safe word. */
+	if (!session_helo_ok(name))
+		snprintf(name, sizeof(name), "localhost");
+	if (session_strdup(&s->host, cfg->host) != 0 ||
+	    session_strdup(&s->cafile, cfg->cafile) != 0 ||
+	    session_strdup(&s->helo, name) != 0 ||
+	    session_strdup(&s->user, cfg->user) != 0 ||
+	    session_strdup(&s->auth_mech, cfg->auth_mech) != 0 ||
+	    (cfg->password != NULL &&
+	    buf_append_str(&s->password, cfg->password) != 0)) {
+		smtpc_session_free(s);
+		return error_set(err, SMTPC_ENOMEM, NULL, "out of memory");
+	}
+	*ret = s;
+	return 0;
+}
+
+static void
+session_refusals_clear(struct smtpc_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrefused; i++) {
+		free(s->refused[i].address);
+		free(s->refused[i].text);
+	}
+	free(s->refused);
+	s->refused = NULL;
+	s->nrefused = 0;
+}
+
+void
+smtpc_session_free(struct smtpc_session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->conn != NULL)
+		s->io->close(s->conn);
+	session_refusals_clear(s);
+	buf_wipe_free(&s->password);
+	buf_wipe_free(&s->cmd);
+	buf_free(&s->tmp);
+	reply_free(&s->reply);
+	reply_caps_free(&s->caps);
+	OPENSSL_cleanse(s->line, sizeof(s->line));
+	free(s->host);
+	free(s->cafile);
+	free(s->helo);
+	free(s->user);
+	free(s->auth_mech);
+	free(s);
+}
+
+/*
+ * Opening: connect, TLS, greeting, EHLO, STARTTLS, AUTH.
+ */
+
+static int
+session_tls(struct smtpc_session *s, struct smtpc_error *err)
+{
+	struct conn_tls_cfg cfg;
+	int rc;
+
+	session_set_state(s, SESSION_TLS);
+	cfg.host = s->host;
+	cfg.cafile = s->cafile;
+	cfg.insecure = s->insecure;
+	rc = s->io->start_tls(s->conn, &cfg, session_deadline(s,
+	    SESSION_T_TLS), err);
+	if (rc != 0) {
+		session_stage(err, "TLS");
+		return rc;
+	}
+	if (s->io->tls_info(s->conn, &s->tls_info) == 0) {
+		s->have_tls_info = 1;
+		session_info(s, "TLS %s %s, certificate %s",
+		    s->tls_info.version, s->tls_info.cipher,
+		    s->tls_info.verified ? "verified" : "NOT verified");
+	}
+	return 0;
+}
+
+static int
+session_ehlo(struct smtpc_session *s, struct smtpc_error *err)
+{
+	int rc;
+
+	session_set_state(s, SESSION_EHLO);
+	reply_caps_reset(&s->caps);
+	if ((rc = session_cmd(s, err, "EHLO %s", s->helo)) != 0 ||
+	    (rc = session_send(s, NULL, 1, SESSION_T_CMD, "EHLO", err)) != 0 ||
+	    (rc = session_reply(s, SESSION_T_CMD, 0, "EHLO", err)) != 0)
+		return rc;
+	if (s->reply.code == 250)
+		return reply_caps_parse(&s->caps, &s->reply, err);
+	if (reply_class(&s->reply) != 5)
+		return session_fail_reply(s, session_code_of(s->reply.code),
+		    "EHLO", err, "server refused EHLO");
+	/* RFC 5321 3.2: an old server; no extensions then. */
+	session_set_state(s, SESSION_HELO);
+	if ((rc = session_cmd(s, err, "HELO %s", s->helo)) != 0 ||
+	    (rc = session_send(s, NULL, 1, SESSION_T_CMD, "EHLO", err)) != 0 ||
+	    (rc = session_reply(s, SESSION_T_CMD, 0, "EHLO", err)) != 0)
+		return rc;
+	if (s->reply.code != 250) {
+		s->soft = 1;
+		return session_fail_reply(s, session_code_of(s->reply.code),
+		    "EHLO", err, "server refused both EHLO and HELO");
+	}
+	return 0;
+}
+
+static int
+session_starttls(struct smtpc_session *s, struct smtpc_error *err)
+{
+	int rc;
+
+	if (!(s->caps.flags & REPLY_CAP_STARTTLS)) {
+		s->soft = 1;
+		return error_set(err, SMTPC_ENOSTARTTLS, "STARTTLS",
+		    "server does not offer STARTTLS; refusing to continue "
+		    "without TLS");
+	}
+	session_set_state(s, SESSION_STARTTLS);
+	if ((rc = session_cmd(s, err, "STARTTLS")) != 0 ||
+	    (rc = session_send(s, NULL, 1, SESSION_T_CMD, "STARTTLS",
+	    err)) != 0 ||
+	    (rc = session_reply(s, SESSION_T_CMD, 1, "STARTTLS", err)) != 0)
+		return rc;
+	if (s->reply.code != 220) {
+		s->soft = s->io->pending(s->conn) == 0;
+		return session_fail_reply(s, reply_class(&s->reply) == 4 ?
+		    SMTPC_ETEMP : SMTPC_ETLS, "STARTTLS", err,
+		    "server refused STARTTLS");
+	}
+	/* RFC 3207 / curl test980: plaintext bytes must not ride into TLS. */
+	if (s->io->pending(s->conn) > 0)
+		return error_set(err, SMTPC_EPROTO, "STARTTLS",
+		    "server sent data after its STARTTLS reply (possible "
+		    "injection); refusing");
+	if ((rc = session_tls(s, err)) != 0)
+		return rc;
+	/* RFC 3207 4.2: forget everything learnt before TLS. */
+	reply_caps_reset(&s->caps);
+	return session_ehlo(s, err);
+}
+
+/* Cancel an exchange ("*", RFC 4954 4) and read the server's answer. */
+static void
+session_auth_cancel(struct smtpc_session *s)
+{
+	struct smtpc_error ignored;
+
+	if (session_cmd(s, &ignored, "*") == 0 &&
+	    session_send(s, NULL, 1, SESSION_T_AUTH, "AUTH", &ignored) == 0)
+		(void)session_reply(s, SESSION_T_AUTH, 0, "AUTH", &ignored);
+}
+
+static int
+session_auth_run(struct smtpc_session *s, const struct sasl_mech *mech,
+    struct sasl_client *sc, struct buf *raw, struct buf *b64,
+    struct smtpc_error *err)
+{
+	char shown[64];
+	const char *text;
+	int rc, i;
+
+	snprintf(shown, sizeof(shown), "AUTH %s", mech->name);
+	buf_reset(&s->cmd);
+	if ((rc = buf_append_str(&s->cmd, shown)) != 0)
+		return error_set(err, rc, "AUTH", "cannot build AUTH");
+	if (mech->client_first) {
+		/* RFC 4954 4: the initial response; "=" when empty. */
+		if ((rc = sasl_client_step(sc, NULL, 0, raw, err)) != 0)
+			return rc;
+		if ((rc = b64_encode(raw->data, raw->len, b64)) != 0 ||
+		    (rc = buf_append_byte(&s->cmd, ' ')) != 0 ||
+		    (rc = buf_append(&s->cmd, raw->len ? b64->data :
+		    (const unsigned char *)"=", raw->len ? b64->len : 1)) != 0)
+			return error_set(err, rc, "AUTH",
+			    "cannot build the AUTH response");
+		snprintf(shown, sizeof(shown), "AUTH %s ****", mech->name);
+	}
+	if ((rc = session_send(s, shown, 1, SESSION_T_AUTH, "AUTH", err)) != 0)
+		return rc;
+	for (i = 0; i < SESSION_AUTH_STEPS; i++) {
+		buf_wipe_free(&s->cmd);
+		rc = session_reply(s, SESSION_T_AUTH, 0, "AUTH", err);
+		if (rc != 0)
+			return rc;
+		if (s->reply.code == 235)
+			return 0;
+		if (s->reply.code != 334) {
+			s->soft = 1;
+			return session_fail_reply(s, reply_class(&s->reply) ==
+			    4 ? SMTPC_ETEMP : reply_class(&s->reply) == 5 ?
+			    SMTPC_EAUTH : SMTPC_EPROTO, "AUTH", err,
+			    "server refused authentication as %s with %s",
+			    s->user, mech->name);
+		}
+		text = buf_cstr(&s->reply.text);
+		buf_wipe_free(raw);
+		buf_wipe_free(b64);
+		if (s->reply.nlines != 1 ||
+		    b64_decode(text, s->reply.text.len, raw) != 0) {
+			rc = session_fail_reply(s, SMTPC_EPROTO, "AUTH", err,
+			    "server sent a malformed AUTH challenge");
+			session_auth_cancel(s);
+			return rc;
+		}
+		if ((rc = sasl_client_step(sc, raw->data, raw->len, b64,
+		    err)) != 0) {
+			session_auth_cancel(s);
+			return rc;
+		}
+		buf_wipe_free(raw);
+		/* b64 holds the raw response; encode it into the command. */
+		if ((rc = b64_encode(b64->data, b64->len, &s->cmd)) != 0)
+			return error_set(err, rc, "AUTH",
+			    "cannot build the AUTH response");
+		if ((rc = session_send(s, "****", 1, SESSION_T_AUTH, "AUTH",
+		    err)) != 0)
+			return rc;
+	}
+	session_auth_cancel(s);
+	return error_set(err, SMTPC_EPROTO, "AUTH",
+	    "server asked for too many AUTH steps");
+}
+
+static int
+session_auth(struct smtpc_session *s, struct smtpc_error *err)
+{
+	const struct sasl_mech *mech;
+	struct sasl_client sc;
+	struct buf raw, b64;
+	int rc;
+
+	if (s->tls != SMTPC_TLS_NONE && !s->io->is_tls(s->conn))
+		return error_set(err, SMTPC_EINSECURE, "AUTH",
+		    "refusing to send credentials over a connection without "
+		    "TLS");
+	if (!(s->caps.flags & REPLY_CAP_AUTH)) {
+		s->soft = 1;
+		return error_set(err, SMTPC_ENOMECH, "AUTH",
+		    "a user is set but the server offers no authentication "
+		    "(AUTH)");
+	}
+	if ((rc = sasl_choose(buf_cstr(&s->caps.auth), s->auth_mech, &mech,
+	    err)) != 0) {
+		s->soft = 1;
+		return rc;
+	}
+	session_set_state(s, SESSION_AUTH);
+	buf_init(&raw, SESSION_CMD_MAX / 2);
+	buf_init(&b64, SESSION_CMD_MAX / 2);
+	sasl_client_init(&sc, mech, s->user, (const char *)s->password.data,
+	    s->password.len);
+	rc = session_auth_run(s, mech, &sc, &raw, &b64, err);
+	sasl_client_free(&sc);
+	buf_wipe_free(&raw);
+	buf_wipe_free(&b64);
+	buf_wipe_free(&s->cmd);
+	if (rc == 0) {
+		s->authed = mech->name;
+		session_info(s, "authenticated as %s with %s", s->user,
+		    mech->name);
+	}
+	return rc;
+}
+
+static int
+session_open(struct smtpc_session *s, struct smtpc_error *err)
+{
+	int rc;
+
+	session_set_state(s, SESSION_CONNECT);
+	session_info(s, "connecting to %s port %u", s->host, s->port);
+	rc = s->io->open(s->io_user, &s->conn, s->host, s->port,
+	    session_deadline(s, SESSION_T_CONNECT), err);
+	if (rc != 0) {
+		s->conn = NULL;
+		session_stage(err, "connect");
+		return rc;
+	}
+	session_info(s, "connected to %s port %u", s->host, s->port);
+	if (s->tls == SMTPC_TLS_IMPLICIT && (rc = session_tls(s, err)) != 0)
+		return rc;
+
+	session_set_state(s, SESSION_GREETING);
+	if ((rc = session_reply(s, SESSION_T_GREETING, 0, "greeting",
+	    err)) != 0)
+		return rc;
+	if (s->reply.code != 220) {
+		s->soft = reply_class(&s->reply) >= 4;
+		return session_fail_reply(s, session_code_of(s->reply.code),
+		    "greeting", err, "server refused the connection");
+	}
+	if ((rc = session_ehlo(s, err)) != 0)
+		return rc;
+	if (s->tls == SMTPC_TLS_STARTTLS &&
+	    (rc = session_starttls(s, err)) != 0)
+		return rc;
+	if (s->user != NULL && (rc = session_auth(s, err)) != 0)
+		return rc;
+	session_set_state(s, SESSION_READY);
+	return 0;
+}
+
+/* QUIT, wait for the reply, close; errors are the caller's to ignore. */
+static int
+session_quit(struct smtpc_session *s, struct smtpc_error *err)
+{
+	int rc;
+
+	if (s->conn == NULL)
+		return 0;
+	session_set_state(s, SESSION_QUIT);
+	if ((rc = session_cmd(s, err, "QUIT")) == 0 &&
+	    (rc = session_send(s, NULL, 1, SESSION_T_QUIT, "QUIT",
+	    err)) == 0 &&
+	    (rc = session_reply(s, SESSION_T_QUIT, 1, "QUIT", err)) == 0 &&
+	    reply_class(&s->reply) != 2)
+		rc = session_fail_reply(s, SMTPC_EPROTO, "QUIT", err,
+		    "unexpected reply to QUIT");
+	session_close(s);
+	return rc;
+}
+
+/* Close after a failure, keeping the error for later calls. */
+static int
+session_break(struct smtpc_session *s, const struct smtpc_error *e,
+    struct smtpc_error *err)
+{
+	s->fatal = *e;
+	session_close(s);
+	if (err != NULL)
+		*err = *e;
+	return e->code;
+}
+
+/* Repeat the error that broke the session, or say it is closed. */
+static int
+session_closed(const struct smtpc_session *s, struct smtpc_error *err)
+{
+	if (s->fatal.code == 0)
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "session is not connected");
+	if (err != NULL)
+		*err = s->fatal;
+	return s->fatal.code;
+}
+
+int
+smtpc_session_open(struct smtpc_session *s, struct smtpc_error *err)
+{
+	struct smtpc_error e, ignored;
+	int rc;
+
+	if (s == NULL)
+		return error_set(err, SMTPC_EINVAL, NULL, "no session");
+	if (s->state == SESSION_CLOSED)
+		return session_closed(s, err);
+	if (s->state != SESSION_INIT)
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "session already opened");
+	s->soft = 0;
+	memset(&e, 0, sizeof(e));
+	if ((rc = session_open(s, &e)) == 0)
+		return 0;
+	e.code = rc;
+	/* A healthy connection is left politely; a broken one dropped. */
+	if (s->soft && s->conn != NULL)
+		(void)session_quit(s, &ignored);
+	return session_break(s, &e, err);
+}
+
+int
+smtpc_session_quit(struct smtpc_session *s, struct smtpc_error *err)
+{
+	if (s == NULL)
+		return 0;
+	if (s->conn == NULL) {
+		session_set_state(s, SESSION_CLOSED);
+		return 0;
+	}
+	return session_quit(s, err);
+}
+
+/*
+ * The mail transaction.
+ */
+
+/*
+ * An envelope address as it goes between < and >: no controls, no angle
+ * brackets; non-ASCII only with SMTPUTF8 (RFC 6531).
+ */
+static int
+session_addr_check(struct smtpc_session *s, const char *a, const char *what,
+    int *utf8, struct smtpc_error *err)
+{
+	const unsigned char *p;
+
+	if (strlen(a) > LIMIT_ADDRESS)
+		return error_set(err, SMTPC_EDATA, what,
+		    "address longer than %d bytes", LIMIT_ADDRESS);
+	for (p = (const unsigned char *)a; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
+			return error_set(err, SMTPC_EDATA, what,
+			    "invalid character in envelope address");
+		if (*p >= 0x80)
+			*utf8 = 1;
+	}
+	if (*utf8 && !(s->caps.flags & REPLY_CAP_SMTPUTF8))
+		return error_set(err, SMTPC_EDATA, what,
+		    "the address has non-ASCII characters and the server "
+		    "does not offer SMTPUTF8");
+	return 0;
+}
+
+static int
+session_refusal_add(struct smtpc_session *s, const char *address)
+{
+	struct session_refusal *n, *r;
+	size_t i;
+
+	n = realloc(s->refused, (s->nrefused + 1) * sizeof(*n));
+	if (n == NULL)
+		return SMTPC_ENOMEM;
+	s->refused = n;
+	r = &n[s->nrefused];
+	memset(r, 0, sizeof(*r));
+	buf_reset(&s->tmp);
+	if ((r->address = strdup(address)) == NULL ||
+	    reply_text_oneline(&s->reply, &s->tmp) != 0 ||
+	    (r->text = malloc(SMTPC_ERROR_TEXT_MAX)) == NULL) {
+		free(r->address);
+		return SMTPC_ENOMEM;
+	}
+	error_escape(r->text, SMTPC_ERROR_TEXT_MAX, buf_cstr(&s->tmp),
+	    s->tmp.len);
+	snprintf(r->enhanced, sizeof(r->enhanced), "%s", s->reply.enhanced);
+	r->pub.reply_code = s->reply.code;
+	s->nrefused++;
+	/* realloc may have moved earlier entries: refresh every pointer. */
+	for (i = 0; i < s->nrefused; i++) {
+		s->refused[i].pub.address = s->refused[i].address;
+		s->refused[i].pub.enhanced = s->refused[i].enhanced;
+		s->refused[i].pub.text = s->refused[i].text;
+	}
+	return 0;
+}
+
+/* RSET after a refused transaction; a failed RSET leaves us unsure. */
+static void
+session_rset(struct smtpc_session *s)
+{
+	struct smtpc_error ignored;
+
+	session_set_state(s, SESSION_RSET);
+	if (session_cmd(s, &ignored, "RSET") != 0 ||
+	    session_send(s, NULL, 1, SESSION_T_CMD, "RSET", &ignored) != 0 ||
+	    session_reply(s, SESSION_T_CMD, 0, "RSET", &ignored) != 0 ||
+	    s->reply.code != 250) {
+		s->soft = 0;
+		return;
+	}
+	session_set_state(s, SESSION_READY);
+}
+
+/* Fail with the first refusal's words (a 5xx one, if any, decides). */
+static int
+session_fail_refused(struct smtpc_session *s, size_t accepted,
+    struct smtpc_error *err)
+{
+	const struct session_refusal *r = &s->refused[0];
+	size_t i;
+	int code = SMTPC_ETEMP;
+
+	for (i = 0; i < s->nrefused; i++)
+		if (s->refused[i].pub.reply_code >= 500) {
+			code = SMTPC_EPERM;
+			r = &s->refused[i];
+			break;
+		}
+	if (accepted == 0) {
+		/* Nothing will be sent: the first refusal speaks for all. */
+		r = &s->refused[0];
+		code = session_code_of(r->pub.reply_code);
+	}
+	if (s->nrefused > 1)
+		error_set(err, code, "RCPT TO", "recipient refused: %s "
+		    "(%zu refused in all%s)", r->address, s->nrefused,
+		    accepted == 0 ? ", none accepted" : "");
+	else
+		error_set(err, code, "RCPT TO", "recipient refused: %s",
+		    r->address);
+	if (err != NULL) {
+		err->reply_code = r->pub.reply_code;
+		snprintf(err->enhanced, sizeof(err->enhanced), "%s",
+		    r->enhanced);
+		snprintf(err->server_text, sizeof(err->server_text), "%s",
+		    r->text);
+	}
+	s->soft = 1;
+	return code;
+}
+
+/*
+ * MAIL FROM and every RCPT TO.  With PIPELINING (RFC 2920) commands go
+ * out in windows and their replies are matched in order; DATA is never
+ * pipelined, so a refused recipient can still stop the message.
+ */
+static int
+session_envelope(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, int utf8, size_t *ret_accepted,
+    struct smtpc_error *err)
+{
+	int pipe = (s->caps.flags & REPLY_CAP_PIPELINING) != 0;
+	size_t window = pipe ? SESSION_PIPE_WINDOW : 1;
+	size_t total = nrcpts + 1, start, end, i, accepted = 0;
+	struct smtpc_error mail_err;
+	int rc, mail_failed = 0;
+
+	memset(&mail_err, 0, sizeof(mail_err));
+	session_set_state(s, SESSION_MAIL);
+	for (start = 0; start < total; start = end) {
+		end = start + window < total ? start + window : total;
+		for (i = start; i < end; i++) {
+			if (i == 0)
+				rc = session_cmd(s, err, "MAIL FROM:<%s>%s",
+				    from, utf8 ? " SMTPUTF8" : "");
+			else
+				rc = session_cmd(s, err, "RCPT TO:<%s>",
+				    rcpts[i - 1]);
+			if (rc == 0)
+				rc = session_send(s, NULL, i + 1 == end,
+				    i == 0 ? SESSION_T_MAIL : SESSION_T_RCPT,
+				    i == 0 ? "MAIL FROM" : "RCPT TO", err);
+			if (rc != 0)
+				return rc;
+		}
+		for (i = start; i < end; i++) {
+			if ((rc = session_reply(s, i == 0 ? SESSION_T_MAIL :
+			    SESSION_T_RCPT, i + 1 < end,
+			    i == 0 ? "MAIL FROM" : "RCPT TO", err)) != 0)
+				return rc;
+			if (i == 0) {
+				if (reply_class(&s->reply) == 2)
+					continue;
+				mail_failed = 1;
+				session_fail_reply(s, session_code_of(
+				    s->reply.code), "MAIL FROM", &mail_err,
+				    "server refused the sender <%s>", from);
+				continue;
+			}
+			if (mail_failed)
+				continue;	/* 503s: not the recipient's */
+			if (reply_class(&s->reply) == 2) {
+				accepted++;
+				continue;
+			}
+			if (reply_class(&s->reply) == 3)
+				return session_fail_reply(s, SMTPC_EPROTO,
+				    "RCPT TO", err, "unexpected reply to RCPT");
+			if ((rc = session_refusal_add(s, rcpts[i - 1])) != 0)
+				return error_set(err, rc, "RCPT TO",
+				    "out of memory");
+		}
+		if (mail_failed) {
+			if (err != NULL)
+				*err = mail_err;
+			s->soft = mail_err.code != SMTPC_EPROTO;
+			return mail_err.code;
+		}
+	}
+	*ret_accepted = accepted;
+	return 0;
+}
+
+static int
+session_body(struct smtpc_session *s, smtpc_body_read_fn *read,
+    void *read_user, struct smtpc_error *err)
+{
+	unsigned char *chunk;
+	struct buf out;
+	struct dotstuff ds;
+	size_t n;
+	int rc = 0;
+
+	session_set_state(s, SESSION_BODY);
+	if ((chunk = malloc(LIMIT_IO_CHUNK)) == NULL)
+		return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
+	buf_init(&out, 2 * LIMIT_IO_CHUNK + 5);
+	dotstuff_init(&ds);
+	for (;;) {
+		n = 0;
+		if ((rc = read(read_user, chunk, LIMIT_IO_CHUNK, &n,
+		    err)) != 0) {
+			/* No final dot: a cut message must not be delivered. */
+			if (err != NULL && err->stage[0] == '\0')
+				session_stage(err, "message");
+			break;
+		}
+		if (n > LIMIT_IO_CHUNK) {
+			rc = error_set(err, SMTPC_EINTERNAL, "message",
+			    "body reader returned more than asked");
+			break;
+		}
+		if (n == 0)
+			break;
+		buf_reset(&out);
+		if ((rc = dotstuff_push(&ds, chunk, n, &out)) != 0) {
+			error_set(err, rc, "message", "out of memory");
+			break;
+		}
+		if ((rc = s->io->write(s->conn, out.data, out.len,
+		    session_deadline(s, SESSION_T_BLOCK), err)) != 0) {
+			session_stage(err, "message");
+			break;
+		}
+	}
+	if (rc == 0) {
+		buf_reset(&out);
+		if ((rc = dotstuff_finish(&ds, &out)) != 0 ||
+		    (rc = s->io->write(s->conn, out.data, out.len,
+		    session_deadline(s, SESSION_T_BLOCK), err)) != 0 ||
+		    (rc = s->io->flush(s->conn, session_deadline(s,
+		    SESSION_T_BLOCK), err)) != 0)
+			session_stage(err, "message");
+	}
+	free(chunk);
+	buf_free(&out);
+	return rc;
+}
+
+static int
+session_transaction(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
+    void *read_user, unsigned flags, struct smtpc_error *err)
+{
+	size_t i, accepted = 0;
+	int rc, utf8 = 0;
+
+	if (nrcpts == 0 || rcpts == NULL)
+		return error_set(err, SMTPC_EINVAL, "MAIL FROM",
+		    "no recipient");
+	if (nrcpts > LIMIT_RECIPIENTS)
+		return error_set(err, SMTPC_ELIMIT, "RCPT TO",
+		    "more than %d recipients", LIMIT_RECIPIENTS);
+	if (read == NULL)
+		return error_set(err, SMTPC_EINVAL, "DATA", "no message body");
+	if ((rc = session_addr_check(s, from, "MAIL FROM", &utf8, err)) != 0)
+		return rc;
+	for (i = 0; i < nrcpts; i++) {
+		if (rcpts[i] == NULL || rcpts[i][0] == '\0')
+			return error_set(err, SMTPC_EDATA, "RCPT TO",
+			    "empty recipient address");
+		if ((rc = session_addr_check(s, rcpts[i], "RCPT TO", &utf8,
+		    err)) != 0)
+			return rc;
+	}
+
+	if ((rc = session_envelope(s, from, rcpts, nrcpts, utf8, &accepted,
+	    err)) != 0)
+		return rc;
+	if (accepted == 0 || (s->nrefused > 0 &&
+	    !(flags & SMTPC_SEND_ALLOW_PARTIAL))) {
+		rc = session_fail_refused(s, accepted, err);
+		session_rset(s);
+		return rc;
+	}
+
+	session_set_state(s, SESSION_DATA);
+	if ((rc = session_cmd(s, err, "DATA")) != 0 ||
+	    (rc = session_send(s, NULL, 1, SESSION_T_DATA, "DATA", err)) != 0 ||
+	    (rc = session_reply(s, SESSION_T_DATA, 0, "DATA", err)) != 0)
+		return rc;
+	if (s->reply.code != 354) {
+		rc = session_fail_reply(s, session_code_of(s->reply.code),
+		    "DATA", err, "server refused DATA");
+		if (rc == SMTPC_EPROTO)
+			return rc;
+		s->soft = 1;
+		session_rset(s);
+		return rc;
+	}
+	if ((rc = session_body(s, read, read_user, err)) != 0)
+		return rc;
+
+	session_set_state(s, SESSION_DOT);
+	rc = session_reply(s, SESSION_T_DOT, 0, "message", err);
+	if (rc == SMTPC_ECONN)
+		return error_set(err, SMTPC_ECONN, "message",
+		    "connection lost after the message was sent; the server "
+		    "may have accepted it");
+	if (rc == SMTPC_ETIMEOUT)
+		return error_set(err, SMTPC_ETIMEOUT, "message",
+		    "no reply after the message was sent; the server may "
+		    "have accepted it");
+	if (rc != 0)
+		return rc;
+	if (reply_class(&s->reply) != 2) {
+		rc = session_fail_reply(s, session_code_of(s->reply.code),
+		    "message", err, "server did not accept the message");
+		s->soft = rc != SMTPC_EPROTO;
+		return rc;
+	}
+	session_info(s, "message accepted for %zu of %zu recipients",
+	    accepted, nrcpts);
+	session_set_state(s, SESSION_READY);
+	return 0;
+}
+
+int
+smtpc_session_send(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
+    void *read_user, unsigned flags, struct smtpc_error *err)
+{
+	struct smtpc_error e;
+	int rc;
+
+	if (s == NULL)
+		return error_set(err, SMTPC_EINVAL, NULL, "no session");
+	if (s->state == SESSION_CLOSED || s->conn == NULL)
+		return session_closed(s, err);
+	if (s->state != SESSION_READY)
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "session is not open");
+	session_refusals_clear(s);
+	s->soft = 0;
+	memset(&e, 0, sizeof(e));
+	rc = session_transaction(s, from ? from : "", rcpts, nrcpts, read,
+	    read_user, flags, &e);
+	if (rc == 0)
+		return 0;
+	e.code = rc;
+	if (s->conn != NULL && (s->state == SESSION_READY || s->soft)) {
+		/*
+		 * Refused before anything was sent (bad arguments), or a
+		 * refusal that leaves the connection fit for another try.
+		 */
+		session_set_state(s, SESSION_READY);
+		if (err != NULL)
+			*err = e;
+		return rc;
+	}
+	return session_break(s, &e, err);
+}
+
+/*
+ * Getters.
+ */
+
+size_t
+smtpc_session_refused_count(const struct smtpc_session *s)
+{
+	return s ? s->nrefused : 0;
+}
+
+const struct smtpc_refusal *
+smtpc_session_refused(const struct smtpc_session *s, size_t index)
+{
+	if (s == NULL || index >= s->nrefused)
+		return NULL;
+	return &s->refused[index].pub;
+}
+
+int
+smtpc_session_tls_info(const struct smtpc_session *s,
+    struct smtpc_tls_info *out)
+{
+	if (s == NULL || out == NULL || !s->have_tls_info)
+		return SMTPC_EINVAL;
+	*out = s->tls_info;
+	return 0;
+}
+
+const char *
+smtpc_session_capabilities(const struct smtpc_session *s)
+{
+	return s ? buf_cstr(&s->caps.lines) : "";
+}
+
+const char *
+smtpc_session_auth_mech(const struct smtpc_session *s)
+{
+	return s ? s->authed : NULL;
+}

@@ -1,0 +1,762 @@
+/*
+ * Unit tests for session.c: the state machine against scripted servers,
+ * through struct session_io (no socket, no TLS).
+ *
+ * A script is pairs of strings: what the client line must start with
+ * ("=" prefix: be exactly), and the raw bytes the server then sends.  An
+ * expectation "" is the connection itself (the greeting).  "!TIMEOUT" and
+ * "!CLOSE" as server bytes make the next read time out or see EOF.  A
+ * client line that does not match the next expectation gets no answer
+ * (DATA body lines).  The transcript is every client line, "<TLS>" where
+ * the handshake ran.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "bounds.h"
+#include "error.h"
+#include "session.h"
+#include "tap.h"
+
+struct fake {
+	const char *const *script;
+	size_t pos;
+	struct buf in;		/* server bytes not yet read */
+	struct buf out;		/* client bytes not yet turned into lines */
+	struct buf transcript;
+	struct buf trace;
+	int tls;
+	int timeout;
+	unsigned port;
+	int closed;
+	int greet;		/* the greeting is due at the first read */
+	int tls_broken;
+	size_t max_batch;	/* most lines seen in one flush */
+};
+
+static void
+fake_deliver(struct fake *f)
+{
+	const char *r = f->script[f->pos + 1];
+
+	f->pos += 2;
+	if (strcmp(r, "!TIMEOUT") == 0)
+		f->timeout = 1;
+	else if (strcmp(r, "!CLOSE") != 0)
+		buf_append_str(&f->in, r);
+}
+
+static int
+fake_match(const char *expect, const char *line)
+{
+	if (expect[0] == '=')
+		return strcmp(expect + 1, line) == 0;
+	return strncmp(expect, line, strlen(expect)) == 0;
+}
+
+static int
+fake_open(void *user, void **ret, const char *host, unsigned port,
+    int64_t deadline, struct smtpc_error *err)
+{
+	struct fake *f = user;
+
+	f->port = port;
+	/* Sent at the first read, so implicit TLS sees an empty buffer. */
+	f->greet = f->script[0] != NULL && f->script[0][0] == '\0';
+	*ret = f;
+	return 0;
+}
+
+static size_t
+fake_pending(const void *c)
+{
+	return ((const struct fake *)c)->in.len;
+}
+
+static int
+fake_start_tls(void *c, const struct conn_tls_cfg *cfg, int64_t deadline,
+    struct smtpc_error *err)
+{
+	struct fake *f = c;
+
+	if (f->in.len > 0)
+		return error_set(err, SMTPC_EPROTO, "TLS", "bytes before TLS");
+	f->tls = !f->tls_broken;
+	buf_append_str(&f->transcript, "<TLS>\n");
+	return 0;
+}
+
+static int
+fake_read_line(void *c, char *out, size_t cap, size_t *ret_len,
+    int64_t deadline, struct smtpc_error *err)
+{
+	struct fake *f = c;
+	const char *nl;
+	size_t n;
+
+	if (f->greet) {
+		f->greet = 0;
+		fake_deliver(f);
+	}
+	nl = f->in.len ? memchr(f->in.data, '\n', f->in.len) : NULL;
+	if (nl == NULL) {
+		if (f->timeout)
+			return error_set(err, SMTPC_ETIMEOUT, NULL, "timeout");
+		return error_set(err, SMTPC_ECONN, NULL, "closed");
+	}
+	n = (size_t)(nl - (const char *)f->in.data);
+	if (n + 1 > cap)
+		return error_set(err, SMTPC_ELIMIT, NULL, "too long");
+	memcpy(out, f->in.data, n);
+	buf_consume(&f->in, n + 1);
+	if (n > 0 && out[n - 1] == '\r')
+		n--;
+	out[n] = '\0';
+	*ret_len = n;
+	return 0;
+}
+
+static int
+fake_write(void *c, const void *data, size_t len, int64_t deadline,
+    struct smtpc_error *err)
+{
+	struct fake *f = c;
+
+	buf_append(&f->out, data, len);
+	return 0;
+}
+
+/* The server reads what was flushed, line by line, and answers. */
+static int
+fake_flush(void *c, int64_t deadline, struct smtpc_error *err)
+{
+	struct fake *f = c;
+	char line[2048];
+	const char *p;
+	size_t n, batch = 0;
+
+	while (f->out.len > 0 &&
+	    (p = memchr(f->out.data, '\n', f->out.len)) != NULL) {
+		n = (size_t)(p - (const char *)f->out.data);
+		if (n > 0 && f->out.data[n - 1] == '\r')
+			n--;
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, f->out.data, n);
+		line[n] = '\0';
+		buf_consume(&f->out, (size_t)(p - (const char *)f->out.data)
+		    + 1);
+		buf_append_str(&f->transcript, line);
+		buf_append_byte(&f->transcript, '\n');
+		if (f->script[f->pos] != NULL &&
+		    fake_match(f->script[f->pos], line))
+			fake_deliver(f);
+		batch++;
+	}
+	if (batch > f->max_batch)
+		f->max_batch = batch;
+	return 0;
+}
+
+static int
+fake_is_tls(const void *c)
+{
+	return ((const struct fake *)c)->tls;
+}
+
+static int
+fake_tls_info(const void *c, struct smtpc_tls_info *out)
+{
+	if (!fake_is_tls(c))
+		return SMTPC_EINVAL;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->version, sizeof(out->version), "TLSv1.3");
+	out->verified = 1;
+	return 0;
+}
+
+static void
+fake_close(void *c)
+{
+	struct fake *f = c;
+
+	f->closed = 1;
+}
+
+static int64_t
+fake_now(void)
+{
+	return 0;
+}
+
+static const struct session_io fake_io = {
+	fake_open, fake_start_tls, fake_pending, fake_read_line, fake_write,
+	fake_flush, fake_is_tls, fake_tls_info, fake_close, fake_now,
+};
+
+static void
+fake_trace(void *user, enum smtpc_trace_dir dir, const char *line,
+    size_t len)
+{
+	struct fake *f = user;
+
+	buf_append_str(&f->trace, dir == SMTPC_TRACE_IN ? "S: " :
+	    dir == SMTPC_TRACE_OUT ? "C: " : "-- ");
+	buf_append(&f->trace, line, len);
+	buf_append_byte(&f->trace, '\n');
+}
+
+/* A body source over a string; "!FAIL" fails after the first chunk. */
+struct body {
+	const char *data;
+	size_t off;
+	int fail;
+};
+
+static int
+body_read(void *user, void *out, size_t cap, size_t *ret_len,
+    struct smtpc_error *err)
+{
+	struct body *b = user;
+	size_t n = strlen(b->data + b->off);
+
+	if (b->fail && b->off > 0)
+		return error_set(err, SMTPC_EIO, NULL, "disk on fire");
+	if (n > cap)
+		n = cap;
+	if (n > 7)
+		n = 7;	/* small chunks: state must cross edges */
+	memcpy(out, b->data + b->off, n);
+	b->off += n;
+	*ret_len = n;
+	return 0;
+}
+
+#define EHLO_TLS \
+    "250-mx.test\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 SIZE 100\r\n"
+#define EHLO_AUTH "250-mx.test\r\n250-PIPELINING\r\n250 AUTH LOGIN PLAIN\r\n"
+#define EHLO_PLAIN "250-mx.test\r\n250 8BITMIME\r\n"
+
+struct session_case {
+	const char *name;
+	enum smtpc_tls_mode tls;
+	const char *user;
+	const char *mech;
+	unsigned flags;
+	int send;		/* 1: run a transaction after open */
+	int body_fail;
+	const char *rcpts[4];
+	const char *body;
+	const char *script[40];
+	int rc;			/* of open, or of send */
+	const char *stage;
+	const char *msg;	/* fragment of err.message */
+	const char *transcript;
+	size_t nrefused;
+	int closed;		/* connection closed at the end */
+	const char *trace_has;	/* a fragment the trace must hold */
+	int tls_broken;		/* start_tls "succeeds" without TLS */
+};
+
+/* A reply line longer than any reply line may be (filled in main). */
+static char long_reply[LIMIT_REPLY_LINE + 16];
+
+static const struct session_case cases[] = {
+	{ "starttls, auth plain, pipelined envelope, dot-stuffed body",
+	    SMTPC_TLS_STARTTLS, "alice", NULL, 0, 1, 0,
+	    { "b@y.test", "c@y.test" }, "hi\n.dot\r\nend",
+	    { "", "220 mx.test ESMTP\r\n", "EHLO", EHLO_TLS,
+	      "STARTTLS", "220 go ahead\r\n", "EHLO", EHLO_AUTH,
+	      "AUTH PLAIN", "235 2.7.0 ok\r\n",
+	      "MAIL FROM:<a@x.test>", "250 ok\r\n",
+	      "RCPT TO:<b@y.test>", "250 ok\r\n",
+	      "RCPT TO:<c@y.test>", "251 ok\r\n",
+	      "DATA", "354 go\r\n", "=.", "250 2.0.0 queued\r\n", NULL },
+	    0, NULL, NULL,
+	    "EHLO test.host\nSTARTTLS\n<TLS>\nEHLO test.host\n"
+	    "AUTH PLAIN AGFsaWNlAHMzY3JldA==\nMAIL FROM:<a@x.test>\n"
+	    "RCPT TO:<b@y.test>\nRCPT TO:<c@y.test>\nDATA\nhi\n..dot\nend\n"
+	    ".\n", 0, 0, NULL, 0 },
+	{ "STARTTLS not offered: ENOSTARTTLS, QUIT, nothing else",
+	    SMTPC_TLS_STARTTLS, "alice", NULL, 0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx.test\r\n", "EHLO", EHLO_AUTH, "QUIT", "221 bye\r\n",
+	      NULL },
+	    SMTPC_ENOSTARTTLS, "STARTTLS", "refusing to continue without TLS",
+	    "EHLO test.host\nQUIT\n", 0, 1, NULL, 0 },
+	{ "bytes after the STARTTLS 220: injection refused",
+	    SMTPC_TLS_STARTTLS, NULL, NULL, 0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx.test\r\n", "EHLO", EHLO_TLS,
+	      "STARTTLS", "220 go\r\n250-injected\r\n", NULL },
+	    SMTPC_EPROTO, "STARTTLS", "possible injection",
+	    "EHLO test.host\nSTARTTLS\n", 0, 1, NULL, 0 },
+	{ "STARTTLS refused with 454: ETEMP", SMTPC_TLS_STARTTLS, NULL, NULL,
+	    0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx.test\r\n", "EHLO", EHLO_TLS,
+	      "STARTTLS", "454 4.7.0 not now\r\n", "QUIT", "221 bye\r\n",
+	      NULL },
+	    SMTPC_ETEMP, "STARTTLS", "refused STARTTLS",
+	    "EHLO test.host\nSTARTTLS\nQUIT\n", 0, 1, NULL, 0 },
+	{ "STARTTLS refused with 502: ETLS", SMTPC_TLS_STARTTLS, NULL, NULL,
+	    0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx.test\r\n", "EHLO", EHLO_TLS,
+	      "STARTTLS", "502 no\r\n", "QUIT", "221 bye\r\n", NULL },
+	    SMTPC_ETLS, "STARTTLS", "refused STARTTLS",
+	    "EHLO test.host\nSTARTTLS\nQUIT\n", 0, 1, NULL, 0 },
+	{ "capabilities from before TLS are forgotten", SMTPC_TLS_STARTTLS,
+	    "alice", NULL, 0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx.test\r\n",
+	      "EHLO", "250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n",
+	      "STARTTLS", "220 go\r\n", "EHLO", "250 mx\r\n",
+	      "QUIT", "221 bye\r\n", NULL },
+	    SMTPC_ENOMECH, "AUTH", "offers no authentication",
+	    "EHLO test.host\nSTARTTLS\n<TLS>\nEHLO test.host\nQUIT\n", 0, 1,
+	    NULL, 0 },
+	{ "implicit TLS: handshake before the greeting", SMTPC_TLS_IMPLICIT,
+	    "alice", "LOGIN", 0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx.test\r\n", "EHLO", EHLO_AUTH,
+	      "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n",
+	      "YWxpY2U=", "334 UGFzc3dvcmQ6\r\n",
+	      "czNjcmV0", "235 ok\r\n", NULL },
+	    0, NULL, NULL,
+	    "<TLS>\nEHLO test.host\nAUTH LOGIN\nYWxpY2U=\nczNjcmV0\n", 0, 0,
+	    NULL, 0 },
+	{ "greeting 554: EPERM", SMTPC_TLS_NONE, NULL, NULL, 0, 0, 0,
+	    { NULL }, NULL,
+	    { "", "554 5.3.2 go away\r\n", "QUIT", "221 bye\r\n", NULL },
+	    SMTPC_EPERM, "greeting", "refused the connection", "QUIT\n", 0,
+	    1, NULL, 0 },
+	{ "greeting 421: ETEMP, closed at once", SMTPC_TLS_NONE, NULL, NULL,
+	    0, 0, 0, { NULL }, NULL,
+	    { "", "421 4.3.2 busy\r\n", NULL },
+	    SMTPC_ETEMP, "greeting", "closing the connection", "", 0, 1,
+	    NULL, 0 },
+	{ "greeting never comes: ETIMEOUT", SMTPC_TLS_NONE, NULL, NULL, 0,
+	    0, 0, { NULL }, NULL, { "", "!TIMEOUT", NULL },
+	    SMTPC_ETIMEOUT, "greeting", "", "", 0, 1, NULL, 0 },
+	{ "malformed greeting: EPROTO", SMTPC_TLS_NONE, NULL, NULL, 0, 0, 0,
+	    { NULL }, NULL, { "", "220-mx\r\n221 changed\r\n", NULL },
+	    SMTPC_EPROTO, "greeting", "code changed", "", 0, 1, NULL, 0 },
+	{ "data after a final reply: EPROTO", SMTPC_TLS_NONE, NULL, NULL, 0,
+	    0, 0, { NULL }, NULL,
+	    { "", "220 mx\r\n", "EHLO", "250 mx\r\n250 again\r\n", NULL },
+	    SMTPC_EPROTO, "EHLO", "unexpected data after its reply",
+	    "EHLO test.host\n", 0, 1, NULL, 0 },
+	{ "EHLO refused: HELO, no extensions", SMTPC_TLS_NONE, NULL, NULL, 0,
+	    1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", "502 what\r\n", "HELO", "250 hi\r\n",
+	      "MAIL", "250 ok\r\n", "RCPT", "250 ok\r\n", "DATA", "354 go\r\n",
+	      "=.", "250 ok\r\n", NULL },
+	    0, NULL, NULL,
+	    "EHLO test.host\nHELO test.host\nMAIL FROM:<a@x.test>\n"
+	    "RCPT TO:<b@y.test>\nDATA\nx\n.\n", 0, 0, NULL, 0 },
+	{ "AUTH refused 535: EAUTH", SMTPC_TLS_IMPLICIT, "alice", NULL, 0, 0,
+	    0, { NULL }, NULL,
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH,
+	      "AUTH", "535 5.7.8 bad credentials\r\n", "QUIT", "221 bye\r\n",
+	      NULL },
+	    SMTPC_EAUTH, "AUTH", "refused authentication", NULL, 0, 1,
+	    NULL, 0 },
+	{ "AUTH 454: ETEMP", SMTPC_TLS_IMPLICIT, "alice", NULL, 0, 0, 0,
+	    { NULL }, NULL,
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH,
+	      "AUTH", "454 4.7.0 later\r\n", "QUIT", "221 bye\r\n", NULL },
+	    SMTPC_ETEMP, "AUTH", "refused authentication", NULL, 0, 1,
+	    NULL, 0 },
+	{ "bad base64 challenge: cancelled with *", SMTPC_TLS_IMPLICIT,
+	    "alice", "LOGIN", 0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH,
+	      "AUTH LOGIN", "334 not*base64\r\n", "=*", "501 cancelled\r\n",
+	      NULL },
+	    SMTPC_EPROTO, "AUTH", "malformed AUTH challenge",
+	    "<TLS>\nEHLO test.host\nAUTH LOGIN\n*\n", 0, 1, NULL, 0 },
+	{ "named mechanism not offered: ENOMECH", SMTPC_TLS_IMPLICIT,
+	    "alice", "LOGIN", 0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx\r\n", "EHLO", "250-mx\r\n250 AUTH PLAIN\r\n",
+	      "QUIT", "221 bye\r\n", NULL },
+	    SMTPC_ENOMECH, "AUTH", "does not offer LOGIN",
+	    "<TLS>\nEHLO test.host\nQUIT\n", 0, 1, NULL, 0 },
+	{ "a refused recipient: RSET, no DATA", SMTPC_TLS_NONE, NULL, NULL, 0,
+	    1, 0, { "b@y.test", "bad@y.test", "c@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "RCPT", "550 5.1.1 unknown\r\n",
+	      "RCPT", "250 ok\r\n", "RSET", "250 ok\r\n", NULL },
+	    SMTPC_EPERM, "RCPT TO", "recipient refused: bad@y.test",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "RCPT TO:<bad@y.test>\nRCPT TO:<c@y.test>\nRSET\n", 1, 0, NULL, 0 },
+	{ "refusals all 4xx: ETEMP", SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0,
+	    { "b@y.test", "c@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "RCPT", "452 4.2.2 full\r\n",
+	      "RSET", "250 ok\r\n", NULL },
+	    SMTPC_ETEMP, "RCPT TO", "recipient refused: c@y.test",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "RCPT TO:<c@y.test>\nRSET\n", 1, 0, NULL, 0 },
+	{ "partial allowed: sent to the rest", SMTPC_TLS_NONE, NULL, NULL,
+	    SMTPC_SEND_ALLOW_PARTIAL, 1, 0, { "bad@y.test", "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH, "MAIL", "250 ok\r\n",
+	      "RCPT", "550 5.1.1 unknown\r\n", "RCPT", "250 ok\r\n",
+	      "DATA", "354 go\r\n", "=.", "250 ok\r\n", NULL },
+	    0, NULL, NULL,
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<bad@y.test>\n"
+	    "RCPT TO:<b@y.test>\nDATA\nx\n.\n", 1, 0, NULL, 0 },
+	{ "every recipient refused even with partial", SMTPC_TLS_NONE, NULL,
+	    NULL, SMTPC_SEND_ALLOW_PARTIAL, 1, 0, { "bad@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "550 5.1.1 unknown\r\n", "RSET", "250 ok\r\n", NULL },
+	    SMTPC_EPERM, "RCPT TO", "recipient refused: bad@y.test",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<bad@y.test>\n"
+	    "RSET\n", 1, 0, NULL, 0 },
+	{ "sender refused while pipelining: RCPT 503s ignored",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH,
+	      "MAIL", "553 5.7.1 not you\r\n", "RCPT", "503 5.5.1 no MAIL\r\n",
+	      NULL },
+	    SMTPC_EPERM, "MAIL FROM", "refused the sender <a@x.test>",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n", 0,
+	    0, NULL, 0 },
+	{ "421 during RCPT: ETEMP, closed", SMTPC_TLS_NONE, NULL, NULL, 0, 1,
+	    0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "421 4.3.0 shutting down\r\n", NULL },
+	    SMTPC_ETEMP, "RCPT TO", "closing the connection",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n", 0,
+	    1, NULL, 0 },
+	{ "DATA refused: EPERM and RSET", SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0,
+	    { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "DATA", "554 5.6.0 no\r\n",
+	      "RSET", "250 ok\r\n", NULL },
+	    SMTPC_EPERM, "DATA", "refused DATA",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "DATA\nRSET\n", 0, 0, NULL, 0 },
+	{ "connection lost after the dot", SMTPC_TLS_NONE, NULL, NULL, 0, 1,
+	    0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "DATA", "354 go\r\n", "=.", "!CLOSE",
+	      NULL },
+	    SMTPC_ECONN, "message", "the server may have accepted it",
+	    NULL, 0, 1, NULL, 0 },
+	{ "message refused after the dot: EPERM, session usable",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "DATA", "354 go\r\n",
+	      "=.", "554 5.7.1 spam\r\n", NULL },
+	    SMTPC_EPERM, "message", "did not accept the message", NULL, 0, 0,
+	    NULL, 0 },
+	{ "body source fails: no final dot, connection dropped",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 1, { "b@y.test" },
+	    "first chunk, then failure",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "DATA", "354 go\r\n", NULL },
+	    SMTPC_EIO, "message", "disk on fire",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\nDATA\n",
+	    0, 1, NULL, 0 },
+	{ "non-ASCII address without SMTPUTF8: EDATA, nothing sent",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b\xc3\xa9@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, NULL },
+	    SMTPC_EDATA, "RCPT TO", "SMTPUTF8", "EHLO test.host\n", 0, 0,
+	    NULL, 0 },
+	{ "non-ASCII address with SMTPUTF8: MAIL says SMTPUTF8",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b\xc3\xa9@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", "250-mx\r\n250 SMTPUTF8\r\n",
+	      "MAIL", "250 ok\r\n", "RCPT", "250 ok\r\n", "DATA", "354 go\r\n",
+	      "=.", "250 ok\r\n", NULL },
+	    0, NULL, NULL,
+	    "EHLO test.host\nMAIL FROM:<a@x.test> SMTPUTF8\n"
+	    "RCPT TO:<b\xc3\xa9@y.test>\nDATA\nx\n.\n", 0, 0, NULL, 0 },
+	{ "CR/LF in an address: EDATA", SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0,
+	    { "b@y.test\r\nRSET" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, NULL },
+	    SMTPC_EDATA, "RCPT TO", "invalid character", "EHLO test.host\n",
+	    0, 0, NULL, 0 },
+	{ "no reply after the dot: ETIMEOUT, may have been accepted",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "DATA", "354 go\r\n", "=.", "!TIMEOUT",
+	      NULL },
+	    SMTPC_ETIMEOUT, "message", "the server may have accepted it",
+	    NULL, 0, 1, NULL, 0 },
+	{ "reply line over the limit: EPROTO", SMTPC_TLS_NONE, NULL, NULL, 0,
+	    0, 0, { NULL }, NULL, { "", long_reply, NULL },
+	    SMTPC_EPROTO, "greeting", "longer than", "", 0, 1, NULL, 0 },
+	{ "hostile bytes are escaped in the trace", SMTPC_TLS_NONE, NULL,
+	    NULL, 0, 0, 0, { NULL }, NULL,
+	    { "", "220 caf\xc3\xa9 \x1b[2J\r\n", NULL },
+	    SMTPC_EPROTO, "greeting", "non-printable", "", 0, 1,
+	    "S: 220 caf\\xC3\\xA9 \\x1B[2J\n", 0 },
+	{ "AUTH over a connection that is not TLS: EINSECURE",
+	    SMTPC_TLS_STARTTLS, "alice", NULL, 0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx\r\n", "EHLO", EHLO_TLS, "STARTTLS", "220 go\r\n",
+	      "EHLO", EHLO_AUTH, NULL },
+	    SMTPC_EINSECURE, "AUTH", "without TLS",
+	    "EHLO test.host\nSTARTTLS\n<TLS>\nEHLO test.host\n", 0, 1, NULL,
+	    1 },
+	{ "EHLO 421: ETEMP", SMTPC_TLS_STARTTLS, NULL, NULL, 0, 0, 0,
+	    { NULL }, NULL,
+	    { "", "220 mx\r\n", "EHLO", "421 4.7.0 bye\r\n", NULL },
+	    SMTPC_ETEMP, "EHLO", "closing", "EHLO test.host\n", 0, 1,
+	    "S: 421 4.7.0 bye\n", 0 },
+	{ "trace: states, masked AUTH LOGIN lines", SMTPC_TLS_IMPLICIT,
+	    "alice", "LOGIN", 0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx.test\r\n", "EHLO", EHLO_AUTH,
+	      "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n",
+	      "YWxpY2U=", "334 UGFzc3dvcmQ6\r\n",
+	      "czNjcmV0", "235 ok\r\n", NULL },
+	    0, NULL, NULL, NULL, 0, 0,
+	    "-- state EHLO -> AUTH\nC: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\n"
+	    "C: ****\nS: 334 UGFzc3dvcmQ6\nC: ****\nS: 235 ok\n", 0 },
+};
+
+static int
+run_case(const struct session_case *c)
+{
+	struct fake f = { 0 };
+	struct smtpc_server cfg = { 0 };
+	struct smtpc_session *s = NULL;
+	struct smtpc_error err;
+	struct body b = { 0 };
+	size_t n = 0;
+	int rc;
+
+	f.script = c->script;
+	f.tls_broken = c->tls_broken;
+	buf_init(&f.in, 1 << 16);
+	buf_init(&f.out, 1 << 20);
+	buf_init(&f.transcript, 1 << 20);
+	buf_init(&f.trace, 1 << 20);
+	cfg.host = "mx.test";
+	cfg.tls = c->tls;
+	cfg.helo = "test.host";
+	cfg.user = c->user;
+	cfg.password = "s3cret";
+	cfg.auth_mech = c->mech;
+	cfg.trace = fake_trace;
+	cfg.trace_user = &f;
+	memset(&err, 0, sizeof(err));
+	ok(smtpc_session_new(&cfg, &s, &err) == 0, c->name);
+	session_set_io(s, &fake_io, &f);
+	rc = smtpc_session_open(s, &err);
+	if (rc == 0 && c->send) {
+		while (n < 4 && c->rcpts[n] != NULL)
+			n++;
+		b.data = c->body;
+		b.fail = c->body_fail;
+		rc = smtpc_session_send(s, "a@x.test", c->rcpts, n, body_read,
+		    &b, c->flags, &err);
+	}
+	if (!ok(rc == c->rc, "  return code"))
+		printf("# got %s (%s: %s), want %s\n", smtpc_errname(rc),
+		    err.stage, err.message, smtpc_errname(c->rc));
+	if (c->rc != 0) {
+		ok(err.code == c->rc, "  err.code");
+		eq_str(err.stage, c->stage, "  err.stage");
+		if (!ok(strstr(err.message, c->msg) != NULL, "  err.message"))
+			printf("# message: %s\n", err.message);
+	}
+	if (c->transcript != NULL)
+		eq_str(buf_cstr(&f.transcript), c->transcript, "  transcript");
+	ok(smtpc_session_refused_count(s) == c->nrefused, "  refusals");
+	if (c->trace_has != NULL &&
+	    !ok(strstr(buf_cstr(&f.trace), c->trace_has) != NULL,
+	    "  trace holds the expected lines"))
+		printf("# trace:\n%s", buf_cstr(&f.trace));
+	if (c->rc != 0 && f.closed) {
+		struct smtpc_error again;
+
+		ok(smtpc_session_send(s, "a@x.test", c->rcpts, 1, body_read,
+		    &b, 0, &again) == c->rc && strcmp(again.message,
+		    err.message) == 0, "  the fatal error sticks");
+	}
+	ok(f.closed == c->closed, c->closed ? "  closed" : "  still open");
+	/* Secrets: never in the trace, in plain or in base64. */
+	ok(strstr(buf_cstr(&f.trace), "s3cret") == NULL &&
+	    strstr(buf_cstr(&f.trace), "AGFsaWNlAHMzY3JldA") == NULL &&
+	    strstr(buf_cstr(&f.trace), "czNjcmV0") == NULL &&
+	    strstr(err.message, "s3cret") == NULL, "  no secret in the trace");
+	if (c->user != NULL && strstr(buf_cstr(&f.transcript), "AUTH PLAIN "))
+		ok(strstr(buf_cstr(&f.trace), "C: AUTH PLAIN ****\n") != NULL,
+		    "  trace shows AUTH PLAIN ****");
+	if (c->rc == 0 && !f.closed) {
+		ok(smtpc_session_quit(s, &err) == SMTPC_ECONN && f.closed,
+		    "  quit closes (the script has no 221)");
+	}
+	smtpc_session_free(s);
+	buf_free(&f.in);
+	buf_free(&f.out);
+	buf_free(&f.transcript);
+	buf_free(&f.trace);
+	return rc;
+}
+
+static void
+session_misc(void)
+{
+	struct smtpc_server cfg = { 0 };
+	struct smtpc_session *s = NULL;
+	struct smtpc_error err;
+	static const char *const script[] = {
+		"", "220 mx\r\n", "EHLO", EHLO_AUTH, "AUTH PLAIN", "235 ok\r\n",
+		"MAIL", "250 ok\r\n", "RCPT", "250 ok\r\n",
+		"DATA", "354 go\r\n",
+		"=.", "250 ok\r\n", "MAIL", "250 ok\r\n", "RCPT", "250 ok\r\n",
+		"DATA", "354 go\r\n", "=.", "250 ok\r\n", "QUIT", "221 bye\r\n",
+		NULL
+	};
+	static const char *const rcpt[] = { "b@y.test" };
+	struct fake f = { 0 };
+	struct body b = { "two\r\nmails", 0, 0 };
+	struct smtpc_tls_info ti;
+
+	ok(smtpc_session_new(&cfg, &s, &err) == SMTPC_EINVAL &&
+	    strstr(err.message, "host"), "no host: EINVAL");
+	cfg.host = "mx.test";
+	cfg.helo = "bad name\r\n";
+	ok(smtpc_session_new(&cfg, &s, &err) == SMTPC_EINVAL,
+	    "HELO name with CRLF refused");
+	cfg.helo = NULL;
+	cfg.user = "u\r\nRSET";
+	ok(smtpc_session_new(&cfg, &s, &err) == SMTPC_EINVAL,
+	    "user with CRLF refused");
+	cfg.user = NULL;
+	smtpc_session_free(NULL);
+
+	/* Default ports. */
+	{
+		static const struct { enum smtpc_tls_mode m; unsigned p; }
+		    ports[] = { { SMTPC_TLS_STARTTLS, 587 },
+		    { SMTPC_TLS_IMPLICIT, 465 }, { SMTPC_TLS_NONE, 25 } };
+		static const char *const none[] = { "", "!CLOSE", NULL };
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			memset(&f, 0, sizeof(f));
+			buf_init(&f.in, 1024);
+			buf_init(&f.out, 1024);
+			buf_init(&f.transcript, 1024);
+			f.script = none;
+			cfg.tls = ports[i].m;
+			ok(smtpc_session_new(&cfg, &s, &err) == 0, "new");
+			session_set_io(s, &fake_io, &f);
+			smtpc_session_open(s, &err);
+			ok(f.port == ports[i].p, "default port");
+			smtpc_session_free(s);
+			buf_free(&f.in);
+			buf_free(&f.out);
+			buf_free(&f.transcript);
+		}
+	}
+
+	/* Two mails on one session, then QUIT; getters. */
+	memset(&f, 0, sizeof(f));
+	buf_init(&f.in, 1 << 16);
+	buf_init(&f.out, 1 << 16);
+	buf_init(&f.transcript, 1 << 16);
+	f.script = script;
+	cfg.tls = SMTPC_TLS_NONE;
+	cfg.user = "alice";
+	cfg.password = "pw";
+	ok(smtpc_session_new(&cfg, &s, &err) == 0, "new");
+	session_set_io(s, &fake_io, &f);
+	ok(smtpc_session_auth_mech(s) == NULL, "not authenticated yet");
+	ok(smtpc_session_open(s, &err) == 0, "open (plain AUTH allowed "
+	    "with SMTPC_TLS_NONE)");
+	ok(smtpc_session_open(s, &err) == SMTPC_EINVAL, "open twice: EINVAL");
+	eq_str(smtpc_session_auth_mech(s), "PLAIN", "auth mech");
+	eq_str(smtpc_session_capabilities(s), "PIPELINING\nAUTH LOGIN PLAIN\n",
+	    "capabilities");
+	ok(smtpc_session_tls_info(s, &ti) == SMTPC_EINVAL, "no TLS info");
+	ok(smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0,
+	    &err) == 0, "first mail");
+	b.off = 0;
+	ok(smtpc_session_send(s, "", rcpt, 1, body_read, &b, 0, &err) == 0,
+	    "second mail, null sender");
+	ok(strstr(buf_cstr(&f.transcript), "MAIL FROM:<>\n") != NULL,
+	    "null reverse-path");
+	ok(smtpc_session_send(s, "a@x.test", rcpt, 0, body_read, &b, 0,
+	    &err) == SMTPC_EINVAL, "no recipients: EINVAL");
+	ok(smtpc_session_quit(s, &err) == 0 && f.closed, "QUIT 221");
+	ok(smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0,
+	    &err) == SMTPC_EINVAL, "send after quit: EINVAL");
+	ok(smtpc_session_quit(s, &err) == 0, "quit twice is fine");
+	smtpc_session_free(s);
+	buf_free(&f.in);
+	buf_free(&f.out);
+	buf_free(&f.transcript);
+}
+
+/* 250 recipients: pipelined in windows, replies matched in order. */
+static void
+session_window(void)
+{
+	enum { N = 250, BAD = 180 };
+	static const char *script[2 * N + 16];
+	static char addrs[N][32];
+	const char *rcpts[N];
+	struct smtpc_server cfg = { 0 };
+	struct smtpc_session *s = NULL;
+	struct smtpc_error err;
+	struct fake f = { 0 };
+	struct body b = { "x", 0, 0 };
+	const struct smtpc_refusal *r;
+	size_t i, k = 0;
+
+	script[k++] = "";
+	script[k++] = "220 mx\r\n";
+	script[k++] = "EHLO";
+	script[k++] = EHLO_AUTH;
+	script[k++] = "MAIL";
+	script[k++] = "250 ok\r\n";
+	for (i = 0; i < N; i++) {
+		snprintf(addrs[i], sizeof(addrs[i]), "r%zu@y.test", i);
+		rcpts[i] = addrs[i];
+		script[k++] = "RCPT";
+		script[k++] = i == BAD ? "550 5.1.1 r180 unknown\r\n" :
+		    "250 ok\r\n";
+	}
+	script[k++] = "RSET";
+	script[k++] = "250 ok\r\n";
+	script[k] = NULL;
+	f.script = script;
+	buf_init(&f.in, 1 << 16);
+	buf_init(&f.out, 1 << 16);
+	buf_init(&f.transcript, 1 << 16);
+	cfg.host = "mx.test";
+	cfg.tls = SMTPC_TLS_NONE;
+	ok(smtpc_session_new(&cfg, &s, &err) == 0, "window: new");
+	session_set_io(s, &fake_io, &f);
+	ok(smtpc_session_open(s, &err) == 0, "window: open");
+	ok(smtpc_session_send(s, "a@x.test", rcpts, N, body_read, &b, 0,
+	    &err) == SMTPC_EPERM, "window: one refusal among 250 fails");
+	ok(f.max_batch == SESSION_PIPE_WINDOW, "window: 100 commands a write");
+	ok(smtpc_session_refused_count(s) == 1 &&
+	    (r = smtpc_session_refused(s, 0)) != NULL &&
+	    strcmp(r->address, "r180@y.test") == 0 && r->reply_code == 550 &&
+	    strcmp(r->enhanced, "5.1.1") == 0 &&
+	    strcmp(r->text, "5.1.1 r180 unknown") == 0,
+	    "window: the refusal is matched to its recipient");
+	ok(smtpc_session_refused(s, 1) == NULL, "window: index past the end");
+	ok(strstr(buf_cstr(&f.transcript), "DATA") == NULL &&
+	    strstr(buf_cstr(&f.transcript), "RSET\n") != NULL,
+	    "window: RSET, no DATA");
+	smtpc_session_free(s);
+	buf_free(&f.in);
+	buf_free(&f.out);
+	buf_free(&f.transcript);
+}
+
+int
+main(void)
+{
+	size_t i;
+
+	memset(long_reply, 'x', sizeof(long_reply) - 3);
+	memcpy(long_reply, "220 ", 4);
+	memcpy(long_reply + sizeof(long_reply) - 3, "\r\n", 3);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+	session_misc();
+	session_window();
+	return tap_done();
+}
