@@ -122,9 +122,11 @@ SMTPC_API int smtpc_msg_set_subject(struct smtpc_msg *msg, const char *subject,
 /*
  * An extra header field.  The name must be printable ASCII without ':' or
  * space; the value UTF-8 without CR, LF or NUL.  Fields the library writes
- * itself (From, To, Cc, Bcc, Subject, Date, Message-ID, MIME-Version,
- * Content-*) are refused with SMTPC_EDATA, except Date and Message-ID,
- * which replace the generated ones.
+ * itself (From, To, Cc, Bcc, Reply-To, Subject, Date, Message-ID,
+ * MIME-Version, Content-*) are refused with SMTPC_EDATA, except Date and
+ * Message-ID, which replace the generated ones (a second one replaces the
+ * first).  The value is written as unstructured text: folded, with
+ * encoded-words for non-ASCII words.
  */
 SMTPC_API int smtpc_msg_add_header(struct smtpc_msg *msg, const char *name,
     const char *value, struct smtpc_error *err);
@@ -143,8 +145,12 @@ SMTPC_API int smtpc_msg_set_html_file(struct smtpc_msg *msg, const char *path,
  * An image (or any file) shown in the body.  With an HTML body it goes into
  * multipart/related and the HTML refers to it as "cid:ID"; with a text body
  * only it follows the text as an inline part.  `type` NULL guesses from the
- * extension, then from the content; `cid` NULL uses the file's base name.
- * A missing or unreadable file fails with SMTPC_ENOINPUT.
+ * extension, then from the content; `cid` NULL uses the file's base name
+ * (with spaces, non-ASCII and <>"()[]\,;: made '_', so it is a valid
+ * Content-ID); a given `cid` must be printable ASCII without those (else
+ * SMTPC_EDATA).  A missing or unreadable file, or one that is not a regular
+ * file, fails with SMTPC_ENOINPUT.  Files are sent in base64, so a type
+ * message/... or multipart/... fails with SMTPC_EDATA.
  */
 SMTPC_API int smtpc_msg_add_inline(struct smtpc_msg *msg, const char *path,
     const char *type, const char *cid, struct smtpc_error *err);
@@ -185,10 +191,23 @@ struct smtpc_reader;
 
 SMTPC_API int smtpc_reader_new(const struct smtpc_msg *msg,
     struct smtpc_reader **ret, struct smtpc_error *err);
-/* Copies up to `cap` bytes into `buf`; *ret_len == 0 means the end. */
+/*
+ * Copies up to `cap` bytes into `buf`; *ret_len == 0 means the end.  Fails
+ * with SMTPC_EINVAL when `cap` is 0, with SMTPC_ENOINPUT or SMTPC_EIO
+ * (naming the file) when a file vanished, cannot be read or changed size;
+ * a failure sticks: later calls fail the same way.
+ */
 SMTPC_API int smtpc_reader_read(struct smtpc_reader *r, void *buf, size_t cap,
     size_t *ret_len, struct smtpc_error *err);
 SMTPC_API void smtpc_reader_free(struct smtpc_reader *r);
+/*
+ * The exact number of bytes this reader produces in all, computed without
+ * reading any file (for SIZE= and progress).  It holds as long as the
+ * files keep the size they had when added; if one changed, reading fails
+ * with SMTPC_EIO instead of producing a different size.  Fails with
+ * SMTPC_EINVAL on NULL arguments.
+ */
+SMTPC_API int smtpc_reader_size(struct smtpc_reader *r, uint64_t *ret_size);
 
 /*
  * Sessions.

@@ -1,0 +1,42 @@
+/*
+ * address.h - one RFC 5322 address: parse, validate, write into a header.
+ *
+ * Accepted forms: "addr@dom", "Name <addr@dom>", "\"Last, First\"
+ * <addr@dom>"; comments "(...)" are dropped; quoted local parts
+ * ("\"a b\"@dom") and domain literals ("[192.0.2.1]", "[IPv6:...]") are
+ * kept as written.  Refused with SMTPC_EDATA and a sentence saying why:
+ * groups, lists, line breaks, a display name with a bare ',' '@' ':' ';',
+ * a bad local part or domain, a non-ASCII local part ("needs SMTPUTF8,
+ * not supported yet").  A non-ASCII domain is converted to its A-label
+ * form (libidn2, IDNA 2008 / TR46 non-transitional): `spec` is therefore
+ * always ASCII, usable in MAIL FROM / RCPT TO and in header fields.
+ */
+#ifndef SMTPC_ADDRESS_H
+#define SMTPC_ADDRESS_H
+
+#include "header.h"
+#include "smtpc.h"
+
+struct addr {
+	char *display;	/* UTF-8 display name, NULL when there is none */
+	char *spec;	/* local@domain, ASCII, domain in A-label form */
+};
+
+/*
+ * Parse one address.  On success `ret` owns two allocated strings (free
+ * with addr_free); on failure it is left zeroed.  Used error codes:
+ * SMTPC_EDATA, SMTPC_ENOMEM.
+ */
+int addr_parse(const char *in, struct addr *ret, struct smtpc_error *err);
+void addr_free(struct addr *a);
+/* Deep copy. */
+int addr_copy(struct addr *dst, const struct addr *src);
+
+/*
+ * Append the address to a header being folded: "Name <spec>" (the name
+ * quoted or encoded as needed) or "spec", preceded by one space and
+ * followed by `post` ("" or the "," of a list, kept on the same line).
+ */
+int addr_fold(struct hfold *f, const struct addr *a, const char *post);
+
+#endif

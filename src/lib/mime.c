@@ -1,0 +1,741 @@
+/*
+ * mime.c - the smtpc_msg_* API: building a message from addresses,
+ * header values, bodies and files, and checking all of it on the way in.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <magic.h>
+
+#include "base64.h"
+#include "bounds.h"
+#include "error.h"
+#include "header.h"
+#include "mime.h"
+#include "qp.h"
+
+static const struct {
+	const char *ext;
+	const char *type;
+} mime_types[] = {
+	{ "jpg", "image/jpeg" }, { "jpeg", "image/jpeg" },
+	{ "jpe", "image/jpeg" }, { "png", "image/png" },
+	{ "gif", "image/gif" }, { "webp", "image/webp" },
+	{ "svg", "image/svg+xml" }, { "heic", "image/heic" },
+	{ "heif", "image/heif" }, { "avif", "image/avif" },
+	{ "bmp", "image/bmp" }, { "tif", "image/tiff" },
+	{ "tiff", "image/tiff" }, { "ico", "image/vnd.microsoft.icon" },
+	{ "mp3", "audio/mpeg" }, { "wav", "audio/wav" },
+	{ "ogg", "audio/ogg" }, { "oga", "audio/ogg" },
+	{ "m4a", "audio/mp4" }, { "flac", "audio/flac" },
+	{ "aac", "audio/aac" }, { "opus", "audio/opus" },
+	{ "mid", "audio/midi" }, { "midi", "audio/midi" },
+	{ "mp4", "video/mp4" }, { "m4v", "video/mp4" },
+	{ "webm", "video/webm" }, { "mov", "video/quicktime" },
+	{ "mkv", "video/x-matroska" }, { "avi", "video/x-msvideo" },
+	{ "ogv", "video/ogg" }, { "mpeg", "video/mpeg" },
+	{ "mpg", "video/mpeg" },
+	{ "pdf", "application/pdf" }, { "zip", "application/zip" },
+	{ "gz", "application/gzip" }, { "tgz", "application/gzip" },
+	{ "tar", "application/x-tar" },
+	{ "7z", "application/x-7z-compressed" },
+	{ "bz2", "application/x-bzip2" }, { "xz", "application/x-xz" },
+	{ "zst", "application/zstd" }, { "rar", "application/vnd.rar" },
+	{ "docx", "application/vnd.openxmlformats-officedocument."
+	    "wordprocessingml.document" },
+	{ "xlsx", "application/vnd.openxmlformats-officedocument."
+	    "spreadsheetml.sheet" },
+	{ "pptx", "application/vnd.openxmlformats-officedocument."
+	    "presentationml.presentation" },
+	{ "doc", "application/msword" },
+	{ "xls", "application/vnd.ms-excel" },
+	{ "ppt", "application/vnd.ms-powerpoint" },
+	{ "odt", "application/vnd.oasis.opendocument.text" },
+	{ "ods", "application/vnd.oasis.opendocument.spreadsheet" },
+	{ "odp", "application/vnd.oasis.opendocument.presentation" },
+	{ "rtf", "application/rtf" }, { "epub", "application/epub+zip" },
+	{ "csv", "text/csv" }, { "json", "application/json" },
+	{ "xml", "application/xml" }, { "txt", "text/plain" },
+	{ "text", "text/plain" }, { "log", "text/plain" },
+	{ "md", "text/markdown" }, { "html", "text/html" },
+	{ "htm", "text/html" }, { "ics", "text/calendar" },
+	{ "vcf", "text/vcard" },
+	{ "js", "text/javascript" }, { "css", "text/css" },
+	{ "yaml", "application/yaml" }, { "yml", "application/yaml" },
+	{ "patch", "text/x-diff" }, { "diff", "text/x-diff" },
+	{ "wasm", "application/wasm" }, { "woff", "font/woff" },
+	{ "woff2", "font/woff2" }, { "ttf", "font/ttf" },
+	{ "otf", "font/otf" },
+	{ "apk", "application/vnd.android.package-archive" },
+	{ "jar", "application/java-archive" },
+	{ "sig", "application/pgp-signature" },
+	{ "asc", "application/pgp-keys" },
+};
+
+const char *
+mime_type_by_ext(const char *path)
+{
+	const char *base, *dot;
+	size_t i;
+
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base || dot[1] == '\0')
+		return NULL;
+	for (i = 0; i < sizeof(mime_types) / sizeof(mime_types[0]); i++)
+		if (strcasecmp(dot + 1, mime_types[i].ext) == 0)
+			return mime_types[i].type;
+	return NULL;
+}
+
+struct smtpc_msg *
+smtpc_msg_new(void)
+{
+	struct smtpc_msg *m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	buf_init(&m->text.data, 2 * (size_t)LIMIT_MEMORY_BODY);
+	buf_init(&m->html.data, 2 * (size_t)LIMIT_MEMORY_BODY);
+	return m;
+}
+
+static void
+mime_file_free(struct mime_file *f)
+{
+	free(f->path);
+	free(f->type);
+	free(f->name);
+	free(f->cid);
+}
+
+static void
+mime_env_free(struct smtpc_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nenv; i++)
+		free(m->env[i]);
+	free(m->env);
+	m->env = NULL;
+	m->nenv = 0;
+}
+
+void
+smtpc_msg_free(struct smtpc_msg *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	addr_free(&m->from);
+	for (i = 0; i < m->nrcpts; i++)
+		addr_free(&m->rcpts[i].a);
+	free(m->rcpts);
+	for (i = 0; i < m->nreply_to; i++)
+		addr_free(&m->reply_to[i]);
+	free(m->reply_to);
+	free(m->subject);
+	for (i = 0; i < m->nhdrs; i++) {
+		free(m->hdrs[i].name);
+		free(m->hdrs[i].value);
+	}
+	free(m->hdrs);
+	buf_free(&m->text.data);
+	buf_free(&m->html.data);
+	for (i = 0; i < m->nfiles; i++)
+		mime_file_free(&m->files[i]);
+	free(m->files);
+	mime_env_free(m);
+	free(m);
+}
+
+static int
+mime_oom(struct smtpc_error *err)
+{
+	return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
+}
+
+int
+smtpc_msg_set_from(struct smtpc_msg *m, const char *address,
+    struct smtpc_error *err)
+{
+	struct addr a;
+	int rc;
+
+	if (m == NULL || address == NULL)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "no message or no address");
+	if ((rc = addr_parse(address, &a, err)) != 0)
+		return rc;
+	addr_free(&m->from);
+	m->from = a;
+	return 0;
+}
+
+/* Same mailbox: local part exact, domain case-insensitive. */
+static int
+mime_same_spec(const char *a, const char *b)
+{
+	const char *da = strrchr(a, '@'), *db = strrchr(b, '@');
+
+	if (da == NULL || db == NULL || da - a != db - b)
+		return 0;
+	return memcmp(a, b, (size_t)(da - a)) == 0 && strcasecmp(da, db) == 0;
+}
+
+static int
+mime_env_add(struct smtpc_msg *m, const char *spec)
+{
+	char **n;
+	size_t i;
+
+	for (i = 0; i < m->nenv; i++)
+		if (mime_same_spec(m->env[i], spec))
+			return 0;
+	if ((n = realloc(m->env, (m->nenv + 1) * sizeof(*n))) == NULL)
+		return SMTPC_ENOMEM;
+	m->env = n;
+	if ((m->env[m->nenv] = strdup(spec)) == NULL)
+		return SMTPC_ENOMEM;
+	m->nenv++;
+	return 0;
+}
+
+int
+smtpc_msg_add_recipient(struct smtpc_msg *m, enum smtpc_rcpt_kind kind,
+    const char *address, struct smtpc_error *err)
+{
+	struct mime_rcpt *n;
+	struct addr a;
+	int rc;
+
+	if (m == NULL || address == NULL)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "no message or no address");
+	if (kind != SMTPC_RCPT_TO && kind != SMTPC_RCPT_CC &&
+	    kind != SMTPC_RCPT_BCC)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "unknown recipient kind %d", (int)kind);
+	if (m->nrcpts >= LIMIT_RECIPIENTS)
+		return error_set(err, SMTPC_ELIMIT, "message",
+		    "more than %d recipients", LIMIT_RECIPIENTS);
+	if ((rc = addr_parse(address, &a, err)) != 0)
+		return rc;
+	if ((n = realloc(m->rcpts, (m->nrcpts + 1) * sizeof(*n))) == NULL) {
+		addr_free(&a);
+		return mime_oom(err);
+	}
+	m->rcpts = n;
+	if (mime_env_add(m, a.spec) != 0) {
+		addr_free(&a);
+		return mime_oom(err);
+	}
+	n[m->nrcpts].kind = kind;
+	n[m->nrcpts].a = a;
+	m->nrcpts++;
+	return 0;
+}
+
+int
+smtpc_msg_add_reply_to(struct smtpc_msg *m, const char *address,
+    struct smtpc_error *err)
+{
+	struct addr a, *n;
+	int rc;
+
+	if (m == NULL || address == NULL)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "no message or no address");
+	if (m->nreply_to >= LIMIT_RECIPIENTS)
+		return error_set(err, SMTPC_ELIMIT, "message",
+		    "too many Reply-To addresses");
+	if ((rc = addr_parse(address, &a, err)) != 0)
+		return rc;
+	if ((n = realloc(m->reply_to, (m->nreply_to + 1) *
+	    sizeof(*n))) == NULL) {
+		addr_free(&a);
+		return mime_oom(err);
+	}
+	m->reply_to = n;
+	n[m->nreply_to++] = a;
+	return 0;
+}
+
+int
+smtpc_msg_set_subject(struct smtpc_msg *m, const char *subject,
+    struct smtpc_error *err)
+{
+	char *s;
+	int rc;
+
+	if (m == NULL || subject == NULL)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "no message or no subject");
+	if ((rc = header_check_value("Subject", subject, strlen(subject),
+	    err)) != 0)
+		return rc;
+	if ((s = strdup(subject)) == NULL)
+		return mime_oom(err);
+	free(m->subject);
+	m->subject = s;
+	return 0;
+}
+
+/* Fields the library writes itself; Date and Message-ID may be replaced. */
+static const char *const mime_reserved[] = {
+	"From", "To", "Cc", "Bcc", "Subject", "MIME-Version", "Reply-To",
+};
+
+int
+smtpc_msg_add_header(struct smtpc_msg *m, const char *name,
+    const char *value, struct smtpc_error *err)
+{
+	struct mime_hdr *n;
+	char *nn, *vv;
+	size_t i;
+	int rc;
+
+	if (m == NULL || name == NULL || value == NULL)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "no message, name or value");
+	if ((rc = header_check_name(name, err)) != 0)
+		return rc;
+	if (strncasecmp(name, "Content-", 8) == 0)
+		return error_set(err, SMTPC_EDATA, "message",
+		    "header %s is written by smtpc itself", name);
+	for (i = 0; i < sizeof(mime_reserved) / sizeof(mime_reserved[0]);
+	    i++)
+		if (strcasecmp(name, mime_reserved[i]) == 0)
+			return error_set(err, SMTPC_EDATA, "message",
+			    "header %s is written by smtpc itself (use its "
+			    "own setting)", name);
+	if ((rc = header_check_value(name, value, strlen(value), err)) != 0)
+		return rc;
+	if (m->nhdrs >= LIMIT_PARTS)
+		return error_set(err, SMTPC_ELIMIT, "message",
+		    "too many header fields");
+	if ((nn = strdup(name)) == NULL || (vv = strdup(value)) == NULL) {
+		free(nn);
+		return mime_oom(err);
+	}
+	/* Date and Message-ID replace the generated field: keep one. */
+	if (strcasecmp(name, "Date") == 0 ||
+	    strcasecmp(name, "Message-ID") == 0)
+		for (i = 0; i < m->nhdrs; i++)
+			if (strcasecmp(m->hdrs[i].name, name) == 0) {
+				free(m->hdrs[i].name);
+				free(m->hdrs[i].value);
+				m->hdrs[i].name = nn;
+				m->hdrs[i].value = vv;
+				return 0;
+			}
+	if ((n = realloc(m->hdrs, (m->nhdrs + 1) * sizeof(*n))) == NULL) {
+		free(nn);
+		free(vv);
+		return mime_oom(err);
+	}
+	m->hdrs = n;
+	n[m->nhdrs].name = nn;
+	n[m->nhdrs].value = vv;
+	m->nhdrs++;
+	return 0;
+}
+
+int
+mime_text_scan(struct mime_text *t)
+{
+	const unsigned char *p = t->data.data;
+	size_t i, len = t->data.len, col = 0, chunk;
+	int ascii = 1;
+	struct qp_enc q;
+	struct buf scratch;
+	uint64_t qsize = 0, bsize;
+	int rc;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n') {
+			i++;
+			col = 0;
+			continue;
+		}
+		if (p[i] >= 0x80 || p[i] == '\0' || p[i] == '\r' ||
+		    p[i] == '\n' || ++col > MIME_TEXT_LINE)
+			ascii = 0;
+	}
+	if (ascii) {
+		t->enc = MIME_ENC_7BIT;
+		t->enc_size = len;
+		t->enc_ends_crlf = len == 0 || p[len - 1] == '\n';
+		return 0;
+	}
+	/* Run the encoder once to know the QP size exactly. */
+	buf_init(&scratch, 4 * LIMIT_IO_CHUNK);
+	qp_init(&q);
+	for (i = 0; i < len; i += chunk) {
+		chunk = len - i < LIMIT_IO_CHUNK / 4 ? len - i :
+		    LIMIT_IO_CHUNK / 4;
+		if ((rc = qp_update(&q, p + i, chunk, &scratch)) != 0)
+			goto free_scratch;
+		qsize += scratch.len;
+		buf_reset(&scratch);
+	}
+	if ((rc = qp_final(&q, &scratch)) != 0)
+		goto free_scratch;
+	qsize += scratch.len;
+	bsize = b64_wrap_size(len);
+	if (qsize <= bsize) {
+		t->enc = MIME_ENC_QP;
+		t->enc_size = qsize;
+		t->enc_ends_crlf = qp_at_bol(&q);
+	} else {
+		t->enc = MIME_ENC_BASE64;
+		t->enc_size = bsize;
+		t->enc_ends_crlf = 1;
+	}
+free_scratch:
+	buf_free(&scratch);
+	return rc;
+}
+
+/* Validate `len` bytes of UTF-8 text and store them CRLF-normalised. */
+static int
+mime_set_body(struct mime_text *t, const char *what, const char *data,
+    size_t len, struct smtpc_error *err)
+{
+	struct buf n;
+	size_t i;
+	int rc = 0;
+
+	if (data == NULL && len > 0)
+		return error_set(err, SMTPC_EINVAL, "message", "no %s", what);
+	if (len > LIMIT_MEMORY_BODY)
+		return error_set(err, SMTPC_ELIMIT, "message",
+		    "the %s is larger than %u bytes", what,
+		    (unsigned)LIMIT_MEMORY_BODY);
+	if (!header_utf8_valid(data, len))
+		return error_set(err, SMTPC_EDATA, "message",
+		    "%s is not valid UTF-8", what);
+	buf_init(&n, t->data.max);
+	for (i = 0; i < len && rc == 0; i++) {
+		if (data[i] == '\r' || data[i] == '\n') {
+			rc = buf_append(&n, "\r\n", 2);
+			if (data[i] == '\r' && i + 1 < len &&
+			    data[i + 1] == '\n')
+				i++;
+		} else
+			rc = buf_append_byte(&n, (unsigned char)data[i]);
+	}
+	if (rc == 0)
+		rc = buf_append(&n, "", 0);
+	if (rc != 0) {
+		buf_free(&n);
+		return mime_oom(err);
+	}
+	buf_free(&t->data);
+	t->data = n;
+	t->set = 1;
+	if ((rc = mime_text_scan(t)) != 0) {
+		t->set = 0;
+		return mime_oom(err);
+	}
+	return 0;
+}
+
+/* Read a whole text file (bounded): bodies are text, not attachments. */
+static int
+mime_read_text_file(const char *path, struct buf *out, struct smtpc_error *err)
+{
+	struct stat st;
+	char chunk[8192];
+	ssize_t n;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return error_set(err, SMTPC_ENOINPUT, "message",
+		    "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		close(fd);
+		return error_set(err, SMTPC_ENOINPUT, "message",
+		    "cannot read %s: %s", path, S_ISDIR(st.st_mode) ?
+		    "is a directory" : strerror(errno));
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = error_set(err, SMTPC_EIO, "message",
+			    "cannot read %s: %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((rc = buf_append(out, chunk, (size_t)n)) != 0) {
+			rc = rc == SMTPC_ELIMIT ? error_set(err, SMTPC_ELIMIT,
+			    "message", "%s is larger than %u bytes", path,
+			    (unsigned)LIMIT_MEMORY_BODY) : mime_oom(err);
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+static int
+mime_set_body_file(struct mime_text *t, const char *what, const char *path,
+    struct smtpc_error *err)
+{
+	struct buf raw;
+	int rc;
+
+	if (path == NULL)
+		return error_set(err, SMTPC_EINVAL, "message", "no file name");
+	buf_init(&raw, LIMIT_MEMORY_BODY);
+	if ((rc = mime_read_text_file(path, &raw, err)) == 0) {
+		if (!header_utf8_valid(raw.data, raw.len))
+			rc = error_set(err, SMTPC_EDATA, "message",
+			    "%s (%s) is not valid UTF-8", what, path);
+		else
+			rc = mime_set_body(t, what, (char *)raw.data, raw.len,
+			    err);
+	}
+	buf_free(&raw);
+	return rc;
+}
+
+int
+smtpc_msg_set_text(struct smtpc_msg *m, const char *data, size_t len,
+    struct smtpc_error *err)
+{
+	if (m == NULL)
+		return error_set(err, SMTPC_EINVAL, "message", "no message");
+	return mime_set_body(&m->text, "text", data, len, err);
+}
+
+int
+smtpc_msg_set_text_file(struct smtpc_msg *m, const char *path,
+    struct smtpc_error *err)
+{
+	if (m == NULL)
+		return error_set(err, SMTPC_EINVAL, "message", "no message");
+	return mime_set_body_file(&m->text, "text", path, err);
+}
+
+int
+smtpc_msg_set_html(struct smtpc_msg *m, const char *data, size_t len,
+    struct smtpc_error *err)
+{
+	if (m == NULL)
+		return error_set(err, SMTPC_EINVAL, "message", "no message");
+	return mime_set_body(&m->html, "HTML", data, len, err);
+}
+
+int
+smtpc_msg_set_html_file(struct smtpc_msg *m, const char *path,
+    struct smtpc_error *err)
+{
+	if (m == NULL)
+		return error_set(err, SMTPC_EINVAL, "message", "no message");
+	return mime_set_body_file(&m->html, "HTML", path, err);
+}
+
+/* "type/subtype" with token characters only. */
+static int
+mime_type_valid(const char *t)
+{
+	const char *slash = strchr(t, '/');
+	size_t i;
+
+	if (slash == NULL || slash == t || slash[1] == '\0' ||
+	    strchr(slash + 1, '/') != NULL || strlen(t) > 255)
+		return 0;
+	for (i = 0; t[i] != '\0'; i++)
+		if ((unsigned char)t[i] <= 0x20 ||
+		    (unsigned char)t[i] >= 0x7f ||
+		    strchr("()<>@,;:\\\"[]?=", t[i]) != NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * Files always go out in base64, which RFC 2046 forbids for message and
+ * multipart bodies (an .eml guessed as message/rfc822, say).
+ */
+static int
+mime_type_base64_ok(const char *t)
+{
+	return strncasecmp(t, "message/", 8) != 0 &&
+	    strncasecmp(t, "multipart/", 10) != 0;
+}
+
+/* libmagic's guess from the content; NULL when it has none. */
+static char *
+mime_type_by_magic(const char *path)
+{
+	magic_t mg;
+	const char *t;
+	char *r = NULL;
+
+	if ((mg = magic_open(MAGIC_MIME_TYPE | MAGIC_SYMLINK)) == NULL)
+		return NULL;
+	if (magic_load(mg, NULL) == 0 && (t = magic_file(mg, path)) != NULL &&
+	    mime_type_valid(t) && strcmp(t, "application/x-empty") != 0 &&
+	    strncmp(t, "inode/", 6) != 0)
+		r = strdup(t);
+	magic_close(mg);
+	return r;
+}
+
+static int
+mime_add_file(struct smtpc_msg *m, const char *path, const char *type,
+    const char *name, const char *cid, int is_inline,
+    struct smtpc_error *err)
+{
+	struct mime_file f, *n;
+	struct stat st;
+	const char *base, *t;
+	size_t i;
+	int fd;
+
+	if (m == NULL || path == NULL || path[0] == '\0')
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "no message or no file name");
+	if (m->nfiles >= LIMIT_PARTS)
+		return error_set(err, SMTPC_ELIMIT, "message",
+		    "more than %d files", LIMIT_PARTS);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return error_set(err, SMTPC_ENOINPUT, "message",
+		    "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return error_set(err, SMTPC_ENOINPUT, "message",
+		    "cannot read %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode))
+		return error_set(err, SMTPC_ENOINPUT, "message",
+		    "%s is not a regular file", path);
+	if (type != NULL && !mime_type_valid(type))
+		return error_set(err, SMTPC_EDATA, "message",
+		    "bad content type \"%s\" for %s (want type/subtype)",
+		    type, path);
+	if (type != NULL && !mime_type_base64_ok(type))
+		return error_set(err, SMTPC_EDATA, "message",
+		    "a file cannot be sent as %s (files are base64, which "
+		    "RFC 2046 forbids there); use application/octet-stream",
+		    type);
+	base = strrchr(path, '/');
+	base = base != NULL && base[1] != '\0' ? base + 1 : path;
+	if (name == NULL)
+		name = base;
+	if (header_check_value("filename", name, strlen(name), err) != 0)
+		return error_set(err, SMTPC_EDATA, "message",
+		    "the file name \"%s\" contains a line break or is not "
+		    "UTF-8", name);
+	if (cid != NULL) {
+		for (i = 0; cid[i] != '\0'; i++)
+			if ((unsigned char)cid[i] <= 0x20 ||
+			    (unsigned char)cid[i] >= 0x7f ||
+			    strchr("<>\"()[]\\,;:", cid[i]) != NULL)
+				return error_set(err, SMTPC_EDATA, "message",
+				    "bad Content-ID \"%s\": printable ASCII "
+				    "without spaces or <>\"()[]\\,;:", cid);
+		if (i == 0 || i > 250)
+			return error_set(err, SMTPC_EDATA, "message",
+			    "bad Content-ID length");
+	}
+	memset(&f, 0, sizeof(f));
+	f.is_inline = is_inline;
+	f.size = (uint64_t)st.st_size;
+	if ((f.path = strdup(path)) == NULL || (f.name = strdup(name)) == NULL)
+		goto free_file;
+	if (is_inline) {
+		if ((f.cid = strdup(cid != NULL ? cid : base)) == NULL)
+			goto free_file;
+		/* A base name is not always a valid msg-id: make it one. */
+		for (i = 0; cid == NULL && f.cid[i] != '\0'; i++)
+			if ((unsigned char)f.cid[i] <= 0x20 ||
+			    (unsigned char)f.cid[i] >= 0x7f ||
+			    strchr("<>\"()[]\\,;:", f.cid[i]) != NULL)
+				f.cid[i] = '_';
+	}
+	if (type != NULL)
+		f.type = strdup(type);
+	else if ((t = mime_type_by_ext(path)) != NULL)
+		f.type = strdup(t);
+	else if ((f.type = mime_type_by_magic(path)) == NULL ||
+	    !mime_type_base64_ok(f.type)) {
+		free(f.type);
+		f.type = strdup("application/octet-stream");
+	}
+	if (f.type == NULL)
+		goto free_file;
+	if ((n = realloc(m->files, (m->nfiles + 1) * sizeof(*n))) == NULL)
+		goto free_file;
+	m->files = n;
+	n[m->nfiles++] = f;
+	return 0;
+free_file:
+	mime_file_free(&f);
+	return mime_oom(err);
+}
+
+int
+smtpc_msg_add_inline(struct smtpc_msg *m, const char *path, const char *type,
+    const char *cid, struct smtpc_error *err)
+{
+	return mime_add_file(m, path, type, NULL, cid, 1, err);
+}
+
+int
+smtpc_msg_add_attachment(struct smtpc_msg *m, const char *path,
+    const char *type, const char *name, struct smtpc_error *err)
+{
+	return mime_add_file(m, path, type, name, NULL, 0, err);
+}
+
+void
+smtpc_msg_set_date(struct smtpc_msg *m, time_t when)
+{
+	if (m == NULL)
+		return;
+	m->has_date = 1;
+	m->date = when;
+}
+
+void
+smtpc_msg_set_seed(struct smtpc_msg *m, uint64_t seed)
+{
+	if (m == NULL)
+		return;
+	m->has_seed = 1;
+	m->seed = seed;
+}
+
+const char *
+smtpc_msg_envelope_from(const struct smtpc_msg *m)
+{
+	return m != NULL ? m->from.spec : NULL;
+}
+
+size_t
+smtpc_msg_recipient_count(const struct smtpc_msg *m)
+{
+	return m != NULL ? m->nenv : 0;
+}
+
+const char *
+smtpc_msg_recipient(const struct smtpc_msg *m, size_t index)
+{
+	if (m == NULL || index >= m->nenv)
+		return NULL;
+	return m->env[index];
+}

@@ -1,0 +1,158 @@
+"""pytest fixtures: the real servers, the test files, and running smtpc.
+
+The binary under test is $SMTPC_BIN (default build/src/cli/smtpc, relative
+to the repository root).  Servers start once per session; recorders are
+reset by each test that uses them.
+"""
+
+import email
+import email.policy
+import hashlib
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import servers as srv      # noqa: E402
+import testdata            # noqa: E402
+
+
+def smtpc_path():
+    p = os.environ.get("SMTPC_BIN", "build/src/cli/smtpc")
+    if not os.path.isabs(p):
+        p = os.path.join(REPO, p)
+    return p
+
+
+def sha256(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def parse(raw):
+    """Parse a message; CRLF (wire, dry-run) becomes LF like a Maildir's,
+    so text bodies compare equal whichever way they were stored."""
+    raw = raw.replace(b"\r\n", b"\n")
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+class Result:
+    def __init__(self, cp, args):
+        self.args = args
+        self.rc = cp.returncode
+        self.out = cp.stdout
+        self.err = cp.stderr.decode("utf-8", "replace")
+
+    def __repr__(self):
+        return "smtpc %s -> %s\nstderr:\n%s\nstdout:\n%s" % (
+            " ".join(self.args), self.rc, self.err[-4000:],
+            self.out[-2000:].decode("utf-8", "replace"))
+
+
+class Smtpc:
+    """Runs the binary; knows the servers to build server options."""
+
+    def __init__(self, servers, tmp):
+        self.bin = smtpc_path()
+        self.s = servers
+        self.tmp = tmp
+
+    def run(self, *args, env=None, stdin=None, timeout=60, wrap=()):
+        if not os.access(self.bin, os.X_OK):
+            pytest.fail("smtpc binary not found: %s (set SMTPC_BIN)"
+                        % self.bin)
+        e = dict(os.environ)
+        e.pop("SMTPC_PASSWORD", None)
+        e["HOME"] = self.tmp         # no ~/.netrc or config of the host
+        e["LC_ALL"] = "C.UTF-8"
+        if env:
+            e.update(env)
+        argv = list(wrap) + [self.bin] + [str(a) for a in args]
+        try:
+            cp = subprocess.run(argv, env=e, input=stdin,
+                                stdin=None if stdin is not None
+                                else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail("smtpc did not finish in %ss: %s" % (timeout, args))
+        r = Result(cp, [str(a) for a in args])
+        # Sanitizer reports must never pass silently.
+        assert "ERROR: AddressSanitizer" not in r.err, r
+        assert "runtime error:" not in r.err, r
+        assert "LeakSanitizer" not in r.err, r
+        return r
+
+    def server(self, port, tls="starttls", ca=True, auth=True):
+        a = ["--server", "127.0.0.1:%d" % port, "--tls", tls]
+        if ca:
+            a += ["--cafile", self.s.pki.ca]
+        if auth:
+            a += ["-u", srv.USER, "--password-file", self.s.password_file()]
+        return a
+
+    def postfix(self, **kw):
+        return self.server(self.s.postfix.port, **kw)
+
+
+@pytest.fixture(scope="session")
+def servers():
+    s = srv.Servers()
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("files")
+    f = {}
+
+    def put(name, data):
+        p = d / name
+        p.write_bytes(data)
+        f[name] = (str(p), data)
+
+    put("photo.jpg", testdata.make_jpeg())
+    put("chart.png", testdata.make_png())
+    put("report.pdf", testdata.make_pdf())
+    wav = d / "sound.wav"
+    f["sound.wav"] = (str(wav), testdata.make_wav(str(wav)))
+    put("random.bin", testdata.make_random(3 * 1024 * 1024 + 7))
+    put("body.txt", testdata.TEXT_BODY.encode())
+    return f
+
+
+@pytest.fixture
+def smtpc(servers, tmp_path):
+    return Smtpc(servers, str(tmp_path))
+
+
+@pytest.fixture
+def postfix(servers):
+    servers.postfix.clear()
+    return servers.postfix
+
+
+def recorder(servers, mode):
+    r = servers.recorders[mode]
+    r.reset()
+    return r
+
+
+def wait_one(postfix, user, timeout=30):
+    msgs = postfix.wait_messages(user, 1, timeout)
+    assert len(msgs) == 1, "expected 1 message for %s, got %d\nlog:\n%s" % (
+        user, len(msgs), postfix.maillog()[-3000:])
+    return parse(msgs[0])
+
+
+def assert_nothing_delivered(postfix, users=srv.MAILBOXES, settle=2.0):
+    time.sleep(settle)
+    for u in users:
+        assert postfix.messages(u) == [], "unexpected mail for %s" % u

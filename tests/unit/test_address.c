@@ -1,0 +1,209 @@
+/* Unit tests for address.c: good and hostile addresses, formatting. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+#include "smtpc.h"
+#include "tap.h"
+
+static const struct {
+	const char *in;
+	const char *display;	/* NULL: none */
+	const char *spec;
+} good[] = {
+	{ "user@example.org", NULL, "user@example.org" },
+	{ "  user@example.org  ", NULL, "user@example.org" },
+	{ "<user@example.org>", NULL, "user@example.org" },
+	{ "Jane Doe <jane@example.org>", "Jane Doe", "jane@example.org" },
+	{ "Jane   Doe<jane@example.org>", "Jane Doe", "jane@example.org" },
+	{ "\"Last, First\" <lf@example.org>", "Last, First",
+	    "lf@example.org" },
+	{ "\"say \\\"hi\\\" \\\\ ok\" <q@example.org>", "say \"hi\" \\ ok",
+	    "q@example.org" },
+	{ "John Q. Public <jqp@example.org>", "John Q. Public",
+	    "jqp@example.org" },
+	{ "jane@example.org (Jane Doe)", NULL, "jane@example.org" },
+	{ "Jane (the boss (really)) <jane@example.org>", "Jane",
+	    "jane@example.org" },
+	{ "Zo\xc3\xab M\xc3\xbcller <zoe@example.org>",
+	    "Zo\xc3\xab M\xc3\xbcller", "zoe@example.org" },
+	{ "first.last+tag@sub.example.co.uk", NULL,
+	    "first.last+tag@sub.example.co.uk" },
+	{ "!#$%&'*+-/=?^_`{|}~@example.org", NULL,
+	    "!#$%&'*+-/=?^_`{|}~@example.org" },
+	{ "\"john doe\"@example.org", NULL, "\"john doe\"@example.org" },
+	{ "\"a@b\"@example.org", NULL, "\"a@b\"@example.org" },
+	{ "user@[192.0.2.1]", NULL, "user@[192.0.2.1]" },
+	{ "user@[IPv6:2001:db8::1]", NULL, "user@[IPv6:2001:db8::1]" },
+	{ "user@localhost", NULL, "user@localhost" },
+	{ "user@b\xc3\xbc\x63her.example", NULL,
+	    "user@xn--bcher-kva.example" },
+	{ "Name <user@\xe4\xbe\x8b\xe3\x81\x88.jp>", "Name",
+	    "user@xn--r8jz45g.jp" },
+	{ "user@EXAMPLE.ORG", NULL, "user@EXAMPLE.ORG" },
+	{ "a-b@x-y.example", NULL, "a-b@x-y.example" },
+};
+
+static const struct {
+	const char *in;
+	const char *reason;	/* a part of the message */
+} bad[] = {
+	{ "", "empty" },
+	{ "   ", "empty" },
+	{ "user", "no '@domain'" },
+	{ "user@", "empty" },
+	{ "@example.org", "local part" },
+	{ "a b@example.org", "space" },
+	{ "Jane jane@example.org", "space" },
+	{ "a@example.org, b@example.org", "more than one address" },
+	{ "Jane <a@example.org>, b@example.org", "after '>'" },
+	{ "Last, First <lf@example.org>", "outside quotes" },
+	{ "x@y.org <a@example.org>", "outside quotes" },
+	{ "Group: a@example.org;", "groups" },
+	{ "Group: Jane <a@example.org>;", "groups" },
+	{ "undisclosed-recipients:;", "groups" },
+	{ "Jane <a@example.org", "missing '>'" },
+	{ "Jane a@example.org>", "misplaced '>'" },
+	{ "<<a@example.org>>", "more than one '<'" },
+	{ "Jane <a@example.org> trailing", "after '>'" },
+	{ "\"unterminated <a@example.org>", "unbalanced" },
+	{ "(comment <a@example.org>", "unbalanced" },
+	{ "a@example.org)", "unbalanced" },
+	{ ".a@example.org", "'.'" },
+	{ "a.@example.org", "'.'" },
+	{ "a..b@example.org", "'.'" },
+	{ "a\\b@example.org", "local part" },
+	{ "j\xc3\xb6rg@example.org", "needs SMTPUTF8, not supported yet" },
+	{ "a@-example.org", "'-'" },
+	{ "a@example-.org", "'-'" },
+	{ "a@exa_mple.org", "contains '_'" },
+	{ "a@example..org", "empty label" },
+	{ "a@example.org.", "empty label" },
+	{ "a@.example.org", "empty label" },
+	{ "a@[300.1.2.3]", "domain literal" },
+	{ "a@[IPv6:zz::1]", "domain literal" },
+	{ "a@ex ample.org", "space" },
+	{ "a@example.org\r\nBcc: evil@example.org", "line break" },
+	{ "Jane\n <a@example.org>", "line break" },
+	{ "a@example.org\n", "line break" },
+	{ "\xff@example.org", "UTF-8" },
+	{ "a@xn--a.example", "valid" },
+	{ "a@\xe2\x98\x83\xe2\x80\x8d.example", "internationalised" },
+	{ "a@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    ".org", "longer than 63" },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "@example.org", "longer than 64" },
+	{ "Jane@Doe <a@example.org>", "outside quotes" },
+};
+
+/* Test names stay on one TAP line. */
+static void
+clean(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '\r' || *s == '\n')
+			*s = '?';
+}
+
+static void
+test_good(void)
+{
+	struct smtpc_error err;
+	struct addr a;
+	char what[200];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		rc = addr_parse(good[i].in, &a, &err);
+		snprintf(what, sizeof(what), "good: %s", good[i].in);
+		if (!ok(rc == 0, what)) {
+			printf("# %s\n", err.message);
+			continue;
+		}
+		eq_str(a.spec, good[i].spec, "addr-spec");
+		if (good[i].display == NULL)
+			ok(a.display == NULL, "no display name");
+		else
+			ok(a.display != NULL && strcmp(a.display,
+			    good[i].display) == 0, "display name");
+		addr_free(&a);
+	}
+}
+
+static void
+test_bad(void)
+{
+	struct smtpc_error err;
+	struct addr a;
+	char what[200];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		memset(&a, 0x55, sizeof(a));
+		rc = addr_parse(bad[i].in, &a, &err);
+		snprintf(what, sizeof(what), "refused: %s", bad[i].in);
+		clean(what);
+		ok(rc == SMTPC_EDATA && err.code == SMTPC_EDATA, what);
+		snprintf(what, sizeof(what), "reason has \"%s\"",
+		    bad[i].reason);
+		if (!ok(strstr(err.message, bad[i].reason) != NULL, what))
+			printf("# message: %s\n", err.message);
+		ok(a.display == NULL && a.spec == NULL,
+		    "nothing left allocated");
+	}
+}
+
+static const struct {
+	const char *in;
+	const char *field;
+} formats[] = {
+	{ "a@example.org", "To: a@example.org\r\n" },
+	{ "Jane Doe <jane@example.org>",
+	    "To: Jane Doe <jane@example.org>\r\n" },
+	{ "\"Last, First\" <lf@example.org>",
+	    "To: \"Last, First\" <lf@example.org>\r\n" },
+	{ "Zo\xc3\xab <zoe@b\xc3\xbc\x63her.example>",
+	    "To: =?UTF-8?Q?Zo=C3=AB?= <zoe@xn--bcher-kva.example>\r\n" },
+	{ "\"Zo\xc3\xab, Ann\" <z@example.org>",
+	    "To: =?UTF-8?B?Wm/DqywgQW5u?= <z@example.org>\r\n" },
+};
+
+static void
+test_format(void)
+{
+	struct smtpc_error err;
+	struct hfold f;
+	struct buf out;
+	struct addr a, c;
+	size_t i;
+
+	buf_init(&out, 1 << 16);
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		buf_reset(&out);
+		if (!ok(addr_parse(formats[i].in, &a, &err) == 0, "parse"))
+			continue;
+		header_begin(&f, &out, "To");
+		ok(addr_fold(&f, &a, "") == 0 && header_end(&f) == 0, "fold");
+		eq_str(buf_cstr(&out), formats[i].field, formats[i].in);
+		ok(addr_copy(&c, &a) == 0 && strcmp(c.spec, a.spec) == 0,
+		    "copy");
+		addr_free(&c);
+		addr_free(&a);
+	}
+	addr_free(NULL);
+	buf_free(&out);
+}
+
+int
+main(void)
+{
+	test_good();
+	test_bad();
+	test_format();
+	return tap_done();
+}

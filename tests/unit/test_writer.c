@@ -1,0 +1,1036 @@
+/*
+ * Unit tests for writer.c: structure for every shape, CRLF and line
+ * lengths, exact sizes, determinism, bounded memory on a large file,
+ * files that vanish or change, and decoded round trips.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "buf.h"
+#include "smtpc.h"
+#include "tap.h"
+
+static char dir[64];
+
+static char *
+path_of(const char *name)
+{
+	static char p[8][256];
+	static int k;
+
+	k = (k + 1) % 8;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
+	return p[k];
+}
+
+static void
+write_file(const char *name, const void *data, size_t len)
+{
+	FILE *f = fopen(path_of(name), "wb");
+
+	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		printf("Bail out! cannot write %s\n", name);
+		exit(1);
+	}
+}
+
+static uint64_t
+mix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void
+pseudo_random(unsigned char *p, size_t len, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)(mix(&seed) >> 24);
+}
+
+/* Pull everything with reads of `step` bytes. */
+static int
+read_all(const struct smtpc_msg *m, size_t step, struct buf *out,
+    uint64_t *ret_size, struct smtpc_error *err)
+{
+	struct smtpc_reader *r;
+	unsigned char *tmp;
+	size_t n;
+	int rc;
+
+	if ((rc = smtpc_reader_new(m, &r, err)) != 0)
+		return rc;
+	if (ret_size != NULL)
+		smtpc_reader_size(r, ret_size);
+	tmp = malloc(step);
+	for (;;) {
+		if ((rc = smtpc_reader_read(r, tmp, step, &n, err)) != 0)
+			break;
+		if (n == 0)
+			break;
+		if (n > step) {
+			rc = -100;
+			break;
+		}
+		if (buf_append(out, tmp, n) != 0) {
+			rc = -101;
+			break;
+		}
+	}
+	free(tmp);
+	smtpc_reader_free(r);
+	return rc;
+}
+
+/* Every line ends in CRLF and is at most `max` octets. */
+static int
+lines_ok(const unsigned char *p, size_t len, size_t max)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+			return 0;
+		if (p[i] == '\r') {
+			if (i + 1 >= len || p[i + 1] != '\n' || i - start > max)
+				return 0;
+			start = i + 2;
+			i++;
+		}
+	}
+	return start == len;
+}
+
+/* The value of field `name` in an unfolded header block, or NULL. */
+static char *
+field(const char *hdr, size_t hlen, const char *name)
+{
+	struct buf v;
+	size_t i, nl = strlen(name);
+	char *r;
+
+	for (i = 0; i < hlen; i++) {
+		if ((i == 0 || hdr[i - 1] == '\n') && i + nl < hlen &&
+		    strncasecmp(hdr + i, name, nl) == 0 && hdr[i + nl] == ':')
+			break;
+	}
+	if (i >= hlen)
+		return NULL;
+	buf_init(&v, 1 << 20);
+	for (i += nl + 1; i < hlen; i++) {
+		if (hdr[i] == '\r' && i + 2 < hlen && (hdr[i + 2] == ' ' ||
+		    hdr[i + 2] == '\t')) {
+			i++;
+			continue;
+		}
+		if (hdr[i] == '\r')
+			break;
+		buf_append_byte(&v, (unsigned char)hdr[i]);
+	}
+	r = strdup(buf_cstr(&v));
+	buf_free(&v);
+	return r;
+}
+
+/* Find `pat` in p[0..len). */
+static const char *
+find(const char *p, size_t len, const char *pat)
+{
+	size_t i, pl = strlen(pat);
+
+	for (i = 0; i + pl <= len; i++)
+		if (memcmp(p + i, pat, pl) == 0)
+			return p + i;
+	return NULL;
+}
+
+/*
+ * A small MIME parser: appends the structure of the entity, e.g.
+ * "multipart/mixed(text/plain,image/png)".  For a leaf whose type is
+ * `want`, stores its body and Content-Transfer-Encoding.
+ */
+struct leaf {
+	const char *want;
+	const char *body;
+	size_t blen;
+	char *cte;
+	char *disp;
+	char *cid;
+};
+
+static int
+parse(const char *p, size_t len, struct buf *desc, struct leaf *lf,
+    int depth)
+{
+	const char *hend, *body, *q, *end, *part;
+	char *ct, *b, *s;
+	char delim[128], bnd[100];
+	size_t hlen, blen, dl;
+	int first = 1;
+
+	if (depth > 8)
+		return -1;
+	if (len >= 2 && p[0] == '\r' && p[1] == '\n') {
+		hlen = 0;
+		body = p + 2;
+	} else {
+		if ((hend = find(p, len, "\r\n\r\n")) == NULL)
+			return -1;
+		hlen = (size_t)(hend - p) + 2;
+		body = hend + 4;
+	}
+	blen = len - (size_t)(body - p);
+	ct = field(p, hlen, "Content-Type");
+	if (ct == NULL)
+		ct = strdup(" text/plain");
+	for (s = ct; *s == ' '; s++)
+		;
+	memmove(ct, s, strlen(s) + 1);
+	if ((s = strchr(ct, ';')) != NULL)
+		*s = '\0';
+	if (strncmp(ct, "multipart/", 10) != 0) {
+		buf_append_str(desc, ct);
+		if (lf != NULL && lf->want != NULL &&
+		    strcmp(lf->want, ct) == 0 && lf->body == NULL) {
+			lf->body = body;
+			lf->blen = blen;
+			lf->cte = field(p, hlen, "Content-Transfer-Encoding");
+			lf->disp = field(p, hlen, "Content-Disposition");
+			lf->cid = field(p, hlen, "Content-ID");
+		}
+		free(ct);
+		return 0;
+	}
+	buf_append_str(desc, ct);
+	buf_append_byte(desc, '(');
+	free(ct);
+	ct = field(p, hlen, "Content-Type");
+	b = strstr(ct, "boundary=\"");
+	if (b == NULL) {
+		free(ct);
+		return -1;
+	}
+	b += 10;
+	*strchr(b, '"') = '\0';
+	if (strncmp(b, "=_", 2) != 0) {
+		free(ct);
+		return -1;
+	}
+	snprintf(bnd, sizeof(bnd), "%s", b);
+	free(ct);
+	snprintf(delim, sizeof(delim), "--%s", bnd);
+	dl = strlen(delim);
+	/* No preamble: the body starts with the first delimiter. */
+	if (blen < dl + 2 || memcmp(body, delim, dl) != 0 ||
+	    memcmp(body + dl, "\r\n", 2) != 0)
+		return -1;
+	part = body + dl + 2;
+	end = body + blen;
+	for (;;) {
+		snprintf(delim, sizeof(delim), "\r\n--%s", bnd);
+		q = find(part, (size_t)(end - part), delim);
+		if (q == NULL)
+			return -1;
+		if (!first)
+			buf_append_byte(desc, ',');
+		first = 0;
+		if (parse(part, (size_t)(q - part), desc, lf, depth + 1) != 0)
+			return -1;
+		q += strlen(delim);
+		if (q + 2 <= end && memcmp(q, "--", 2) == 0)
+			break;
+		if (q + 2 > end || memcmp(q, "\r\n", 2) != 0)
+			return -1;
+		part = q + 2;
+	}
+	buf_append_byte(desc, ')');
+	return 0;
+}
+
+static int
+message_structure(const struct buf *msg, struct buf *desc, struct leaf *lf)
+{
+	return parse((const char *)msg->data, msg->len, desc, lf, 0);
+}
+
+static struct smtpc_msg *
+base_msg(void)
+{
+	struct smtpc_msg *m = smtpc_msg_new();
+	struct smtpc_error err;
+
+	if (smtpc_msg_set_from(m, "Zo\xc3\xab <zoe@example.org>", &err) != 0 ||
+	    smtpc_msg_add_recipient(m, SMTPC_RCPT_TO, "to@example.org",
+	    &err) != 0 ||
+	    smtpc_msg_add_recipient(m, SMTPC_RCPT_BCC, "Secret Person "
+	    "<hidden@example.org>", &err) != 0 ||
+	    smtpc_msg_set_subject(m, "Test", &err) != 0) {
+		printf("Bail out! base message: %s\n", err.message);
+		exit(1);
+	}
+	smtpc_msg_set_seed(m, 7);
+	smtpc_msg_set_date(m, 1700000000);
+	return m;
+}
+
+enum {
+	S_TEXT = 1, S_HTML = 2, S_INLINE = 4, S_ATTACH = 8, S_UTF8 = 16,
+	S_NOEOL = 32, S_EMPTYFILE = 64, S_LONGLINE = 128,
+};
+
+static const struct {
+	int shape;
+	const char *structure;
+} shapes[] = {
+	{ 0, "text/plain" },
+	{ S_TEXT, "text/plain" },
+	{ S_TEXT | S_NOEOL, "text/plain" },
+	{ S_TEXT | S_UTF8, "text/plain" },
+	{ S_TEXT | S_UTF8 | S_NOEOL, "text/plain" },
+	{ S_TEXT | S_LONGLINE, "text/plain" },
+	{ S_TEXT | S_LONGLINE | S_NOEOL, "text/plain" },
+	{ S_HTML, "text/html" },
+	{ S_TEXT | S_HTML, "multipart/alternative(text/plain,text/html)" },
+	{ S_TEXT | S_HTML | S_INLINE, "multipart/alternative(text/plain,"
+	    "multipart/related(text/html,image/png))" },
+	{ S_TEXT | S_HTML | S_INLINE | S_ATTACH, "multipart/mixed("
+	    "multipart/alternative(text/plain,multipart/related(text/html,"
+	    "image/png)),application/pdf)" },
+	{ S_HTML | S_INLINE, "multipart/related(text/html,image/png)" },
+	{ S_HTML | S_ATTACH, "multipart/mixed(text/html,application/pdf)" },
+	{ S_TEXT | S_INLINE, "multipart/mixed(text/plain,image/png)" },
+	{ S_TEXT | S_ATTACH, "multipart/mixed(text/plain,application/pdf)" },
+	{ S_TEXT | S_INLINE | S_ATTACH,
+	    "multipart/mixed(text/plain,image/png,application/pdf)" },
+	{ S_ATTACH, "multipart/mixed(application/pdf)" },
+	{ S_INLINE, "multipart/mixed(image/png)" },
+	{ S_TEXT | S_UTF8 | S_HTML | S_ATTACH | S_EMPTYFILE,
+	    "multipart/mixed(multipart/alternative(text/plain,text/html),"
+	    "application/pdf,application/octet-stream)" },
+};
+
+static const char text_ascii[] = "Hello,\nthis is the text.\n\n-- \nsig\n";
+static const char text_utf8[] = "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5"
+    "\xd1\x82, \xd0\xbc\xd0\xb8\xd1\x80! \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2"
+    "\xd0\xb5\xd1\x82!\n";
+
+static struct smtpc_msg *
+shape_msg(int shape)
+{
+	struct smtpc_msg *m = base_msg();
+	struct smtpc_error err;
+	char text[600];
+	size_t n;
+	int rc = 0;
+
+	if (shape & S_TEXT) {
+		if (shape & S_LONGLINE) {
+			memset(text, 'x', 500);
+			memcpy(text + 500, " end\n", 6);
+		} else
+			snprintf(text, sizeof(text), "%s",
+			    (shape & S_UTF8) ? text_utf8 : text_ascii);
+		n = strlen(text);
+		if (shape & S_NOEOL)
+			n--;
+		rc |= smtpc_msg_set_text(m, text, n, &err);
+	}
+	if (shape & S_HTML)
+		rc |= smtpc_msg_set_html(m, "<p>Hi <img src=\"cid:dot.png\">"
+		    "</p>\n", 35, &err);
+	if (shape & S_INLINE)
+		rc |= smtpc_msg_add_inline(m, path_of("dot.png"), NULL, NULL,
+		    &err);
+	if (shape & S_ATTACH)
+		rc |= smtpc_msg_add_attachment(m, path_of("doc.pdf"), NULL,
+		    NULL, &err);
+	if (shape & S_EMPTYFILE)
+		rc |= smtpc_msg_add_attachment(m, path_of("empty.bin"), NULL,
+		    NULL, &err);
+	if (rc != 0) {
+		printf("Bail out! shape %d: %s\n", shape, err.message);
+		exit(1);
+	}
+	return m;
+}
+
+/*
+ * A byte-exact golden message (seed, date and TZ fixed).  When a change
+ * to the output is intended, the failure prints the new bytes: check them
+ * with an independent parser before pasting them here.
+ */
+static const char golden[] =
+    "Date: Fri, 28 Nov 2025 22:00:00 +0000\r\n"
+    "From: =?UTF-8?B?Wm/DqyBNw7xsbGVy?= <zoe@example.org>\r\n"
+    "To: \"Doe, Jane\" <jane@example.org>\r\n"
+    "Cc: bob@xn--bcher-kva.example\r\n"
+    "Reply-To: replies@example.org\r\n"
+    "Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe_=E2=80=94?= the report\r\n"
+    "Message-ID: <cB3Oezcrz4ckIWspBBM95PnmnBNMmxdo@example.org>\r\n"
+    "X-Mailer: smtpc\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed;\r\n"
+    " boundary=\"=_poqVldOjSHS7DWxHhYxyyLCDuqI3KruSkCUkar\"\r\n"
+    "\r\n"
+    "--=_poqVldOjSHS7DWxHhYxyyLCDuqI3KruSkCUkar\r\n"
+    "Content-Type: multipart/alternative;\r\n"
+    " boundary=\"=_LafK7lHFZ2cXobFTdSrsw5hWJjEGxaNcXhXHv7\"\r\n"
+    "\r\n"
+    "--=_LafK7lHFZ2cXobFTdSrsw5hWJjEGxaNcXhXHv7\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "Hello Jane,\r\n"
+    "\r\n"
+    "the report is attached. Caf=C3=A9?\r\n"
+    "\r\n"
+    "--=_LafK7lHFZ2cXobFTdSrsw5hWJjEGxaNcXhXHv7\r\n"
+    "Content-Type: multipart/related;\r\n"
+    " boundary=\"=_lXHn9NtunMeFhEGULEblGN27QNyi7bJil390iY\"\r\n"
+    "\r\n"
+    "--=_lXHn9NtunMeFhEGULEblGN27QNyi7bJil390iY\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: 7bit\r\n"
+    "\r\n"
+    "<p>Hello Jane,</p>\r\n"
+    "<p><img src=\"cid:dot.png\"></p>\r\n"
+    "\r\n"
+    "--=_lXHn9NtunMeFhEGULEblGN27QNyi7bJil390iY\r\n"
+    "Content-Type: image/png; name=\"dot.png\"\r\n"
+    "Content-Disposition: inline; filename=\"dot.png\"\r\n"
+    "Content-ID: <dot.png>\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ\r\n"
+    "\r\n"
+    "--=_lXHn9NtunMeFhEGULEblGN27QNyi7bJil390iY--\r\n"
+    "--=_LafK7lHFZ2cXobFTdSrsw5hWJjEGxaNcXhXHv7--\r\n"
+    "--=_poqVldOjSHS7DWxHhYxyyLCDuqI3KruSkCUkar\r\n"
+    "Content-Type: text/plain; name=\"=?UTF-8?B?csOpc3Vtw6kudHh0?=\"\r\n"
+    "Content-Disposition: attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.txt\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "YSBzbWFsbCBhdHRhY2htZW50Cg==\r\n"
+    "\r\n"
+    "--=_poqVldOjSHS7DWxHhYxyyLCDuqI3KruSkCUkar--\r\n";
+
+static void
+test_golden(void)
+{
+	struct smtpc_error err;
+	struct smtpc_msg *m = smtpc_msg_new();
+	struct buf out;
+	const char *tx = "Hello Jane,\n\nthe report is attached. "
+	    "Caf\xc3\xa9?\n";
+	const char *h = "<p>Hello Jane,</p>\n"
+	    "<p><img src=\"cid:dot.png\"></p>\n";
+	int rc = 0;
+
+	write_file("notes.txt", "a small attachment\n", 19);
+	rc |= smtpc_msg_set_from(m,
+	    "Zo\xc3\xab M\xc3\xbcller <zoe@example.org>", &err);
+	rc |= smtpc_msg_add_recipient(m, SMTPC_RCPT_TO,
+	    "\"Doe, Jane\" <jane@example.org>", &err);
+	rc |= smtpc_msg_add_recipient(m, SMTPC_RCPT_CC,
+	    "bob@b\xc3\xbc\x63her.example", &err);
+	rc |= smtpc_msg_add_recipient(m, SMTPC_RCPT_BCC, "hidden@example.org",
+	    &err);
+	rc |= smtpc_msg_add_reply_to(m, "replies@example.org", &err);
+	rc |= smtpc_msg_set_subject(m,
+	    "Gr\xc3\xbc\xc3\x9f" "e \xe2\x80\x94 the report", &err);
+	rc |= smtpc_msg_add_header(m, "X-Mailer", "smtpc", &err);
+	rc |= smtpc_msg_set_text(m, tx, strlen(tx), &err);
+	rc |= smtpc_msg_set_html(m, h, strlen(h), &err);
+	rc |= smtpc_msg_add_inline(m, path_of("dot.png"), NULL, NULL, &err);
+	rc |= smtpc_msg_add_attachment(m, path_of("notes.txt"), NULL,
+	    "r\xc3\xa9sum\xc3\xa9.txt", &err);
+	smtpc_msg_set_seed(m, 2026);
+	smtpc_msg_set_date(m, 1764367200);
+	ok(rc == 0, "golden message built");
+	buf_init(&out, 1 << 20);
+	ok(read_all(m, 100, &out, NULL, &err) == 0, "golden message read");
+	if (!eq_mem(out.data, out.len, golden, strlen(golden),
+	    "byte-exact golden message"))
+		fwrite(out.data, 1, out.len, stdout);
+	buf_free(&out);
+	smtpc_msg_free(m);
+	unlink(path_of("notes.txt"));
+}
+
+static void
+test_shapes(void)
+{
+	static const size_t steps[] = { 1, 3, 77, 4096, 1 << 20 };
+	struct smtpc_error err;
+	struct smtpc_msg *m;
+	struct buf ref, out, desc;
+	char what[160];
+	const char *hend;
+	uint64_t size;
+	size_t i, k;
+	int same;
+
+	buf_init(&ref, 1 << 26);
+	buf_init(&out, 1 << 26);
+	buf_init(&desc, 1 << 16);
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		m = shape_msg(shapes[i].shape);
+		buf_reset(&ref);
+		ok(read_all(m, 1 << 16, &ref, &size, &err) == 0, "read");
+		snprintf(what, sizeof(what), "shape %#x: size is exact "
+		    "(%llu)", shapes[i].shape, (unsigned long long)ref.len);
+		ok(size == ref.len, what);
+		snprintf(what, sizeof(what), "shape %#x: CRLF, lines <= 78",
+		    shapes[i].shape);
+		ok(lines_ok(ref.data, ref.len, 78), what);
+		buf_reset(&desc);
+		snprintf(what, sizeof(what), "shape %#x: structure",
+		    shapes[i].shape);
+		ok(message_structure(&ref, &desc, NULL) == 0, what);
+		eq_str(buf_cstr(&desc), shapes[i].structure, what);
+		hend = find((char *)ref.data, ref.len, "\r\n\r\n");
+		ok(hend != NULL && find((char *)ref.data, (size_t)(hend -
+		    (char *)ref.data), "hidden") == NULL &&
+		    find((char *)ref.data, ref.len, "Bcc") == NULL,
+		    "Bcc is not in the message");
+		same = 1;
+		for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+			buf_reset(&out);
+			if (read_all(m, steps[k], &out, NULL, &err) != 0 ||
+			    out.len != ref.len ||
+			    memcmp(out.data, ref.data, ref.len) != 0)
+				same = 0;
+		}
+		snprintf(what, sizeof(what), "shape %#x: same bytes for any "
+		    "read size and reader", shapes[i].shape);
+		ok(same, what);
+		smtpc_msg_free(m);
+	}
+	buf_free(&ref);
+	buf_free(&out);
+	buf_free(&desc);
+}
+
+static void
+test_headers(void)
+{
+	static const char *const order[] = { "Date:", "From:", "To:", "Cc:",
+	    "Reply-To:", "Subject:", "Message-ID:", "X-Mailer:", "X-Two:",
+	    "MIME-Version:", "Content-Type:", "Content-Transfer-Encoding:" };
+	struct smtpc_error err;
+	struct smtpc_msg *m = shape_msg(S_TEXT);
+	struct buf out;
+	const char *p, *prev = NULL, *hend;
+	char *v;
+	size_t i, hl;
+	int inorder = 1;
+
+	buf_init(&out, 1 << 20);
+	smtpc_msg_add_recipient(m, SMTPC_RCPT_CC, "cc@example.org", &err);
+	smtpc_msg_add_reply_to(m, "reply@example.org", &err);
+	smtpc_msg_add_header(m, "X-Mailer", "smtpc test", &err);
+	smtpc_msg_add_header(m, "X-Two", "2", &err);
+	read_all(m, 100, &out, NULL, &err);
+	hend = find((char *)out.data, out.len, "\r\n\r\n");
+	hl = (size_t)(hend - (char *)out.data) + 2;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (i == 0)
+			p = strncmp((char *)out.data, order[0], 5) == 0 ?
+			    (char *)out.data : NULL;
+		else {
+			char pat[40];
+
+			snprintf(pat, sizeof(pat), "\r\n%s", order[i]);
+			p = find((char *)out.data, hl, pat);
+		}
+		if (p == NULL || (prev != NULL && p < prev))
+			inorder = 0;
+		prev = p;
+	}
+	ok(inorder, "top fields in the documented order");
+	v = field((char *)out.data, hl, "Date");
+	eq_str(v, " Tue, 14 Nov 2023 22:13:20 +0000", "Date in RFC 5322 form");
+	free(v);
+	v = field((char *)out.data, hl, "Message-ID");
+	ok(v != NULL && strlen(v) == 1 + 1 + 32 + 1 + 11 + 1 &&
+	    strncmp(v, " <", 2) == 0 && strcmp(v + 34, "@example.org>") == 0,
+	    "Message-ID is <random@domain-of-from>");
+	free(v);
+	v = field((char *)out.data, hl, "MIME-Version");
+	eq_str(v, " 1.0", "MIME-Version");
+	free(v);
+	v = field((char *)out.data, hl, "From");
+	eq_str(v, " =?UTF-8?Q?Zo=C3=AB?= <zoe@example.org>", "From encoded");
+	free(v);
+	smtpc_msg_free(m);
+
+	/* Replacing Date and Message-ID. */
+	m = shape_msg(S_TEXT);
+	ok(smtpc_msg_add_header(m, "Date", "Mon, 1 Jan 2024 00:00:00 +0000",
+	    &err) == 0, "Date given");
+	ok(smtpc_msg_add_header(m, "message-id", "<given@example.org>",
+	    &err) == 0, "Message-ID given");
+	buf_reset(&out);
+	read_all(m, 100, &out, NULL, &err);
+	hend = find((char *)out.data, out.len, "\r\n\r\n");
+	hl = (size_t)(hend - (char *)out.data) + 2;
+	v = field((char *)out.data, hl, "Date");
+	eq_str(v, " Mon, 1 Jan 2024 00:00:00 +0000", "given Date replaces");
+	free(v);
+	v = field((char *)out.data, hl, "Message-ID");
+	eq_str(v, " <given@example.org>", "given Message-ID replaces");
+	free(v);
+	ok(find((char *)out.data, hl, "2023") == NULL, "one Date only");
+	smtpc_msg_free(m);
+
+	/* Different seeds: different boundaries and Message-IDs. */
+	{
+		struct buf a, b;
+
+		buf_init(&a, 1 << 20);
+		buf_init(&b, 1 << 20);
+		m = shape_msg(S_TEXT | S_ATTACH);
+		read_all(m, 1000, &a, NULL, &err);
+		smtpc_msg_set_seed(m, 8);
+		read_all(m, 1000, &b, NULL, &err);
+		ok(a.len == b.len && memcmp(a.data, b.data, a.len) != 0,
+		    "another seed changes the random parts only");
+		smtpc_msg_free(m);
+		/* Without a seed: OS randomness, two readers differ. */
+		m = smtpc_msg_new();
+		smtpc_msg_set_from(m, "a@example.org", &err);
+		smtpc_msg_add_recipient(m, SMTPC_RCPT_TO, "b@example.org",
+		    &err);
+		buf_reset(&a);
+		buf_reset(&b);
+		read_all(m, 1000, &a, NULL, &err);
+		read_all(m, 1000, &b, NULL, &err);
+		ok(find((char *)a.data, a.len, "Message-ID: <") != NULL &&
+		    (a.len != b.len || memcmp(a.data, b.data, a.len) != 0),
+		    "random Message-ID without a seed");
+		smtpc_msg_free(m);
+		buf_free(&a);
+		buf_free(&b);
+	}
+	buf_free(&out);
+}
+
+static void
+test_long_fields(void)
+{
+	struct smtpc_error err;
+	struct smtpc_msg *m = shape_msg(S_TEXT);
+	struct smtpc_reader *r;
+	struct buf out;
+	char a[200], tmp[10], *v;
+	const char *hend;
+	size_t i, n, hl;
+	int rc = 0;
+
+	buf_init(&out, 1 << 20);
+	for (i = 0; i < 40; i++) {
+		snprintf(a, sizeof(a), "%s Person Number %zu <person%zu@"
+		    "example.org>", i % 3 == 0 ? "\"Last, First\"" : i % 3 ==
+		    1 ? "Zo\xc3\xab M\xc3\xbcller-Sch\xc3\xb6n" : "Plain",
+		    i, i);
+		rc |= smtpc_msg_add_recipient(m, i % 2 ? SMTPC_RCPT_CC :
+		    SMTPC_RCPT_TO, a, &err);
+	}
+	ok(rc == 0, "40 recipients");
+	rc = smtpc_msg_add_header(m, "X-Long", "word word word word word word "
+	    "word word word word word word word word word word word word "
+	    "word word word word word word word word word word word word",
+	    &err);
+	ok(rc == 0, "long extra field");
+	ok(read_all(m, 512, &out, NULL, &err) == 0, "read");
+	ok(lines_ok(out.data, out.len, 78), "address lists folded under 78");
+	hend = find((char *)out.data, out.len, "\r\n\r\n");
+	hl = (size_t)(hend - (char *)out.data) + 2;
+	v = field((char *)out.data, hl, "Cc");
+	ok(v != NULL && strstr(v, "\"Last, First Person Number 3\"\r\n "
+	    "<person3@example.org>") == NULL && strstr(v, "\"Last, First "
+	    "Person Number 3\" <person3@example.org>,") != NULL,
+	    "quoted name in a list");
+	free(v);
+	ok(smtpc_reader_new(m, &r, &err) == 0, "reader");
+	ok(smtpc_reader_read(r, tmp, 0, &n, &err) == SMTPC_EINVAL,
+	    "cap 0 refused");
+	while (smtpc_reader_read(r, tmp, sizeof(tmp), &n, &err) == 0 && n > 0)
+		;
+	ok(smtpc_reader_read(r, tmp, sizeof(tmp), &n, &err) == 0 && n == 0,
+	    "reading after the end returns 0 again");
+	smtpc_reader_free(r);
+	smtpc_msg_free(m);
+	buf_free(&out);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode a leaf body by its transfer encoding. */
+static int
+decode_leaf(const struct leaf *lf, struct buf *out)
+{
+	struct buf clean;
+	size_t i;
+	int rc = 0;
+
+	if (strstr(lf->cte, "base64") != NULL) {
+		buf_init(&clean, 1 << 26);
+		for (i = 0; i < lf->blen; i++)
+			if (lf->body[i] != '\r' && lf->body[i] != '\n')
+				buf_append_byte(&clean,
+				    (unsigned char)lf->body[i]);
+		rc = b64_decode(buf_cstr(&clean), clean.len, out);
+		buf_free(&clean);
+		return rc;
+	}
+	if (strstr(lf->cte, "quoted-printable") != NULL) {
+		for (i = 0; i < lf->blen; i++) {
+			if (lf->body[i] != '=') {
+				buf_append_byte(out,
+				    (unsigned char)lf->body[i]);
+				continue;
+			}
+			if (i + 2 < lf->blen && lf->body[i + 1] == '\r') {
+				i += 2;
+				continue;
+			}
+			if (i + 2 >= lf->blen || hexval(lf->body[i + 1]) < 0 ||
+			    hexval(lf->body[i + 2]) < 0)
+				return -1;
+			buf_append_byte(out, (unsigned char)(
+			    hexval(lf->body[i + 1]) << 4 |
+			    hexval(lf->body[i + 2])));
+			i += 2;
+		}
+		return 0;
+	}
+	return buf_append(out, lf->body, lf->blen);
+}
+
+static void
+leaf_free(struct leaf *lf)
+{
+	free(lf->cte);
+	free(lf->disp);
+	free(lf->cid);
+}
+
+static void
+test_round_trips(void)
+{
+	static const struct {
+		const char *text;
+		const char *cte;
+	} texts[] = {
+		{ "plain\nascii\n", "7bit" },
+		{ "caf\xc3\xa9 au lait, tr\xc3\xa8s bien\r\nFrom here\n.\n",
+		    "quoted-printable" },
+		{ "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 "
+		    "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\n",
+		    "base64" },
+		{ "lone\rcr and lf\nmixed\r\n", "7bit" },
+		{ "trailing space \nand tab\t\n-- \nsig\n", "7bit" },
+		{ "a line longer than seventy-eight characters, in ASCII, "
+		    "goes out as quoted-printable\n", "quoted-printable" },
+		{ "nul\0byte\n", "quoted-printable" },
+	};
+	struct smtpc_error err;
+	struct smtpc_msg *m;
+	struct buf out, desc, dec, want;
+	struct leaf lf;
+	unsigned char pdf[5000];
+	size_t i, k, len;
+
+	buf_init(&out, 1 << 22);
+	buf_init(&desc, 1 << 16);
+	buf_init(&dec, 1 << 22);
+	buf_init(&want, 1 << 22);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		m = base_msg();
+		len = i == 6 ? 9 : strlen(texts[i].text);
+		smtpc_msg_set_text(m, texts[i].text, len, &err);
+		smtpc_msg_add_attachment(m, path_of("doc.pdf"), NULL, NULL,
+		    &err);
+		buf_reset(&out);
+		buf_reset(&desc);
+		read_all(m, 333, &out, NULL, &err);
+		memset(&lf, 0, sizeof(lf));
+		lf.want = "text/plain";
+		ok(message_structure(&out, &desc, &lf) == 0 && lf.body != NULL,
+		    "text part found");
+		ok(lf.cte != NULL && strstr(lf.cte, texts[i].cte) != NULL,
+		    texts[i].cte);
+		buf_reset(&dec);
+		buf_reset(&want);
+		for (k = 0; k < len; k++) {
+			if (texts[i].text[k] == '\r' || texts[i].text[k] ==
+			    '\n') {
+				buf_append(&want, "\r\n", 2);
+				if (texts[i].text[k] == '\r' &&
+				    texts[i].text[k + 1] == '\n')
+					k++;
+			} else
+				buf_append_byte(&want,
+				    (unsigned char)texts[i].text[k]);
+		}
+		ok(decode_leaf(&lf, &dec) == 0 && dec.len == want.len &&
+		    memcmp(dec.data, want.data, want.len) == 0,
+		    "text decodes back exactly (line breaks as CRLF)");
+		leaf_free(&lf);
+
+		memset(&lf, 0, sizeof(lf));
+		lf.want = "application/pdf";
+		buf_reset(&desc);
+		message_structure(&out, &desc, &lf);
+		buf_reset(&dec);
+		pseudo_random(pdf, sizeof(pdf), 99);
+		ok(lf.body != NULL && decode_leaf(&lf, &dec) == 0 &&
+		    dec.len == sizeof(pdf) &&
+		    memcmp(dec.data, pdf, sizeof(pdf)) == 0,
+		    "attachment decodes back exactly");
+		ok(lf.disp != NULL && strcmp(lf.disp,
+		    " attachment; filename=\"doc.pdf\"") == 0,
+		    "attachment disposition");
+		leaf_free(&lf);
+		smtpc_msg_free(m);
+	}
+
+	/* Inline parts: Content-ID and disposition. */
+	m = shape_msg(S_TEXT | S_HTML | S_INLINE);
+	buf_reset(&out);
+	buf_reset(&desc);
+	read_all(m, 4096, &out, NULL, &err);
+	memset(&lf, 0, sizeof(lf));
+	lf.want = "image/png";
+	message_structure(&out, &desc, &lf);
+	ok(lf.cid != NULL && strcmp(lf.cid, " <dot.png>") == 0,
+	    "Content-ID is the base name");
+	ok(lf.disp != NULL && strcmp(lf.disp,
+	    " inline; filename=\"dot.png\"") == 0, "inline disposition");
+	leaf_free(&lf);
+	smtpc_msg_free(m);
+
+	/* A non-ASCII file name: RFC 2231 and a plain fallback. */
+	m = base_msg();
+	smtpc_msg_set_text(m, "x", 1, &err);
+	ok(smtpc_msg_add_attachment(m, path_of("doc.pdf"), NULL,
+	    "r\xc3\xa9sum\xc3\xa9 \xe2\x82\xac.pdf", &err) == 0,
+	    "attachment with a given name");
+	buf_reset(&out);
+	read_all(m, 4096, &out, NULL, &err);
+	ok(find((char *)out.data, out.len, "filename*=UTF-8''"
+	    "r%C3%A9sum%C3%A9%20%E2%82%AC.pdf") != NULL, "RFC 2231 filename");
+	ok(find((char *)out.data, out.len, "name=\"=?UTF-8?") != NULL,
+	    "encoded-word name= fallback");
+	smtpc_msg_free(m);
+	buf_free(&out);
+	buf_free(&desc);
+	buf_free(&dec);
+	buf_free(&want);
+}
+
+static void
+test_big_file(void)
+{
+	const size_t size = 5u * 1024 * 1024 + 17;
+	struct smtpc_error err;
+	struct smtpc_msg *m;
+	struct smtpc_reader *r;
+	unsigned char *data, chunk[1000];
+	struct mallinfo2 mi;
+	size_t base, peak = 0, n, total = 0;
+	FILE *f;
+	uint64_t want;
+	int rc;
+	struct buf all, desc, dec;
+	struct leaf lf;
+
+	data = malloc(size);
+	pseudo_random(data, size, 5);
+	write_file("big.bin", data, size);
+	m = base_msg();
+	smtpc_msg_set_text(m, "see attached\n", 13, &err);
+	ok(smtpc_msg_add_attachment(m, path_of("big.bin"), NULL, NULL,
+	    &err) == 0, "5 MB attachment added");
+	f = tmpfile();
+	mi = mallinfo2();
+	base = mi.uordblks;
+	ok(smtpc_reader_new(m, &r, &err) == 0, "reader");
+	smtpc_reader_size(r, &want);
+	for (;;) {
+		rc = smtpc_reader_read(r, chunk, sizeof(chunk), &n, &err);
+		if (rc != 0 || n == 0)
+			break;
+		fwrite(chunk, 1, n, f);
+		total += n;
+		mi = mallinfo2();
+		if (mi.uordblks > base && mi.uordblks - base > peak)
+			peak = mi.uordblks - base;
+	}
+	smtpc_reader_free(r);
+	ok(rc == 0 && total == want, "streamed, size exact");
+	printf("# peak heap growth while streaming: %zu bytes\n", peak);
+	ok(peak < 1024 * 1024, "memory stays bounded (< 1 MiB) for 5 MB");
+	buf_init(&all, 1 << 26);
+	buf_init(&desc, 1 << 16);
+	buf_init(&dec, 1 << 26);
+	rewind(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&all, chunk, n);
+	fclose(f);
+	ok(lines_ok(all.data, all.len, 78), "CRLF, 76-column base64");
+	memset(&lf, 0, sizeof(lf));
+	lf.want = "application/octet-stream";
+	message_structure(&all, &desc, &lf);
+	ok(lf.body != NULL && decode_leaf(&lf, &dec) == 0 &&
+	    dec.len == size && memcmp(dec.data, data, size) == 0,
+	    "5 MB attachment decodes back exactly");
+	leaf_free(&lf);
+	buf_free(&all);
+	buf_free(&desc);
+	buf_free(&dec);
+	free(data);
+	smtpc_msg_free(m);
+}
+
+static void
+test_file_errors(void)
+{
+	struct smtpc_error err;
+	struct smtpc_msg *m;
+	struct buf out;
+	FILE *f;
+
+	buf_init(&out, 1 << 22);
+	write_file("gone.pdf", "%PDF-1.4\n", 9);
+	m = shape_msg(S_TEXT);
+	ok(smtpc_msg_add_attachment(m, path_of("gone.pdf"), NULL, NULL,
+	    &err) == 0, "added");
+	unlink(path_of("gone.pdf"));
+	memset(&err, 0, sizeof(err));
+	ok(read_all(m, 1000, &out, NULL, &err) == SMTPC_ENOINPUT,
+	    "vanished file: SMTPC_ENOINPUT");
+	ok(strstr(err.message, "gone.pdf") != NULL, "the message names it");
+	smtpc_msg_free(m);
+
+	write_file("grow.pdf", "%PDF-1.4\n", 9);
+	m = shape_msg(S_TEXT);
+	smtpc_msg_add_attachment(m, path_of("grow.pdf"), NULL, NULL, &err);
+	f = fopen(path_of("grow.pdf"), "ab");
+	fputs("more", f);
+	fclose(f);
+	buf_reset(&out);
+	memset(&err, 0, sizeof(err));
+	ok(read_all(m, 1000, &out, NULL, &err) == SMTPC_EIO,
+	    "file that grew: SMTPC_EIO");
+	ok(strstr(err.message, "grow.pdf") != NULL &&
+	    strstr(err.message, "changed size") != NULL, err.message);
+	truncate(path_of("grow.pdf"), 2);
+	buf_reset(&out);
+	ok(read_all(m, 1000, &out, NULL, &err) == SMTPC_EIO,
+	    "file that shrank: SMTPC_EIO");
+	smtpc_msg_free(m);
+
+	/* The error sticks. */
+	{
+		struct smtpc_reader *r;
+		char tmp[100];
+		size_t n;
+		int rc;
+
+		write_file("gone2.pdf", "x", 1);
+		m = shape_msg(S_TEXT);
+		smtpc_msg_add_attachment(m, path_of("gone2.pdf"), NULL, NULL,
+		    &err);
+		unlink(path_of("gone2.pdf"));
+		smtpc_reader_new(m, &r, &err);
+		while ((rc = smtpc_reader_read(r, tmp, sizeof(tmp), &n,
+		    &err)) == 0 && n > 0)
+			;
+		ok(rc == SMTPC_ENOINPUT, "first failure");
+		ok(smtpc_reader_read(r, tmp, sizeof(tmp), &n, &err) ==
+		    SMTPC_ENOINPUT, "later reads fail the same way");
+		smtpc_reader_free(r);
+		smtpc_msg_free(m);
+	}
+
+	/* No From, no recipient. */
+	m = smtpc_msg_new();
+	{
+		struct smtpc_reader *r = NULL;
+
+		ok(smtpc_reader_new(m, &r, &err) == SMTPC_EDATA && r == NULL,
+		    "no From: SMTPC_EDATA");
+		smtpc_msg_set_from(m, "a@example.org", &err);
+		ok(smtpc_reader_new(m, &r, &err) == SMTPC_EDATA,
+		    "no recipient: SMTPC_EDATA");
+		smtpc_msg_add_recipient(m, SMTPC_RCPT_BCC, "b@example.org",
+		    &err);
+		ok(smtpc_reader_new(m, &r, &err) == 0, "Bcc only is enough");
+		smtpc_reader_free(r);
+	}
+	smtpc_msg_free(m);
+	smtpc_reader_free(NULL);
+	buf_free(&out);
+}
+
+int
+main(void)
+{
+	unsigned char pdf[5000];
+	static const unsigned char png[] = {
+		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+		'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
+		0x1f, 0x15, 0xc4, 0x89 };
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	snprintf(dir, sizeof(dir), "/tmp/smtpc-test-writer-XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	pseudo_random(pdf, sizeof(pdf), 99);
+	write_file("doc.pdf", pdf, sizeof(pdf));
+	write_file("dot.png", png, sizeof(png));
+	write_file("empty.bin", "", 0);
+
+	test_golden();
+	test_shapes();
+	test_headers();
+	test_long_fields();
+	test_round_trips();
+	test_big_file();
+	test_file_errors();
+
+	unlink(path_of("doc.pdf"));
+	unlink(path_of("dot.png"));
+	unlink(path_of("empty.bin"));
+	unlink(path_of("big.bin"));
+	unlink(path_of("grow.pdf"));
+	rmdir(dir);
+	return tap_done();
+}
