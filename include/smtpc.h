@@ -147,10 +147,11 @@ SMTPC_API int smtpc_msg_set_html_file(struct smtpc_msg *msg, const char *path,
  * only it follows the text as an inline part.  `type` NULL guesses from the
  * extension, then from the content; `cid` NULL uses the file's base name
  * (with spaces, non-ASCII and <>"()[]\,;: made '_', so it is a valid
- * Content-ID); a given `cid` must be printable ASCII without those (else
- * SMTPC_EDATA).  A missing or unreadable file, or one that is not a regular
- * file, fails with SMTPC_ENOINPUT.  Files are sent in base64, so a type
- * message/... or multipart/... fails with SMTPC_EDATA.
+ * Content-ID); a given `cid` must be printable ASCII without those, and
+ * each Content-ID unique in the message (else SMTPC_EDATA).  A missing or
+ * unreadable file, or one that is not a regular file, fails with
+ * SMTPC_ENOINPUT.  Files are sent in base64, so a type message/... or
+ * multipart/... fails with SMTPC_EDATA.
  */
 SMTPC_API int smtpc_msg_add_inline(struct smtpc_msg *msg, const char *path,
     const char *type, const char *cid, struct smtpc_error *err);

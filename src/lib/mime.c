@@ -667,6 +667,15 @@ mime_add_file(struct smtpc_msg *m, const char *path, const char *type,
 			    strchr("<>\"()[]\\,;:", f.cid[i]) != NULL)
 				f.cid[i] = '_';
 	}
+	/* The HTML refers to parts by Content-ID: each must be unique. */
+	for (i = 0; is_inline && i < m->nfiles; i++)
+		if (m->files[i].is_inline &&
+		    strcmp(m->files[i].cid, f.cid) == 0) {
+			mime_file_free(&f);
+			return error_set(err, SMTPC_EDATA, "message",
+			    "Content-ID %s is already used by %s (give another "
+			    "cid)", m->files[i].cid, m->files[i].path);
+		}
 	if (type != NULL)
 		f.type = strdup(type);
 	else if ((t = mime_type_by_ext(path)) != NULL)

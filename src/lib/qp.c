@@ -8,6 +8,31 @@
 
 static const char qp_hex[] = "0123456789ABCDEF";
 
+/* Output gathered in a block and appended to the buffer in one go. */
+struct qp_sink {
+	struct buf *out;
+	size_t n;
+	int rc;
+	char blk[2048];
+};
+
+static void
+qp_flush_sink(struct qp_sink *k)
+{
+	if (k->rc == 0 && k->n > 0)
+		k->rc = buf_append(k->out, k->blk, k->n);
+	k->n = 0;
+}
+
+static void
+qp_put(struct qp_sink *k, const char *p, size_t len)
+{
+	if (k->n + len > sizeof(k->blk))
+		qp_flush_sink(k);
+	memcpy(k->blk + k->n, p, len);
+	k->n += len;
+}
+
 void
 qp_init(struct qp_enc *q)
 {
@@ -26,15 +51,13 @@ qp_at_bol(const struct qp_enc *q)
  * that must stay on one line.  Break softly first when it would pass
  * column 75, leaving room for the '='.
  */
-static int
-qp_emit(struct qp_enc *q, const char *tok, size_t len, struct buf *out)
+static void
+qp_emit(struct qp_enc *q, const char *tok, size_t len, struct qp_sink *out)
 {
 	char esc[3];
-	int rc;
 
 	if (q->col + len > QP_LINE - 1) {
-		if ((rc = buf_append(out, "=\r\n", 3)) != 0)
-			return rc;
+		qp_put(out, "=\r\n", 3);
 		q->col = 0;
 	}
 	if (q->col == 0 && len == 1 && (tok[0] == 'F' || tok[0] == '.')) {
@@ -44,17 +67,15 @@ qp_emit(struct qp_enc *q, const char *tok, size_t len, struct buf *out)
 		tok = esc;
 		len = 3;
 	}
-	if ((rc = buf_append(out, tok, len)) != 0)
-		return rc;
+	qp_put(out, tok, len);
 	q->col += len;
 	q->at_bol = 0;
-	return 0;
 }
 
 /* Emit bytes as =XX triplets, kept together on one line. */
-static int
+static void
 qp_emit_escaped(struct qp_enc *q, const unsigned char *p, size_t n,
-    struct buf *out)
+    struct qp_sink *out)
 {
 	char tok[12];
 	size_t i;
@@ -64,52 +85,52 @@ qp_emit_escaped(struct qp_enc *q, const unsigned char *p, size_t n,
 		tok[3 * i + 1] = qp_hex[p[i] >> 4];
 		tok[3 * i + 2] = qp_hex[p[i] & 0xf];
 	}
-	return qp_emit(q, tok, 3 * i, out);
+	qp_emit(q, tok, 3 * i, out);
 }
 
-static int
-qp_flush_ws(struct qp_enc *q, int encoded, struct buf *out)
+static void
+qp_flush_ws(struct qp_enc *q, int encoded, struct qp_sink *out)
 {
 	char c;
-	int rc;
 
 	if (q->ws == 0)
-		return 0;
+		return;
 	c = (char)q->ws;
 	q->ws = 0;
 	if (encoded)
-		rc = qp_emit_escaped(q, (unsigned char *)&c, 1, out);
+		qp_emit_escaped(q, (unsigned char *)&c, 1, out);
 	else
-		rc = qp_emit(q, &c, 1, out);
-	return rc;
+		qp_emit(q, &c, 1, out);
 }
 
-static int
-qp_flush_seq(struct qp_enc *q, struct buf *out)
+static void
+qp_flush_seq(struct qp_enc *q, struct qp_sink *out)
 {
-	int rc;
-
 	if (q->nu == 0)
-		return 0;
-	rc = qp_emit_escaped(q, q->u, q->nu, out);
+		return;
+	qp_emit_escaped(q, q->u, q->nu, out);
 	q->nu = 0;
 	q->need = 0;
-	return rc;
 }
 
-static int
-qp_hard_break(struct qp_enc *q, struct buf *out)
+static void
+qp_hard_break(struct qp_enc *q, struct qp_sink *out)
 {
-	int rc;
-
-	if ((rc = qp_flush_seq(q, out)) != 0 ||
-	    (rc = qp_flush_ws(q, 1, out)) != 0)
-		return rc;
-	if ((rc = buf_append(out, "\r\n", 2)) != 0)
-		return rc;
+	qp_flush_seq(q, out);
+	qp_flush_ws(q, 1, out);
+	qp_put(out, "\r\n", 2);
 	q->col = 0;
 	q->at_bol = 1;
-	return 0;
+}
+
+/* A CR that turned out not to start a CRLF: it is data. */
+static void
+qp_lone_cr(struct qp_enc *q, struct qp_sink *out)
+{
+	q->cr = 0;
+	qp_flush_seq(q, out);
+	qp_flush_ws(q, 0, out);
+	qp_emit_escaped(q, (const unsigned char *)"\r", 1, out);
 }
 
 static size_t
@@ -124,93 +145,87 @@ qp_seq_len(unsigned char c)
 	return 1;
 }
 
-static int
-qp_byte(struct qp_enc *q, unsigned char c, struct buf *out)
+static void
+qp_byte(struct qp_enc *q, unsigned char c, struct qp_sink *out)
 {
-	int rc;
-
 	if (q->cr) {
-		q->cr = 0;
-		if (c == '\n')
-			return qp_hard_break(q, out);
-		/* A lone CR is data, not a line break. */
-		if ((rc = qp_flush_seq(q, out)) != 0 ||
-		    (rc = qp_flush_ws(q, 0, out)) != 0)
-			return rc;
-		if ((rc = qp_emit_escaped(q, (unsigned char *)"\r", 1,
-		    out)) != 0)
-			return rc;
+		if (c == '\n') {
+			q->cr = 0;
+			qp_hard_break(q, out);
+			return;
+		}
+		qp_lone_cr(q, out);
 	}
 	if (q->nu > 0) {
 		if ((c & 0xc0) == 0x80) {
 			q->u[q->nu++] = c;
 			if (q->nu == q->need)
-				return qp_flush_seq(q, out);
-			return 0;
+				qp_flush_seq(q, out);
+			return;
 		}
 		/* A truncated sequence: encode what there is, go on. */
-		if ((rc = qp_flush_seq(q, out)) != 0)
-			return rc;
+		qp_flush_seq(q, out);
 	}
 	if (c == '\r') {
 		q->cr = 1;
-		return 0;
+		return;
 	}
-	if (c == '\n')
-		return qp_hard_break(q, out);
+	if (c == '\n') {
+		qp_hard_break(q, out);
+		return;
+	}
+	/* Whitespace waits: only the next character tells if it trails. */
+	qp_flush_ws(q, 0, out);
 	if (c == ' ' || c == '\t') {
-		/* Only the next character tells whether it is trailing. */
-		if ((rc = qp_flush_ws(q, 0, out)) != 0)
-			return rc;
 		q->ws = c;
-		return 0;
+		return;
 	}
-	if ((rc = qp_flush_ws(q, 0, out)) != 0)
-		return rc;
 	if (c >= 0x80) {
 		q->need = qp_seq_len(c);
 		q->u[0] = c;
 		q->nu = 1;
 		if (q->need == 1)
-			return qp_flush_seq(q, out);
-		return 0;
+			qp_flush_seq(q, out);
+		return;
 	}
 	if (c < 0x20 || c == 0x7f || c == '=')
-		return qp_emit_escaped(q, &c, 1, out);
-	return qp_emit(q, (const char *)&c, 1, out);
+		qp_emit_escaped(q, &c, 1, out);
+	else
+		qp_emit(q, (const char *)&c, 1, out);
 }
 
 int
 qp_update(struct qp_enc *q, const void *in, size_t len, struct buf *out)
 {
 	const unsigned char *p = in;
+	struct qp_sink k;
 	size_t i;
-	int rc;
 
-	for (i = 0; i < len; i++)
-		if ((rc = qp_byte(q, p[i], out)) != 0)
-			return rc;
-	return 0;
+	k.out = out;
+	k.n = 0;
+	k.rc = 0;
+	for (i = 0; i < len && k.rc == 0; i++)
+		qp_byte(q, p[i], &k);
+	qp_flush_sink(&k);
+	return k.rc;
 }
 
 int
 qp_final(struct qp_enc *q, struct buf *out)
 {
-	int rc, bol;
+	struct qp_sink k;
+	int bol;
 
-	if (q->cr) {
-		q->cr = 0;
-		if ((rc = qp_flush_seq(q, out)) != 0 ||
-		    (rc = qp_flush_ws(q, 0, out)) != 0 ||
-		    (rc = qp_emit_escaped(q, (unsigned char *)"\r", 1,
-		    out)) != 0)
-			return rc;
-	}
-	if ((rc = qp_flush_seq(q, out)) != 0 ||
-	    (rc = qp_flush_ws(q, 1, out)) != 0)
-		return rc;
+	k.out = out;
+	k.n = 0;
+	k.rc = 0;
+	if (q->cr)
+		qp_lone_cr(q, &k);
+	qp_flush_seq(q, &k);
+	qp_flush_ws(q, 1, &k);
+	qp_flush_sink(&k);
 	bol = q->at_bol;
 	qp_init(q);
 	q->at_bol = bol;
-	return 0;
+	return k.rc;
 }

@@ -131,6 +131,12 @@ CASES = [
     Case("no-pipelining", 0,
          {"capabilities": ["SIZE 314572800", "8BITMIME"]},
          args=["-c", "carol@example.test", "-b", "dave@example.test"]),
+    Case("five-hundred-recipients-pipelined", 0, {},
+         args=[a for i in range(500)
+               for a in ("-b", "r%03d@example.test" % i)],
+         check=lambda s, f: (
+             sum(1 for c in s.commands() if c == "RCPT") == 501 or
+             pytest.fail("RCPT count %d" % s.commands().count("RCPT")))),
     Case("data-refused-554", 69,
          {"overrides": {"DATA": b"554 5.5.1 No valid recipients\r\n"}}),
     # -- message

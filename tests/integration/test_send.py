@@ -840,3 +840,47 @@ def test_crlf_text_file_arrives_as_lines(smtpc, postfix, tmp_path):
     assert r.rc == 0, r
     m = wait_one(postfix, "bob")
     assert plain_text(m) == "line one\nline two\n\n.dot\nend\n"
+
+
+def test_no_auth_in_the_clear(smtpc, servers):
+    """--tls none with -u: the password must not cross the wire in clear
+    text (design: plaintext AUTH is refused unless explicitly allowed)."""
+    rec = recorder(servers, "plain")    # offers AUTH without TLS
+    r = smtpc.run("send", *smtpc.server(rec.port, tls="none", ca=False),
+                  "-f", USER, "--to", BOB, "-s", "clear", "--text", "x\n")
+    assert r.rc != 0, r
+    assert "AUTH" not in rec.command_names()
+    assert rec.messages == []
+
+
+def test_long_unbreakable_subject(smtpc, servers):
+    rec = recorder(servers, "starttls")
+    subject = "x" * 1200 + " tail"
+    r = smtpc.run("send", *smtpc.server(rec.port), "-f", USER, "--to", BOB,
+                  "-s", subject, "--text", "x\n")
+    assert r.rc == 0, r
+    raw = rec.messages[0]["data"]
+    assert max(len(l) for l in raw.split(b"\r\n")) <= 998
+    assert parse(raw)["Subject"] == subject
+
+
+def test_display_names_with_specials(smtpc, servers):
+    rec = recorder(servers, "starttls")
+    r = smtpc.run("send", *smtpc.server(rec.port),
+                  "-f", '"Doe, John (work)" <%s>' % USER,
+                  "--to", '"Zoë, Ünïcode" <%s>' % BOB,
+                  "-c", 'Say "hi" <%s>' % CAROL,
+                  "-s", "names", "--text", "x\n")
+    assert r.rc == 0, r
+    m = parse(rec.messages[0]["data"])
+    frm = m["From"].addresses
+    assert len(frm) == 1 and frm[0].addr_spec == USER
+    assert frm[0].display_name == "Doe, John (work)"
+    to = m["To"].addresses
+    # One address, not two: the comma is inside the name.  (Python's
+    # parser may put a space between adjacent encoded-words.)
+    assert len(to) == 1 and to[0].addr_spec == BOB, m["To"]
+    assert to[0].display_name.replace(" ", "") == "Zoë,Ünïcode"
+    cc = m["Cc"].addresses
+    assert len(cc) == 1 and cc[0].display_name == 'Say "hi"'
+    assert sorted(rec.messages[0]["rcpt_tos"]) == sorted([BOB, CAROL])

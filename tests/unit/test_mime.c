@@ -255,6 +255,9 @@ test_files(void)
 	ok(smtpc_msg_add_inline(m, path_of("pic.png"), NULL, "logo@x", &err)
 	    == 0, "inline with cid");
 	eq_str(m->files[5].cid, "logo@x", "given cid");
+	ok(smtpc_msg_add_inline(m, path_of("pic.png"), NULL, NULL, &err) ==
+	    SMTPC_EDATA, "duplicate Content-ID refused");
+	ok(strstr(err.message, "pic.png") != NULL, "names the Content-ID");
 	ok(smtpc_msg_add_inline(m, path_of("pic.png"), NULL, "a b", &err) ==
 	    SMTPC_EDATA, "cid with space refused");
 	ok(smtpc_msg_add_inline(m, path_of("pic.png"), NULL, "<x>", &err) ==
