@@ -282,6 +282,15 @@ SMTPC_API int smtpc_session_send(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
     void *read_user, unsigned flags, struct smtpc_error *err);
 
+/*
+ * The exact size in bytes of the message the next smtpc_session_send will
+ * send (smtpc_reader_size gives it); 0 means unknown.  When the server
+ * offers SIZE (RFC 1870) it is declared in MAIL FROM, and a message larger
+ * than the server's limit fails with SMTPC_EPERM before anything is sent.
+ * Applies to the next send only.
+ */
+SMTPC_API int smtpc_session_set_size(struct smtpc_session *s, uint64_t size);
+
 struct smtpc_refusal {
 	const char *address;
 	int reply_code;

@@ -169,6 +169,7 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	const char **rcpts = NULL;
 	size_t n = smtpc_msg_recipient_count(msg);
 	unsigned flags = o->allow_partial ? SMTPC_SEND_ALLOW_PARTIAL : 0;
+	uint64_t size;
 	int rc;
 
 	if ((rcpts = calloc(n, sizeof(*rcpts))) == NULL)
@@ -182,6 +183,8 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	}
 	if ((rc = main_open_session(o, &s, &err)) != 0)
 		goto out;
+	if (smtpc_reader_size(r, &size) == 0)
+		smtpc_session_set_size(s, size);
 	if (smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
 	    main_body_read, r, flags, &err) != 0) {
 		main_print_refusals(s, "recipient refused:");

@@ -23,6 +23,7 @@ smtpc_send(const struct smtpc_server *srv, const struct smtpc_msg *msg,
 	struct smtpc_reader *r = NULL;
 	struct smtpc_error ignored;
 	const char **rcpts = NULL;
+	uint64_t size;
 	size_t n, i;
 	int rc;
 
@@ -47,6 +48,8 @@ smtpc_send(const struct smtpc_server *srv, const struct smtpc_msg *msg,
 	if ((rc = smtpc_session_new(srv, &s, err)) != 0 ||
 	    (rc = smtpc_session_open(s, err)) != 0)
 		goto out;
+	if (smtpc_reader_size(r, &size) == 0)
+		smtpc_session_set_size(s, size);
 	rc = smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
 	    send_read, r, 0, err);
 	/* The mail is sent or refused either way; QUIT is only courtesy. */

@@ -101,6 +101,7 @@ struct smtpc_session {
 
 	struct session_refusal *refused;
 	size_t nrefused;
+	uint64_t msg_size;	/* for SIZE=; 0: unknown (next send only) */
 
 	/* The error that broke the connection; later calls repeat it. */
 	struct smtpc_error fatal;
@@ -1013,6 +1014,29 @@ session_fail_refused(struct smtpc_session *s, size_t accepted,
 	return code;
 }
 
+/* RFC 1870: declare the size when the server offers SIZE and we know it. */
+static int
+session_declares_size(const struct smtpc_session *s)
+{
+	return s->msg_size > 0 && (s->caps.flags & REPLY_CAP_SIZE) != 0;
+}
+
+/*
+ * A message over the server's declared limit would be refused after it
+ * was uploaded whole; refuse it before MAIL instead.
+ */
+static int
+session_check_size(struct smtpc_session *s, struct smtpc_error *err)
+{
+	if (!session_declares_size(s) || s->caps.size_max == 0 ||
+	    s->msg_size <= s->caps.size_max)
+		return 0;
+	return error_set(err, SMTPC_EPERM, "MAIL FROM",
+	    "message is %llu bytes; the server accepts at most %llu",
+	    (unsigned long long)s->msg_size,
+	    (unsigned long long)s->caps.size_max);
+}
+
 /*
  * MAIL FROM and every RCPT TO.  With PIPELINING (RFC 2920) commands go
  * out in windows and their replies are matched in order; DATA is never
@@ -1034,7 +1058,12 @@ session_envelope(struct smtpc_session *s, const char *from,
 	for (start = 0; start < total; start = end) {
 		end = start + window < total ? start + window : total;
 		for (i = start; i < end; i++) {
-			if (i == 0)
+			if (i == 0 && session_declares_size(s))
+				rc = session_cmd(s, err,
+				    "MAIL FROM:<%s> SIZE=%llu%s", from,
+				    (unsigned long long)s->msg_size,
+				    utf8 ? " SMTPUTF8" : "");
+			else if (i == 0)
 				rc = session_cmd(s, err, "MAIL FROM:<%s>%s",
 				    from, utf8 ? " SMTPUTF8" : "");
 			else
@@ -1168,6 +1197,8 @@ session_transaction(struct smtpc_session *s, const char *from,
 			return rc;
 	}
 
+	if ((rc = session_check_size(s, err)) != 0)
+		return rc;
 	if ((rc = session_envelope(s, from, rcpts, nrcpts, utf8, &accepted,
 	    err)) != 0)
 		return rc;
@@ -1239,6 +1270,7 @@ smtpc_session_send(struct smtpc_session *s, const char *from,
 	memset(&e, 0, sizeof(e));
 	rc = session_transaction(s, from ? from : "", rcpts, nrcpts, read,
 	    read_user, flags, &e);
+	s->msg_size = 0;
 	if (rc == 0)
 		return 0;
 	e.code = rc;
@@ -1253,6 +1285,15 @@ smtpc_session_send(struct smtpc_session *s, const char *from,
 		return rc;
 	}
 	return session_break(s, &e, err);
+}
+
+int
+smtpc_session_set_size(struct smtpc_session *s, uint64_t size)
+{
+	if (s == NULL)
+		return SMTPC_EINVAL;
+	s->msg_size = size;
+	return 0;
 }
 
 /*

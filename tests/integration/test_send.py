@@ -844,7 +844,9 @@ def test_crlf_text_file_arrives_as_lines(smtpc, postfix, tmp_path):
 
 def test_no_auth_in_the_clear(smtpc, servers):
     """--tls none with -u: the password must not cross the wire in clear
-    text (design: plaintext AUTH is refused unless explicitly allowed)."""
+    text.  design.md/style.md: "plaintext AUTH without TLS is
+    SMTPC_EINSECURE unless explicitly allowed" -- and --tls none alone is
+    a choice about TLS, not a permission to reveal the password."""
     rec = recorder(servers, "plain")    # offers AUTH without TLS
     r = smtpc.run("send", *smtpc.server(rec.port, tls="none", ca=False),
                   "-f", USER, "--to", BOB, "-s", "clear", "--text", "x\n")
@@ -869,7 +871,7 @@ def test_display_names_with_specials(smtpc, servers):
     r = smtpc.run("send", *smtpc.server(rec.port),
                   "-f", '"Doe, John (work)" <%s>' % USER,
                   "--to", '"Zoë, Ünïcode" <%s>' % BOB,
-                  "-c", 'Say "hi" <%s>' % CAROL,
+                  "-c", '"Say \\"hi\\"" <%s>' % CAROL,
                   "-s", "names", "--text", "x\n")
     assert r.rc == 0, r
     m = parse(rec.messages[0]["data"])
