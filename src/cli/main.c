@@ -134,6 +134,9 @@ main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
 		fprintf(stderr, "smtpc: warning: --insecure: the server's "
 		    "certificate is not checked; anyone on the network path "
 		    "could read the password and the mail\n");
+	if (o->user != NULL && srv.tls == SMTPC_TLS_NONE && !o->quiet)
+		fprintf(stderr, "smtpc: warning: --tls none: the password "
+		    "crosses the network unencrypted\n");
 	if (o->user != NULL && (rc = password_obtain(o, &password)) != 0)
 		return rc;
 	srv.password = password;

@@ -584,8 +584,12 @@ mime_type_by_magic(const char *path)
 	const char *t;
 	char *r = NULL;
 
+	/* libmagic reads up to 7 MiB by default; the head is enough. */
+	size_t bytes_max = 256 * 1024;
+
 	if ((mg = magic_open(MAGIC_MIME_TYPE | MAGIC_SYMLINK)) == NULL)
 		return NULL;
+	magic_setparam(mg, MAGIC_PARAM_BYTES_MAX, &bytes_max);
 	if (magic_load(mg, NULL) == 0 && (t = magic_file(mg, path)) != NULL &&
 	    mime_type_valid(t) && strcmp(t, "application/x-empty") != 0 &&
 	    strncmp(t, "inode/", 6) != 0)
