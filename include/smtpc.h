@@ -146,9 +146,10 @@ SMTPC_API int smtpc_msg_set_html_file(struct smtpc_msg *msg, const char *path,
  * multipart/related and the HTML refers to it as "cid:ID"; with a text body
  * only it follows the text as an inline part.  `type` NULL guesses from the
  * extension, then from the content; `cid` NULL uses the file's base name
- * (with spaces, non-ASCII and <>"()[]\,;: made '_', so it is a valid
- * Content-ID); a given `cid` must be printable ASCII without those, and
- * each Content-ID unique in the message (else SMTPC_EDATA).  A missing or
+ * (with spaces, non-ASCII and <>"()[]\,;: made '_', and "=?" made "=_",
+ * so it is a valid Content-ID that no reader decodes as an encoded-word);
+ * a given `cid` must be printable ASCII without those, and each
+ * Content-ID unique in the message (else SMTPC_EDATA).  A missing or
  * unreadable file, or one that is not a regular file, fails with
  * SMTPC_ENOINPUT.  Files are sent in base64, so a type message/... or
  * multipart/... fails with SMTPC_EDATA.
@@ -179,6 +180,14 @@ SMTPC_API const char *smtpc_msg_envelope_from(const struct smtpc_msg *msg);
 SMTPC_API size_t smtpc_msg_recipient_count(const struct smtpc_msg *msg);
 SMTPC_API const char *smtpc_msg_recipient(const struct smtpc_msg *msg,
     size_t index);
+/*
+ * 1 when an address of the message (From, To, Cc, Bcc, Reply-To) has a
+ * UTF-8 local part: it is written raw into the header (RFC 6532) and the
+ * envelope, so the message can only go to a server that offers SMTPUTF8
+ * (RFC 6531); pass SMTPC_SEND_SMTPUTF8 to smtpc_session_send.  0
+ * otherwise (IDN domains are sent as A-labels and need nothing).
+ */
+SMTPC_API int smtpc_msg_needs_smtputf8(const struct smtpc_msg *msg);
 
 /*
  * The message as a stream of bytes, pulled in chunks.  Lines end in CRLF;
@@ -243,11 +252,42 @@ struct smtpc_server {
 	enum smtpc_tls_mode tls;
 	const char *cafile;	/* NULL: the system's trust store */
 	int insecure;		/* 1: skip certificate and host-name checks */
+	/*
+	 * Pin: the SHA-256 of the server certificate's DER encoding, 64 hex
+	 * digits with or without ':' between pairs.  When set, the pin alone
+	 * decides (chain and host name are not checked, as msmtp does); a
+	 * different certificate fails with SMTPC_ETLS naming both
+	 * fingerprints.  Malformed: SMTPC_EINVAL from smtpc_session_new.
+	 */
+	const char *tls_fingerprint;
+	/*
+	 * Client certificate (PEM; the chain may follow the certificate) and
+	 * its private key (PEM, unencrypted; NULL: in cert_file too).  A file
+	 * that cannot be read fails with SMTPC_ENOINPUT from
+	 * smtpc_session_new; one OpenSSL cannot use, or a key that does not
+	 * match, with SMTPC_ETLS during the handshake.  key_file without
+	 * cert_file is SMTPC_EINVAL.
+	 */
+	const char *cert_file;
+	const char *key_file;
 	const char *helo;	/* NULL: this machine's host name */
 	unsigned timeout;	/* seconds for each stage; 0: the defaults */
 	const char *user;	/* NULL: no AUTH */
 	const char *password;	/* copied, wiped on free */
-	const char *auth_mech;	/* NULL: the strongest the server offers */
+	/*
+	 * NULL: the strongest the server offers, SCRAM-SHA-256 > SCRAM-SHA-1
+	 * > PLAIN > LOGIN (CRAM-MD5 only when named here).
+	 */
+	const char *auth_mech;
+	/*
+	 * An OAuth 2.0 access token (RFC 6750), used instead of the password
+	 * with OAUTHBEARER (RFC 7628) or XOAUTH2; copied, wiped on free.
+	 * Needs `user`.  With a token, only those two mechanisms are chosen
+	 * (the token goes in no password mechanism), OAUTHBEARER first; with
+	 * a password, never those two.  Setting both password and token is
+	 * SMTPC_EINVAL.
+	 */
+	const char *oauth_token;
 	smtpc_trace_fn *trace;	/* NULL: no trace */
 	void *trace_user;
 };
@@ -268,15 +308,51 @@ SMTPC_API void smtpc_session_free(struct smtpc_session *s);
 SMTPC_API int smtpc_session_open(struct smtpc_session *s,
     struct smtpc_error *err);
 
-#define SMTPC_SEND_ALLOW_PARTIAL 0x1 /* send when some recipients are refused */
+/*
+ * Flags for smtpc_session_send.
+ *
+ * SMTPC_SEND_ALLOW_PARTIAL: send when some recipients are refused.
+ * SMTPC_SEND_8BIT: the body has 8-bit bytes (a message the caller wrote,
+ *   with Content-Transfer-Encoding: 8bit; messages from smtpc_reader_* are
+ *   always 7-bit and never need it).  MAIL FROM then declares
+ *   BODY=8BITMIME (RFC 6152); a server that does not offer 8BITMIME makes
+ *   the send fail with SMTPC_EDATA before anything is sent, rather than
+ *   deliver a message the server may mangle.  Without the flag the body
+ *   is sent as given and no check is made.
+ * SMTPC_SEND_NO_PIPELINING: one command at a time even if the server
+ *   offers PIPELINING (RFC 2920), for servers that get it wrong.
+ * SMTPC_SEND_NO_CHUNKING: DATA even if the server offers CHUNKING
+ *   (RFC 3030).
+ * SMTPC_SEND_SMTPUTF8: the message has UTF-8 in its header fields
+ *   (smtpc_msg_needs_smtputf8).  MAIL FROM then carries SMTPUTF8; a server
+ *   that does not offer it makes the send fail with SMTPC_EDATA before
+ *   MAIL FROM is sent.  (Non-ASCII envelope addresses set it by
+ *   themselves.)
+ */
+#define SMTPC_SEND_ALLOW_PARTIAL 0x1
+#define SMTPC_SEND_8BIT 0x2
+#define SMTPC_SEND_NO_PIPELINING 0x4
+#define SMTPC_SEND_NO_CHUNKING 0x8
+#define SMTPC_SEND_SMTPUTF8 0x10
 
 /*
- * One mail transaction: MAIL FROM, RCPT TO for each recipient, DATA with
- * the body pulled from `read` (CRLF normalised and dot-stuffed on the fly).
+ * One mail transaction: MAIL FROM, RCPT TO for each recipient (pipelined
+ * when the server offers PIPELINING), then the body pulled from `read`:
+ * with BDAT chunks of 1 MiB when the server offers CHUNKING (CRLF
+ * normalised; each chunk waits for its 250), else with DATA (CRLF
+ * normalised and dot-stuffed on the fly).
  * When a recipient is refused and SMTPC_SEND_ALLOW_PARTIAL is not set, the
  * transaction is reset (RSET) and nothing is sent; the refusals are listed
  * by smtpc_session_refused().  Returns 0 when the server accepted the
  * message for at least one recipient.
+ *
+ * Failures name their stage in err->stage ("MAIL FROM", "RCPT TO",
+ * "DATA", "BDAT", "message" for the body and the final reply).  A 4xx
+ * reply or a timeout gives SMTPC_ETEMP / SMTPC_ETIMEOUT, a 5xx
+ * SMTPC_EPERM, a lost connection SMTPC_ECONN; when the connection was
+ * lost or timed out after the whole message was sent, err->message says
+ * the server may have accepted it.  A 421 at any point ends the session
+ * (QUIT is tried, then the connection is closed).
  */
 SMTPC_API int smtpc_session_send(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
@@ -290,6 +366,44 @@ SMTPC_API int smtpc_session_send(struct smtpc_session *s, const char *from,
  * Applies to the next send only.
  */
 SMTPC_API int smtpc_session_set_size(struct smtpc_session *s, uint64_t size);
+
+/*
+ * Delivery status notifications (RFC 3461).  `notify` is 0 (no NOTIFY=,
+ * the server's default), SMTPC_DSN_NEVER alone, or any of SUCCESS,
+ * FAILURE and DELAY; `ret` asks for the full message or its headers only
+ * in a failure report; `envid` (NULL: none) is an identifier of printable
+ * ASCII that comes back in the reports, at most 100 bytes once
+ * xtext-encoded.
+ */
+#define SMTPC_DSN_NEVER 0x1
+#define SMTPC_DSN_SUCCESS 0x2
+#define SMTPC_DSN_FAILURE 0x4
+#define SMTPC_DSN_DELAY 0x8
+
+enum smtpc_dsn_ret {
+	SMTPC_DSN_RET_DEFAULT = 0,	/* no RET=: the server decides */
+	SMTPC_DSN_RET_FULL = 1,
+	SMTPC_DSN_RET_HDRS = 2,
+};
+
+struct smtpc_dsn {
+	unsigned notify;
+	enum smtpc_dsn_ret ret;
+	const char *envid;
+};
+
+/*
+ * Ask for DSNs in every following send (NULL: stop asking): RET= and
+ * ENVID= (xtext) in MAIL FROM, NOTIFY= in each RCPT TO.  They are sent
+ * only when the server offers DSN; otherwise the mail goes out without
+ * them, as other clients do (a missing report is better than a mail not
+ * sent) -- smtpc_session_capabilities() tells the caller, who may warn.
+ * Fails with SMTPC_EINVAL (nothing changed) on NEVER combined with other
+ * notify bits, unknown bits or `ret`, or an envid that is empty, not
+ * printable ASCII or too long.  `envid` is copied.
+ */
+SMTPC_API int smtpc_session_set_dsn(struct smtpc_session *s,
+    const struct smtpc_dsn *dsn, struct smtpc_error *err);
 
 struct smtpc_refusal {
 	const char *address;
@@ -313,7 +427,9 @@ struct smtpc_tls_info {
 	char subject[256];	/* certificate subject, one line */
 	char issuer[256];
 	char not_after[64];	/* "2027-11-28 21:58:05 UTC" */
-	int verified;		/* 1 when chain and host name were checked */
+	int verified;		/* 1 when chain and host name were checked,
+				   or the pinned fingerprint matched */
+	char sha256[96];	/* the certificate's SHA-256, "AB:CD:..." */
 };
 
 /* Fails with SMTPC_EINVAL when the connection is not (yet) TLS. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "args.h"
 
@@ -22,6 +23,11 @@ enum long_only {
 	OPT_INLINE,
 	OPT_DRY_RUN,
 	OPT_ALLOW_PARTIAL,
+	OPT_DSN_NOTIFY,
+	OPT_DSN_RETURN,
+	OPT_DSN_ENVID,
+	OPT_NO_PIPELINING,
+	OPT_NO_CHUNKING,
 	OPT_SERVER,
 	OPT_TLS,
 	OPT_CAFILE,
@@ -29,6 +35,10 @@ enum long_only {
 	OPT_AUTH,
 	OPT_PASSWORD_FILE,
 	OPT_PASSWORD_CMD,
+	OPT_OAUTH_TOKEN_CMD,
+	OPT_TLS_FINGERPRINT,
+	OPT_CERT,
+	OPT_KEY,
 	OPT_HELO,
 	OPT_TIMEOUT,
 	OPT_HELP,
@@ -52,6 +62,11 @@ static const struct option send_options[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "output", required_argument, NULL, 'o' },
 	{ "allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL },
+	{ "dsn-notify", required_argument, NULL, OPT_DSN_NOTIFY },
+	{ "dsn-return", required_argument, NULL, OPT_DSN_RETURN },
+	{ "dsn-envid", required_argument, NULL, OPT_DSN_ENVID },
+	{ "no-pipelining", no_argument, NULL, OPT_NO_PIPELINING },
+	{ "no-chunking", no_argument, NULL, OPT_NO_CHUNKING },
 	{ "server", required_argument, NULL, OPT_SERVER },
 	{ "tls", required_argument, NULL, OPT_TLS },
 	{ "cafile", required_argument, NULL, OPT_CAFILE },
@@ -60,6 +75,10 @@ static const struct option send_options[] = {
 	{ "auth", required_argument, NULL, OPT_AUTH },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "password-cmd", required_argument, NULL, OPT_PASSWORD_CMD },
+	{ "oauth-token-cmd", required_argument, NULL, OPT_OAUTH_TOKEN_CMD },
+	{ "tls-fingerprint", required_argument, NULL, OPT_TLS_FINGERPRINT },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "key", required_argument, NULL, OPT_KEY },
 	{ "helo", required_argument, NULL, OPT_HELO },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -92,12 +111,22 @@ static const char usage_server[] =
     "  --tls starttls|implicit|none   TLS mode (starttls is required, never skipped)\n"
     "  --cafile FILE         trust the CA certificates in FILE (PEM)\n"
     "  --insecure            do not verify the server's certificate (dangerous)\n"
+    "  --tls-fingerprint SHA256   accept only the certificate with this SHA-256\n"
+    "                        (hex, ':' optional; replaces the CA and name checks;\n"
+    "                        `smtpc check` shows it)\n"
+    "  --cert FILE           client certificate (PEM) for servers that ask\n"
+    "  --key FILE            its private key (PEM; default: in the --cert file)\n"
     "  -u, --user NAME       authenticate as NAME\n"
-    "  --auth MECH           AUTH mechanism (PLAIN, LOGIN); default: the strongest\n"
+    "  --auth MECH           AUTH mechanism: SCRAM-SHA-256, SCRAM-SHA-1, PLAIN,\n"
+    "                        LOGIN, CRAM-MD5, OAUTHBEARER, XOAUTH2; default: the\n"
+    "                        strongest offered (CRAM-MD5 only when named)\n"
     "  --password-file FILE  password in FILE (one trailing newline dropped)\n"
     "  --password-cmd CMD    password is the first line CMD prints\n"
     "                        (also $SMTPC_PASSWORD, else a prompt on the terminal;\n"
     "                        never on the command line)\n"
+    "  --oauth-token-cmd CMD\n"
+    "                        an OAuth 2.0 access token instead of a password: the\n"
+    "                        first line CMD prints (for OAUTHBEARER or XOAUTH2)\n"
     "  --helo NAME           name sent in EHLO (default: this host's name)\n"
     "  --timeout SECONDS     limit for each stage (default: RFC 5321's values)\n"
     "  -v, --verbose         show the SMTP dialogue on stderr (secrets masked)\n"
@@ -126,6 +155,16 @@ static const char usage_send[] =
     "  --allow-partial       send even if some recipients are refused\n"
     "  --dry-run             write the message to standard output; send nothing\n"
     "  -o, --output FILE     write the message to FILE; send nothing\n"
+    "\n"
+    "Delivery options:\n"
+    "  --dsn-notify never|success,failure,delay\n"
+    "                        ask for delivery status notifications (RFC 3461)\n"
+    "  --dsn-return full|hdrs   a failure report holds the message or its headers\n"
+    "  --dsn-envid ID        an ID for this mail, quoted in the reports\n"
+    "                        (a server without DSN gets the mail without them,\n"
+    "                        and smtpc warns)\n"
+    "  --no-pipelining       one command at a time even if the server pipelines\n"
+    "  --no-chunking         DATA even if the server offers BDAT (CHUNKING)\n"
     "\n";
 
 static const char usage_check[] =
@@ -403,6 +442,97 @@ args_set_timeout(struct cli_opts *o, const char *s)
 	return 0;
 }
 
+/* 64 hex digits, ':' allowed between pairs (the library parses it). */
+static int
+args_set_fingerprint(struct cli_opts *o, const char *s)
+{
+	size_t digits = strspn(s, "0123456789abcdefABCDEF:");
+	size_t colons = 0;
+
+	for (const char *p = s; *p != '\0'; p++)
+		colons += *p == ':';
+	if (s[digits] != '\0' || digits - colons != 64)
+		return args_usage_error("--tls-fingerprint takes the SHA-256 "
+		    "of the certificate: 64 hex digits (with or without ':')");
+	o->tls_fingerprint = s;
+	return 0;
+}
+
+/* "never", or a comma list of success, failure, delay. */
+static int
+args_set_dsn_notify(struct cli_opts *o, const char *s)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} words[] = {
+		{ "never", SMTPC_DSN_NEVER }, { "success", SMTPC_DSN_SUCCESS },
+		{ "failure", SMTPC_DSN_FAILURE }, { "delay", SMTPC_DSN_DELAY },
+	};
+	const char *p = s, *end;
+	unsigned bits = 0;
+	size_t i, n;
+
+	for (;;) {
+		end = strchr(p, ',');
+		n = end ? (size_t)(end - p) : strlen(p);
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (strlen(words[i].name) == n &&
+			    strncasecmp(p, words[i].name, n) == 0)
+				break;
+		if (i == sizeof(words) / sizeof(words[0]))
+			goto bad;
+		bits |= words[i].bit;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	if ((bits & SMTPC_DSN_NEVER) && bits != SMTPC_DSN_NEVER)
+		goto bad;
+	o->dsn_notify = bits;
+	return 0;
+bad:
+	return args_usage_error("--dsn-notify takes never, or any of "
+	    "success,failure,delay separated by commas, not '%s'", s);
+}
+
+static int
+args_set_dsn_return(struct cli_opts *o, const char *s)
+{
+	if (strcasecmp(s, "full") == 0)
+		o->dsn_ret = SMTPC_DSN_RET_FULL;
+	else if (strcasecmp(s, "hdrs") == 0 || strcasecmp(s, "headers") == 0)
+		o->dsn_ret = SMTPC_DSN_RET_HDRS;
+	else
+		return args_usage_error(
+		    "--dsn-return takes full or hdrs, not '%s'", s);
+	return 0;
+}
+
+/*
+ * RFC 3461 4.4: printable ASCII, at most 100 characters once
+ * xtext-encoded (space, '+' and '=' take three).  Checked here so a bad
+ * ID fails before any connection; the library checks it again.
+ */
+static int
+args_set_dsn_envid(struct cli_opts *o, const char *s)
+{
+	size_t enc = 0;
+
+	for (const char *p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			goto bad;
+		enc += (*p == ' ' || *p == '+' || *p == '=') ? 3 : 1;
+	}
+	if (enc == 0 || enc > 100)
+		goto bad;
+	o->dsn_envid = s;
+	return 0;
+bad:
+	return args_usage_error("%s", "--dsn-envid takes printable ASCII, at "
+	    "most 100 characters (space, '+' and '=' count three)");
+}
+
 static int
 args_one_body(const char *a, const char *b, const char *what)
 {
@@ -420,6 +550,8 @@ args_is_message_option(int c)
 	case 's': case OPT_TEXT: case OPT_TEXT_FILE: case OPT_HTML:
 	case OPT_HTML_FILE: case 'a': case OPT_INLINE: case 'H':
 	case OPT_DRY_RUN: case 'o': case OPT_ALLOW_PARTIAL:
+	case OPT_DSN_NOTIFY: case OPT_DSN_RETURN: case OPT_DSN_ENVID:
+	case OPT_NO_PIPELINING: case OPT_NO_CHUNKING:
 		return 1;
 	default:
 		return 0;
@@ -448,6 +580,11 @@ args_option(struct cli_opts *o, int c, const char *arg)
 	case OPT_DRY_RUN: o->dry_run = 1; return 0;
 	case 'o': o->output = arg; return 0;
 	case OPT_ALLOW_PARTIAL: o->allow_partial = 1; return 0;
+	case OPT_DSN_NOTIFY: return args_set_dsn_notify(o, arg);
+	case OPT_DSN_RETURN: return args_set_dsn_return(o, arg);
+	case OPT_DSN_ENVID: return args_set_dsn_envid(o, arg);
+	case OPT_NO_PIPELINING: o->no_pipelining = 1; return 0;
+	case OPT_NO_CHUNKING: o->no_chunking = 1; return 0;
 	case OPT_SERVER:
 		if (args_parse_server(arg, o, &why) != 0)
 			return args_usage_error("bad --server: %s", why);
@@ -459,6 +596,10 @@ args_option(struct cli_opts *o, int c, const char *arg)
 	case OPT_AUTH: o->auth = arg; return 0;
 	case OPT_PASSWORD_FILE: o->password_file = arg; return 0;
 	case OPT_PASSWORD_CMD: o->password_cmd = arg; return 0;
+	case OPT_OAUTH_TOKEN_CMD: o->oauth_token_cmd = arg; return 0;
+	case OPT_TLS_FINGERPRINT: return args_set_fingerprint(o, arg);
+	case OPT_CERT: o->cert_file = arg; return 0;
+	case OPT_KEY: o->key_file = arg; return 0;
 	case OPT_HELO: o->helo = arg; return 0;
 	case OPT_TIMEOUT: return args_set_timeout(o, arg);
 	case 'v': o->verbose = 1; return 0;
@@ -504,9 +645,20 @@ args_check_common(struct cli_opts *o)
 	if (o->password_file && o->password_cmd)
 		return args_usage_error("%s",
 		    "give --password-file or --password-cmd, not both");
-	if ((o->password_file || o->password_cmd || o->auth) && !o->user)
+	if ((o->password_file || o->password_cmd || o->auth ||
+	    o->oauth_token_cmd) && !o->user)
 		return args_usage_error("%s",
-		    "a password source or --auth needs -u/--user");
+		    "a password source, --oauth-token-cmd or --auth needs "
+		    "-u/--user");
+	if (o->oauth_token_cmd && (o->password_file || o->password_cmd))
+		return args_usage_error("%s",
+		    "--oauth-token-cmd replaces the password: give no "
+		    "password source with it");
+	if (o->key_file && !o->cert_file)
+		return args_usage_error("%s", "--key needs --cert");
+	if (o->tls_fingerprint && o->insecure)
+		return args_usage_error("%s",
+		    "--tls-fingerprint and --insecure exclude each other");
 	if (o->command == CLI_CMD_CHECK && o->host == NULL)
 		return args_usage_error("%s", "missing --server");
 	return 0;

@@ -58,6 +58,12 @@ struct cli_opts {
 	int dry_run;
 	const char *output;
 	int allow_partial;
+	/* delivery (send only); 0 / NULL: not asked */
+	unsigned dsn_notify;		/* SMTPC_DSN_* bits */
+	enum smtpc_dsn_ret dsn_ret;
+	const char *dsn_envid;
+	int no_pipelining;
+	int no_chunking;
 
 	/* server */
 	char *host;
@@ -70,6 +76,10 @@ struct cli_opts {
 	const char *auth;
 	const char *password_file;
 	const char *password_cmd;
+	const char *oauth_token_cmd;	/* token instead of a password */
+	const char *tls_fingerprint;	/* SHA-256 pin of the certificate */
+	const char *cert_file;		/* client certificate (PEM) */
+	const char *key_file;		/* its key (PEM) */
 	const char *helo;
 	unsigned timeout;
 

@@ -148,6 +148,32 @@ compose_addresses(struct smtpc_msg *msg, const struct cli_opts *o,
 	return 0;
 }
 
+/*
+ * Test aid, not an interface: SMTPC_TEST_SEED (a number) makes boundaries
+ * and the Message-ID reproducible, SMTPC_TEST_DATE (seconds since 1970)
+ * fixes the Date, so golden files and the conformance test are byte-exact.
+ */
+static void
+compose_test_hooks(struct smtpc_msg *msg)
+{
+	const char *v;
+	char *end;
+	unsigned long long n;
+
+	if ((v = getenv("SMTPC_TEST_SEED")) != NULL && *v != '\0') {
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (errno == 0 && *end == '\0')
+			smtpc_msg_set_seed(msg, (uint64_t)n);
+	}
+	if ((v = getenv("SMTPC_TEST_DATE")) != NULL && *v != '\0') {
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (errno == 0 && *end == '\0')
+			smtpc_msg_set_date(msg, (time_t)n);
+	}
+}
+
 int
 compose_message(const struct cli_opts *o, struct smtpc_msg **ret)
 {
@@ -177,6 +203,7 @@ compose_message(const struct cli_opts *o, struct smtpc_msg **ret)
 		goto fail;
 	if ((rc = compose_files(msg, o, &err)) != 0)
 		goto fail;
+	compose_test_hooks(msg);
 	*ret = msg;
 	return 0;
 fail:

@@ -124,6 +124,9 @@ main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
 		    SMTPC_TLS_STARTTLS;
 	srv.cafile = o->cafile;
 	srv.insecure = o->insecure;
+	srv.tls_fingerprint = o->tls_fingerprint;
+	srv.cert_file = o->cert_file;
+	srv.key_file = o->key_file;
 	srv.helo = o->helo;
 	srv.timeout = o->timeout;
 	srv.user = o->user;
@@ -137,9 +140,15 @@ main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
 	if (o->user != NULL && srv.tls == SMTPC_TLS_NONE && !o->quiet)
 		fprintf(stderr, "smtpc: warning: --tls none: the password "
 		    "crosses the network unencrypted\n");
-	if (o->user != NULL && (rc = password_obtain(o, &password)) != 0)
-		return rc;
-	srv.password = password;
+	if (o->user != NULL && o->oauth_token_cmd != NULL) {
+		if ((rc = password_obtain_token(o, &password)) != 0)
+			return rc;
+		srv.oauth_token = password;
+	} else if (o->user != NULL) {
+		if ((rc = password_obtain(o, &password)) != 0)
+			return rc;
+		srv.password = password;
+	}
 	rc = smtpc_session_new(&srv, ret, err);
 	password_free(password);
 	if (rc != 0)
@@ -154,13 +163,60 @@ main_print_refusals(const struct smtpc_session *s, const char *what)
 {
 	for (size_t i = 0; i < smtpc_session_refused_count(s); i++) {
 		const struct smtpc_refusal *r = smtpc_session_refused(s, i);
+		size_t n = strlen(r->enhanced);
 
 		fprintf(stderr, "smtpc: %s %s: server said: %d", what,
 		    r->address, r->reply_code);
-		if (r->enhanced[0])
+		/* The text usually starts with the enhanced code already. */
+		if (n > 0 && (strncmp(r->text, r->enhanced, n) != 0 ||
+		    (r->text[n] != ' ' && r->text[n] != '\0')))
 			fprintf(stderr, " %s", r->enhanced);
 		fprintf(stderr, " %s\n", r->text);
 	}
+}
+
+/* 1 when the server's EHLO listed `keyword`. */
+static int
+main_has_capability(const struct smtpc_session *s, const char *keyword)
+{
+	const char *line = smtpc_session_capabilities(s);
+	size_t n = strlen(keyword);
+
+	while (*line != '\0') {
+		if (strncmp(line, keyword, n) == 0 &&
+		    (line[n] == '\0' || line[n] == ' ' || line[n] == '\n'))
+			return 1;
+		if ((line = strchr(line, '\n')) == NULL)
+			break;
+		line++;
+	}
+	return 0;
+}
+
+/*
+ * --dsn-*: asked of the library, which sends them only when the server
+ * offers DSN.  Like other clients, a server without DSN still gets the
+ * mail; the user is told the reports will not come.
+ */
+static int
+main_set_dsn(const struct cli_opts *o, struct smtpc_session *s)
+{
+	struct smtpc_dsn dsn;
+	struct smtpc_error err;
+
+	if (o->dsn_notify == 0 && o->dsn_ret == SMTPC_DSN_RET_DEFAULT &&
+	    o->dsn_envid == NULL)
+		return 0;
+	dsn.notify = o->dsn_notify;
+	dsn.ret = o->dsn_ret;
+	dsn.envid = o->dsn_envid;
+	if (smtpc_session_set_dsn(s, &dsn, &err) != 0)
+		return report_error(&err);
+	if (!main_has_capability(s, "DSN") && !o->quiet)
+		fprintf(stderr, "smtpc: warning: %s does not offer DSN; "
+		    "sending without delivery status notification requests\n",
+		    o->host);
+	return 0;
 }
 
 static int
@@ -175,6 +231,13 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	uint64_t size;
 	int rc;
 
+	if (o->no_pipelining)
+		flags |= SMTPC_SEND_NO_PIPELINING;
+	if (o->no_chunking)
+		flags |= SMTPC_SEND_NO_CHUNKING;
+	if (smtpc_msg_needs_smtputf8(msg))
+		flags |= SMTPC_SEND_SMTPUTF8;
+
 	if ((rcpts = calloc(n, sizeof(*rcpts))) == NULL)
 		return 71;
 	for (size_t i = 0; i < n; i++)
@@ -188,6 +251,8 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 		goto out;
 	if (smtpc_reader_size(r, &size) == 0)
 		smtpc_session_set_size(s, size);
+	if ((rc = main_set_dsn(o, s)) != 0)
+		goto out;
 	if (smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
 	    main_body_read, r, flags, &err) != 0) {
 		main_print_refusals(s, "recipient refused:");
@@ -197,7 +262,8 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	}
 	main_print_refusals(s, "warning: not delivered to");
 	smtpc_session_quit(s, NULL);
-	if (!o->quiet)
+	/* Silence on success for cron and scripts; a word for people. */
+	if (o->verbose || (!o->quiet && isatty(STDERR_FILENO)))
 		fprintf(stderr, "smtpc: sent to %zu recipient%s via %s\n",
 		    n - smtpc_session_refused_count(s), n - 
 		    smtpc_session_refused_count(s) == 1 ? "" : "s", o->host);
@@ -264,8 +330,10 @@ main_cmd_check(const struct cli_opts *o)
 		printf("%-14s%s\n", "certificate:", tls.subject);
 		printf("%-14s%s\n", "issuer:", tls.issuer);
 		printf("%-14s%s\n", "expires:", tls.not_after);
-		printf("%-14s%s\n", "verified:", tls.verified ? "yes" :
-		    "NO (--insecure)");
+		printf("%-14s%s\n", "sha256:", tls.sha256);
+		printf("%-14s%s\n", "verified:", !tls.verified ?
+		    "NO (--insecure)" : o->tls_fingerprint ?
+		    "yes (pinned fingerprint)" : "yes");
 	} else {
 		printf("%-14s%s\n", "TLS:", "none");
 	}

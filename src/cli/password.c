@@ -90,8 +90,10 @@ password_from_file(const char *path, char **ret)
 	return 0;
 }
 
+/* The first line `cmd` prints; `opt` names the option in messages. */
 static int
-password_from_command(const char *cmd, char **ret)
+password_from_command(const char *cmd, const char *opt, const char *what,
+    char **ret)
 {
 	char *pw = calloc(1, PASSWORD_MAX + 1);
 	size_t len;
@@ -102,7 +104,7 @@ password_from_command(const char *cmd, char **ret)
 		return EX_CONFIG_CODE;
 	fp = popen(cmd, "r");
 	if (fp == NULL) {
-		fprintf(stderr, "smtpc: cannot run --password-cmd: %s\n",
+		fprintf(stderr, "smtpc: cannot run %s: %s\n", opt,
 		    strerror(errno));
 		free(pw);
 		return EX_CONFIG_CODE;
@@ -120,14 +122,14 @@ password_from_command(const char *cmd, char **ret)
 	len = strlen(pw);
 	password_chomp(pw, &len);
 	if (status != 0) {
-		fprintf(stderr, "smtpc: --password-cmd failed (%s %d)\n",
+		fprintf(stderr, "smtpc: %s failed (%s %d)\n", opt,
 		    WIFEXITED(status) ? "exit status" : "signal",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		password_free(pw);
 		return EX_CONFIG_CODE;
 	}
 	if (len == 0) {
-		fprintf(stderr, "smtpc: --password-cmd printed no password\n");
+		fprintf(stderr, "smtpc: %s printed no %s\n", opt, what);
 		password_free(pw);
 		return EX_CONFIG_CODE;
 	}
@@ -189,11 +191,20 @@ password_obtain(const struct cli_opts *o, char **ret)
 	if (o->password_file != NULL)
 		return password_from_file(o->password_file, ret);
 	if (o->password_cmd != NULL)
-		return password_from_command(o->password_cmd, ret);
+		return password_from_command(o->password_cmd, "--password-cmd",
+		    "password", ret);
 	env = getenv("SMTPC_PASSWORD");
 	if (env != NULL && env[0] != '\0') {
 		*ret = strdup(env);
 		return *ret ? 0 : EX_CONFIG_CODE;
 	}
 	return password_from_terminal(o, ret);
+}
+
+int
+password_obtain_token(const struct cli_opts *o, char **ret)
+{
+	password_protect_process();
+	return password_from_command(o->oauth_token_cmd, "--oauth-token-cmd",
+	    "token", ret);
 }

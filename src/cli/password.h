@@ -15,6 +15,11 @@
  * (66 file unreadable, 78 no source or the command failed).
  */
 int password_obtain(const struct cli_opts *o, char **ret);
+/*
+ * The OAuth token: the first line --oauth-token-cmd prints (one trailing
+ * newline dropped).  Same return codes; free with password_free().
+ */
+int password_obtain_token(const struct cli_opts *o, char **ret);
 void password_free(char *pw);
 
 #endif

@@ -82,8 +82,13 @@ report_error(const struct smtpc_error *err)
 		fprintf(stderr, "%s: ", err->stage);
 	fputs(msg, stderr);
 	if (err->reply_code != 0) {
+		const char *t = err->server_text;
+		size_t n = strlen(err->enhanced);
+
 		fprintf(stderr, ": server said: %d", err->reply_code);
-		if (err->enhanced[0])
+		/* The text usually starts with the enhanced code: once. */
+		if (n > 0 && (strncmp(t, err->enhanced, n) != 0 ||
+		    (t[n] != ' ' && t[n] != '\0')))
 			fprintf(stderr, " %s", err->enhanced);
 		if (err->server_text[0])
 			fprintf(stderr, " %s", err->server_text);

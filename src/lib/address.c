@@ -174,11 +174,6 @@ addr_check_local(const char *l, size_t len, struct smtpc_error *err)
 
 	if (len == 0)
 		return ADDR_FAIL(err, "the local part (before '@') is empty");
-	for (i = 0; i < len; i++)
-		if ((unsigned char)l[i] >= 0x80)
-			return ADDR_FAIL(err, "the local part \"%.*s\" is not "
-			    "ASCII: needs SMTPUTF8, not supported yet",
-			    (int)len, l);
 	if (len > ADDR_LOCAL_MAX)
 		return ADDR_FAIL(err, "the local part is longer than %d "
 		    "characters", ADDR_LOCAL_MAX);
@@ -191,7 +186,8 @@ addr_check_local(const char *l, size_t len, struct smtpc_error *err)
 				    l[i] > 0x7e)
 					return ADDR_FAIL(err,
 					    "bad quoted local part");
-			} else if (l[i] == '"' || l[i] < 0x20 || l[i] > 0x7e)
+			} else if (l[i] == '"' || (unsigned char)l[i] < 0x20 ||
+			    l[i] == 0x7f)
 				return ADDR_FAIL(err, "bad quoted local part");
 		}
 		return 0;
@@ -204,7 +200,9 @@ addr_check_local(const char *l, size_t len, struct smtpc_error *err)
 				    (int)len, l);
 			continue;
 		}
-		if (!addr_is_atext((unsigned char)l[i]))
+		/* RFC 6532 3.2: UTF-8 (checked by the caller) is atext. */
+		if ((unsigned char)l[i] < 0x80 &&
+		    !addr_is_atext((unsigned char)l[i]))
 			return ADDR_FAIL(err, "the local part \"%.*s\" "
 			    "contains '%c' (quote it)", (int)len, l, l[i]);
 	}
@@ -464,8 +462,8 @@ free_bufs:
 	return rc;
 }
 
-int
-addr_fold(struct hfold *f, const struct addr *a, const char *post)
+static int
+addr_put(struct hfold *f, const struct addr *a, const char *post)
 {
 	struct buf b;
 	int rc;
@@ -485,4 +483,36 @@ addr_fold(struct hfold *f, const struct addr *a, const char *post)
 		header_abort(f);
 	buf_free(&b);
 	return rc;
+}
+
+/*
+ * Lists fold between addresses: an address that fits on a line of its own
+ * but not on the current one starts a new line, rather than being broken
+ * inside its display name.
+ */
+int
+addr_fold(struct hfold *f, const struct addr *a, const char *post)
+{
+	struct hfold t;
+	struct buf scratch;
+	int rc;
+
+	if (f->empty)
+		return addr_put(f, a, post);
+	buf_init(&scratch, 4 * LIMIT_HEADER_LINE);
+	/* Lay it out as if at the start of a continuation line. */
+	if ((rc = header_begin(&t, &scratch, "")) == 0) {
+		t.col = 0;
+		t.empty = 0;
+		rc = addr_put(&t, a, post);
+	}
+	if (rc == 0 && memchr(scratch.data, '\n', scratch.len) == NULL &&
+	    f->col + scratch.len - 1 > HEADER_FOLD)
+		rc = header_fold(f);
+	buf_free(&scratch);
+	if (rc != 0) {
+		header_abort(f);
+		return rc;
+	}
+	return addr_put(f, a, post);
 }

@@ -6,10 +6,11 @@
  * ("\"a b\"@dom") and domain literals ("[192.0.2.1]", "[IPv6:...]") are
  * kept as written.  Refused with SMTPC_EDATA and a sentence saying why:
  * groups, lists, line breaks, a display name with a bare ',' '@' ':' ';',
- * a bad local part or domain, a non-ASCII local part ("needs SMTPUTF8,
- * not supported yet").  A non-ASCII domain is converted to its A-label
- * form (libidn2, IDNA 2008 / TR46 non-transitional): `spec` is therefore
- * always ASCII, usable in MAIL FROM / RCPT TO and in header fields.
+ * a bad local part or domain.  A non-ASCII domain is converted to its
+ * A-label form (libidn2, IDNA 2008 / TR46 non-transitional).  A local part
+ * may be UTF-8 (RFC 6532 3.2): then `spec` is not ASCII, goes into header
+ * fields as raw UTF-8, and the message needs SMTPUTF8 (RFC 6531) to be
+ * sent (smtpc_msg_needs_smtputf8; the session refuses it otherwise).
  */
 #ifndef SMTPC_ADDRESS_H
 #define SMTPC_ADDRESS_H

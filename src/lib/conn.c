@@ -36,6 +36,7 @@
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -65,6 +66,8 @@ struct conn {
 	BIO_METHOD *biometh;
 	int tls_verified;
 	int tls_dead;		/* fatal TLS error: no close_notify */
+	int cert_requested;	/* the server asked for a client certificate
+				   we do not have */
 
 	size_t in_off;		/* first unread byte of in[] */
 	size_t in_len;		/* end of the buffered bytes */
@@ -346,6 +349,17 @@ conn_ssl_fail(struct conn *c, int e, const char *what,
 	int saved = errno;
 
 	c->tls_dead = 1;
+	/*
+	 * In TLS 1.3 a server refuses a missing client certificate after
+	 * the client's handshake ended: the first read or write fails, often
+	 * as a plain reset.  Say what the server wanted.
+	 */
+	if (c->cert_requested) {
+		ERR_clear_error();
+		return error_set(err, SMTPC_ETLS, "TLS",
+		    "server requires a client certificate (use --cert and "
+		    "--key)");
+	}
 	if (e == SSL_ERROR_ZERO_RETURN || conn_ssl_is_eof(e, saved)) {
 		ERR_clear_error();
 		return error_set(err, SMTPC_ECONN, NULL,
@@ -690,6 +704,108 @@ conn_tls_load_ca(SSL_CTX *ctx, const char *cafile, struct smtpc_error *err)
 	return 0;
 }
 
+/* Called when the server asks for a certificate and we have none. */
+static int
+conn_no_client_cert(SSL *ssl, X509 **ret_cert, EVP_PKEY **ret_key)
+{
+	struct conn *c = SSL_get_app_data(ssl);
+
+	(void)ret_cert;
+	(void)ret_key;
+	if (c != NULL)
+		c->cert_requested = 1;
+	return 0;
+}
+
+static int
+conn_no_passphrase(char *buf, int size, int rwflag, void *user)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)user;
+	return 0;
+}
+
+/* The client certificate (chain) and its key, both PEM. */
+static int
+conn_tls_client_cert(SSL_CTX *ctx, const struct conn_tls_cfg *cfg,
+    struct smtpc_error *err)
+{
+	const char *key = cfg->key_file ? cfg->key_file : cfg->cert_file;
+	char buf[256];
+
+	ERR_clear_error();
+	/* A library never prompts: an encrypted key fails instead. */
+	SSL_CTX_set_default_passwd_cb(ctx, conn_no_passphrase);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1)
+		return error_set(err, SMTPC_ETLS, "TLS",
+		    "cannot use client certificate %s: %s", cfg->cert_file,
+		    conn_ssl_errstr(buf, sizeof(buf), "not a PEM certificate"));
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		return error_set(err, SMTPC_ETLS, "TLS",
+		    "cannot use client key %s: %s", key,
+		    conn_ssl_errstr(buf, sizeof(buf), "not a PEM key"));
+	if (SSL_CTX_check_private_key(ctx) != 1)
+		return error_set(err, SMTPC_ETLS, "TLS",
+		    "client key %s does not match certificate %s", key,
+		    cfg->cert_file);
+	return 0;
+}
+
+/* "AB:CD:..." of a SHA-256; `out` holds at least 96 bytes. */
+static void
+conn_hex_colon(const unsigned char *md, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o + 3 < cap; i++) {
+		if (i > 0)
+			out[o++] = ':';
+		out[o++] = hex[md[i] >> 4];
+		out[o++] = hex[md[i] & 0xf];
+	}
+	out[o] = '\0';
+}
+
+/* SHA-256 of the peer certificate's DER; -1 when there is none. */
+static int
+conn_peer_sha256(SSL *ssl, unsigned char md[32])
+{
+	unsigned int n = 0;
+	X509 *cert;
+	int ok;
+
+	if ((cert = SSL_get1_peer_certificate(ssl)) == NULL)
+		return -1;
+	ok = X509_digest(cert, EVP_sha256(), md, &n) == 1 && n == 32;
+	X509_free(cert);
+	return ok ? 0 : -1;
+}
+
+/* With a pin, the certificate must be exactly the pinned one. */
+static int
+conn_check_pin(struct conn *c, const unsigned char *pin,
+    struct smtpc_error *err)
+{
+	unsigned char md[32];
+	char want[96], got[96];
+
+	conn_hex_colon(pin, 32, want, sizeof(want));
+	if (conn_peer_sha256(c->ssl, md) != 0)
+		return error_set(err, SMTPC_ETLS, "TLS",
+		    "server sent no certificate to check against the pinned "
+		    "fingerprint %s", want);
+	if (CRYPTO_memcmp(md, pin, 32) != 0) {
+		conn_hex_colon(md, 32, got, sizeof(got));
+		return error_set(err, SMTPC_ETLS, "TLS",
+		    "certificate fingerprint mismatch: expected SHA256 %s, "
+		    "server has %s", want, got);
+	}
+	return 0;
+}
+
 static int
 conn_tls_setup(struct conn *c, const struct conn_tls_cfg *cfg,
     struct smtpc_error *err)
@@ -719,22 +835,30 @@ conn_tls_setup(struct conn *c, const struct conn_tls_cfg *cfg,
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* A mail client never needs TLS 1.2 renegotiation; refuse it. */
 	SSL_CTX_set_options(c->ctx, SSL_OP_NO_RENEGOTIATION);
-	if (!cfg->insecure) {
+	/* A pin replaces the chain and name checks (checked after). */
+	if (!cfg->insecure && cfg->pin_sha256 == NULL) {
 		if ((rc = conn_tls_load_ca(c->ctx, cfg->cafile, err)) != 0)
 			return rc;
 		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
 	} else {
 		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
 	}
+	if (cfg->cert_file != NULL &&
+	    (rc = conn_tls_client_cert(c->ctx, cfg, err)) != 0)
+		return rc;
+	if (cfg->cert_file == NULL)
+		SSL_CTX_set_client_cert_cb(c->ctx, conn_no_client_cert);
 
 	if ((c->ssl = SSL_new(c->ctx)) == NULL)
 		return error_set(err, SMTPC_ENOMEM, "TLS",
 		    "cannot create a TLS connection");
+	SSL_set_app_data(c->ssl, c);
+	c->cert_requested = 0;
 	/* SNI carries names only (RFC 6066 3). */
 	if (!ip && !SSL_set_tlsext_host_name(c->ssl, host))
 		return error_set(err, SMTPC_ETLS, "TLS",
 		    "cannot set the server name %s", host);
-	if (!cfg->insecure) {
+	if (!cfg->insecure && cfg->pin_sha256 == NULL) {
 		param = SSL_get0_param(c->ssl);
 		X509_VERIFY_PARAM_set_hostflags(param,
 		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
@@ -875,6 +999,10 @@ conn_start_tls(struct conn *c, const struct conn_tls_cfg *cfg,
 			rc = error_set(err, SMTPC_ETLS, "TLS",
 			    "certificate verify failed: %s%s",
 			    X509_verify_cert_error_string(vr), name);
+		} else if (c->cert_requested) {
+			rc = error_set(err, SMTPC_ETLS, "TLS",
+			    "server requires a client certificate (use --cert "
+			    "and --key)");
 		} else if (conn_ssl_is_eof(e, saved)) {
 			rc = error_set(err, SMTPC_ETLS, "TLS",
 			    "server closed the connection during the TLS "
@@ -887,6 +1015,16 @@ conn_start_tls(struct conn *c, const struct conn_tls_cfg *cfg,
 		ERR_clear_error();
 		conn_tls_teardown(c);
 		return rc;
+	}
+	if (cfg->pin_sha256 != NULL) {
+		if ((rc = conn_check_pin(c, cfg->pin_sha256, err)) != 0) {
+			/* Leave without a word more to that server. */
+			c->tls_dead = 1;
+			conn_tls_teardown(c);
+			return rc;
+		}
+		c->tls_verified = 1;
+		return 0;
 	}
 	c->tls_verified = !cfg->insecure &&
 	    SSL_get_verify_result(c->ssl) == X509_V_OK;
@@ -916,6 +1054,7 @@ int
 conn_tls_info(const struct conn *c, struct smtpc_tls_info *out)
 {
 	const ASN1_TIME *na;
+	unsigned char md[32];
 	struct tm tm;
 	X509 *cert;
 
@@ -927,6 +1066,8 @@ conn_tls_info(const struct conn *c, struct smtpc_tls_info *out)
 	snprintf(out->cipher, sizeof(out->cipher), "%s",
 	    SSL_get_cipher_name(c->ssl));
 	out->verified = c->tls_verified;
+	if (conn_peer_sha256(c->ssl, md) == 0)
+		conn_hex_colon(md, sizeof(md), out->sha256, sizeof(out->sha256));
 	cert = SSL_get1_peer_certificate(c->ssl);
 	if (cert == NULL)
 		return 0;

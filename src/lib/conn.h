@@ -31,6 +31,14 @@ struct conn_tls_cfg {
 	const char *host;	/* for SNI and host-name verification */
 	const char *cafile;	/* NULL: system default trust store */
 	int insecure;		/* 1: no chain or host-name verification */
+	/*
+	 * NULL, or the SHA-256 (32 bytes) the server certificate's DER must
+	 * have: then the pin alone decides (no chain or host-name check) and
+	 * a mismatch fails with SMTPC_ETLS naming both fingerprints.
+	 */
+	const unsigned char *pin_sha256;
+	const char *cert_file;	/* client certificate (PEM), NULL: none */
+	const char *key_file;	/* its key (PEM), NULL: in cert_file */
 };
 
 /* Milliseconds on the monotonic clock. */
@@ -46,7 +54,8 @@ int conn_open(struct conn **ret, const char *host, unsigned port,
 
 /*
  * Run the TLS handshake as a client (TLS 1.2 minimum, SNI, chain and
- * host-name verification unless cfg->insecure).  Used for implicit TLS
+ * host-name verification unless cfg->insecure or cfg->pin_sha256, a client
+ * certificate when cfg->cert_file).  Used for implicit TLS
  * right after conn_open, and for STARTTLS after the server's 220.  Fails
  * with SMTPC_EPROTO if bytes the server sent before the handshake are still
  * unread in the buffer (check conn_pending() first for a clearer error).

@@ -12,6 +12,14 @@ dotstuff_init(struct dotstuff *d)
 {
 	d->bol = 1;
 	d->cr = 0;
+	d->crlf_only = 0;
+}
+
+void
+dotstuff_init_crlf(struct dotstuff *d)
+{
+	dotstuff_init(d);
+	d->crlf_only = 1;
 }
 
 int
@@ -45,7 +53,7 @@ dotstuff_push(struct dotstuff *d, const void *in, size_t len, struct buf *out)
 			i++;
 			continue;
 		}
-		if (d->bol && p[i] == '.' &&
+		if (d->bol && p[i] == '.' && !d->crlf_only &&
 		    (rc = buf_append_byte(out, '.')) != 0)
 			return rc;
 		d->bol = 0;
@@ -61,14 +69,15 @@ dotstuff_push(struct dotstuff *d, const void *in, size_t len, struct buf *out)
 int
 dotstuff_finish(struct dotstuff *d, struct buf *out)
 {
-	int rc;
+	int rc, crlf_only = d->crlf_only;
 
 	if (d->cr || !d->bol) {
 		if ((rc = buf_append(out, "\r\n", 2)) != 0)
 			return rc;
 	}
-	if ((rc = buf_append(out, ".\r\n", 3)) != 0)
+	if (!crlf_only && (rc = buf_append(out, ".\r\n", 3)) != 0)
 		return rc;
 	dotstuff_init(d);
+	d->crlf_only = crlf_only;
 	return 0;
 }

@@ -147,6 +147,21 @@ abort_field:
 }
 
 int
+header_fold(struct hfold *f)
+{
+	int rc;
+
+	if (f->empty || f->col == 0)
+		return 0;
+	if ((rc = buf_append(f->out, "\r\n", 2)) != 0) {
+		header_abort(f);
+		return rc;
+	}
+	f->col = 0;
+	return 0;
+}
+
+int
 header_atom_str(struct hfold *f, const char *sep, const char *atom)
 {
 	return header_atom(f, sep, strlen(sep), atom, strlen(atom));
@@ -246,7 +261,12 @@ header_b_put(const unsigned char *p, size_t len, char *w, size_t *n)
 }
 
 /*
- * Write p[i..end) as encoded-words of one encoding.  The first word of
+ * Write p[i..end) as encoded-words, Q or B as `useq` says.  A B word
+ * always carries a multiple of 3 bytes, so it never ends in '=' padding:
+ * GMime joins the base64 of adjacent B words before decoding and loses
+ * what follows a padded one (upstream #133).  Where no such cut exists
+ * (say one 2-byte character followed by 3-byte ones), that word is
+ * written in Q instead, which realigns the rest.  The first word of
  * the whole run (*first) is preceded by `sep` and glued to `pre`; the
  * others by one space, which decoders drop between encoded-words.  `post`
  * is glued to the last word when `last` is set.
@@ -258,7 +278,7 @@ header_ew_seg(struct hfold *f, int *first, const char *sep, size_t seplen,
 {
 	char w[128];
 	size_t j, k, n, qlen, cl, enc, cut, cut3, lim, extra, room;
-	int rc;
+	int rc, q;
 
 	extra = strlen(pre) + strlen(post);
 	for (; i < end || (*first && i == end); i = j) {
@@ -272,14 +292,28 @@ header_ew_seg(struct hfold *f, int *first, const char *sep, size_t seplen,
 			if (room < lim)
 				lim = room;
 		}
+		q = useq;
+		cut = cut3 = 0;
+		if (!q) {
+			for (j = i; j < end; j += cl) {
+				cl = header_char_len(p + j, end - j);
+				if (j + cl - i > lim / 4 * 3)
+					break;
+				cut = j + cl - i;
+				if (cut % 3 == 0)
+					cut3 = cut;
+			}
+			if (cut3 == 0)
+				q = 1;
+		}
 		n = 0;
 		if (*first) {
 			memcpy(w, pre, strlen(pre));
 			n = strlen(pre);
 		}
-		memcpy(w + n, useq ? "=?UTF-8?Q?" : "=?UTF-8?B?", 10);
+		memcpy(w + n, q ? "=?UTF-8?Q?" : "=?UTF-8?B?", 10);
 		n += 10;
-		if (useq) {
+		if (q) {
 			for (j = i, enc = 0; j < end; j += cl) {
 				cl = header_char_len(p + j, end - j);
 				for (k = 0, qlen = 0; k < cl; k++)
@@ -291,25 +325,8 @@ header_ew_seg(struct hfold *f, int *first, const char *sep, size_t seplen,
 					header_q_put(p[j + k], w, &n);
 			}
 		} else {
-			/*
-			 * Cut on 3-byte boundaries where possible: no padding
-			 * inside the field (GMime loses the word after one).
-			 */
-			cut = cut3 = 0;
-			for (j = i; j < end; j += cl) {
-				cl = header_char_len(p + j, end - j);
-				if (j + cl - i > lim / 4 * 3)
-					break;
-				cut = j + cl - i;
-				if (cut % 3 == 0)
-					cut3 = cut;
-			}
-			if (cut == 0)
-				cut = header_char_len(p + i, end - i);
-			else if (i + cut < end && cut3 > 0)
-				cut = cut3;
-			header_b_put(p + i, cut, w, &n);
-			j = i + cut;
+			header_b_put(p + i, cut3, w, &n);
+			j = i + cut3;
 		}
 		w[n++] = '?';
 		w[n++] = '=';
@@ -405,7 +422,7 @@ header_word_needs(const char *w, size_t len, size_t max_plain)
 static int
 header_words(struct hfold *f, const char *text, size_t len, int phrase)
 {
-	size_t i = 0, ss, se, ws, we, rs = 0, re = 0, rss = 0, rse = 0;
+	size_t i = 0, ss, se, ws, we, rs = 0, re = 0, rss = 0, rse = 0, lim;
 	int run = 0, rc;
 	const char *sep;
 	size_t seplen;
@@ -421,8 +438,15 @@ header_words(struct hfold *f, const char *text, size_t len, int phrase)
 		while (i < len && !header_is_ws(text[i]))
 			i++;
 		we = i;
-		if (header_word_needs(text + ws, we - ws,
-		    LIMIT_HEADER_LINE - 2)) {
+		/*
+		 * A plain word must fit on a line with its separator, after
+		 * "Name:" when nothing can fold before it; a longer one is
+		 * encoded, since encoded-words can be split and folded.
+		 */
+		lim = LIMIT_HEADER_LINE - (se > ss ? se - ss : 1);
+		if (f->empty && !run && lim > f->col)
+			lim -= f->col;
+		if (header_word_needs(text + ws, we - ws, lim)) {
 			if (!run) {
 				run = 1;
 				rss = ss;
@@ -474,6 +498,37 @@ header_quote(struct buf *b, const char *s, size_t len)
 	return buf_append_byte(b, '"');
 }
 
+/*
+ * 1 when `s` holds "=?": readers decode what looks like an encoded-word
+ * even in a quoted string or a parameter value (GMime, Python), so such
+ * text is always encoded.
+ */
+static int
+header_has_ew_open(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++)
+		if (s[i] == '=' && s[i + 1] == '?')
+			return 1;
+	return 0;
+}
+
+/*
+ * The length of header_quote's output: escapes count, so a value of
+ * quotes and backslashes does not pass the fold column once quoted.
+ */
+static size_t
+header_quoted_len(const char *s, size_t len)
+{
+	size_t i, n = len + 2;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == '"' || s[i] == '\\')
+			n++;
+	return n;
+}
+
 static int
 header_is_ascii(const char *s, size_t len)
 {
@@ -512,6 +567,9 @@ header_phrase(struct hfold *f, const char *name, size_t len)
 		;
 	if (!nonascii && !special)
 		return header_words(f, name + s, e - s, 1);
+	/* Against RFC 2047 5, readers decode "=?" in a quoted string. */
+	if (header_has_ew_open(name + s, e - s))
+		nonascii = 1;
 	if (!nonascii) {
 		/* ASCII with specials: one quoted-string. */
 		buf_init(&q, LIMIT_HEADER_LINE);
@@ -559,7 +617,8 @@ header_param(struct hfold *f, const char *attr, const char *value)
 		return rc;
 	buf_init(&a, LIMIT_HEADER_LINE);
 	buf_init(&t, LIMIT_HEADER_LINE);
-	if (len <= 60 && header_is_ascii(value, len)) {
+	if (header_quoted_len(value, len) <= 62 &&
+	    header_is_ascii(value, len) && !header_has_ew_open(value, len)) {
 		if ((rc = buf_printf(&t, "%s=", attr)) == 0 &&
 		    (rc = header_quote(&t, value, len)) == 0)
 			rc = header_atom(f, " ", 1, (char *)t.data, t.len);
@@ -621,7 +680,7 @@ header_param_plain(struct hfold *f, const char *attr, const char *value)
 	buf_init(&a, LIMIT_HEADER_LINE);
 	if ((rc = buf_printf(&a, "%s=", attr)) != 0)
 		goto free_bufs;
-	if (header_is_ascii(value, len)) {
+	if (header_is_ascii(value, len) && !header_has_ew_open(value, len)) {
 		if ((rc = header_quote(&a, value, len)) == 0)
 			rc = header_atom(f, " ", 1, (char *)a.data, a.len);
 	} else if ((rc = buf_append_byte(&a, '"')) == 0)

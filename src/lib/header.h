@@ -50,6 +50,11 @@ int header_begin(struct hfold *f, struct buf *out, const char *name);
 int header_atom(struct hfold *f, const char *sep, size_t seplen,
     const char *atom, size_t len);
 int header_atom_str(struct hfold *f, const char *sep, const char *atom);
+/*
+ * Break the line here: the next atom's separator starts the continuation
+ * line.  Nothing happens right after "Name:" or after a break.
+ */
+int header_fold(struct hfold *f);
 int header_end(struct hfold *f);
 /* Remove the field being built from the output (after a failure). */
 void header_abort(struct hfold *f);
@@ -67,14 +72,14 @@ int header_text(struct hfold *f, const char *text, size_t len);
 int header_phrase(struct hfold *f, const char *name, size_t len);
 /*
  * "; attr=value": quoted when needed; RFC 2231 (attr*=UTF-8''%XX..., with
- * attr*0*= attr*1*= ... continuations) when the value is not ASCII or is
- * long.
+ * attr*0*= attr*1*= ... continuations) when the value is not ASCII, is
+ * long, or holds "=?" (which readers would decode as an encoded-word).
  */
 int header_param(struct hfold *f, const char *attr, const char *value);
 /*
  * "; attr=\"value\"" always in the plain quoted form, encoded-words inside
- * the quotes when the value is not ASCII: the fallback older readers
- * understand (Content-Type name=).
+ * the quotes when the value is not ASCII or holds "=?": the fallback older
+ * readers understand (Content-Type name=).
  */
 int header_param_plain(struct hfold *f, const char *attr, const char *value);
 

@@ -76,6 +76,11 @@ static const struct {
 	{ "jar", "application/java-archive" },
 	{ "sig", "application/pgp-signature" },
 	{ "asc", "application/pgp-keys" },
+	/* Declared opaque by name: no content sniffing needed. */
+	{ "bin", "application/octet-stream" },
+	{ "dat", "application/octet-stream" },
+	{ "img", "application/octet-stream" },
+	{ "iso", "application/x-iso9660-image" },
 };
 
 const char *
@@ -655,6 +660,10 @@ mime_add_file(struct smtpc_msg *m, const char *path, const char *type,
 		if (i == 0 || i > 250)
 			return error_set(err, SMTPC_EDATA, "message",
 			    "bad Content-ID length");
+		/* Readers would decode it as an encoded-word. */
+		if (strstr(cid, "=?") != NULL)
+			return error_set(err, SMTPC_EDATA, "message",
+			    "bad Content-ID \"%s\": contains \"=?\"", cid);
 	}
 	memset(&f, 0, sizeof(f));
 	f.is_inline = is_inline;
@@ -670,6 +679,10 @@ mime_add_file(struct smtpc_msg *m, const char *path, const char *type,
 			    (unsigned char)f.cid[i] >= 0x7f ||
 			    strchr("<>\"()[]\\,;:", f.cid[i]) != NULL)
 				f.cid[i] = '_';
+		/* "=?" would be decoded as an encoded-word by readers. */
+		for (i = 0; cid == NULL && f.cid[i] != '\0'; i++)
+			if (f.cid[i] == '=' && f.cid[i + 1] == '?')
+				f.cid[i + 1] = '_';
 	}
 	/* The HTML refers to parts by Content-ID: each must be unique. */
 	for (i = 0; is_inline && i < m->nfiles; i++)
@@ -751,4 +764,31 @@ smtpc_msg_recipient(const struct smtpc_msg *m, size_t index)
 	if (m == NULL || index >= m->nenv)
 		return NULL;
 	return m->env[index];
+}
+
+static int
+mime_spec_utf8(const char *spec)
+{
+	for (; spec != NULL && *spec != '\0'; spec++)
+		if ((unsigned char)*spec >= 0x80)
+			return 1;
+	return 0;
+}
+
+int
+smtpc_msg_needs_smtputf8(const struct smtpc_msg *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return 0;
+	if (mime_spec_utf8(m->from.spec))
+		return 1;
+	for (i = 0; i < m->nrcpts; i++)
+		if (mime_spec_utf8(m->rcpts[i].a.spec))
+			return 1;
+	for (i = 0; i < m->nreply_to; i++)
+		if (mime_spec_utf8(m->reply_to[i].spec))
+			return 1;
+	return 0;
 }

@@ -285,6 +285,7 @@ static const struct {
 	{ "CHUNKING", REPLY_CAP_CHUNKING },
 	{ "SIZE", REPLY_CAP_SIZE },
 	{ "AUTH", REPLY_CAP_AUTH },
+	{ "DSN", REPLY_CAP_DSN },
 };
 
 /* One capability line: keyword, then params after a space (or '='). */

@@ -71,6 +71,7 @@ int reply_text_oneline(const struct reply *r, struct buf *out);
 #define REPLY_CAP_CHUNKING	0x10u
 #define REPLY_CAP_SIZE	0x20u
 #define REPLY_CAP_AUTH	0x40u
+#define REPLY_CAP_DSN	0x80u
 
 struct reply_caps {
 	unsigned flags;

@@ -51,7 +51,8 @@ smtpc_send(const struct smtpc_server *srv, const struct smtpc_msg *msg,
 	if (smtpc_reader_size(r, &size) == 0)
 		smtpc_session_set_size(s, size);
 	rc = smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
-	    send_read, r, 0, err);
+	    send_read, r, smtpc_msg_needs_smtputf8(msg) ?
+	    SMTPC_SEND_SMTPUTF8 : 0, err);
 	/* The mail is sent or refused either way; QUIT is only courtesy. */
 	(void)smtpc_session_quit(s, &ignored);
 out:

@@ -1,9 +1,12 @@
 /*
  * session.c - the SMTP client state machine: greeting, EHLO/HELO,
- * STARTTLS, AUTH, the mail transaction (pipelined when offered), DATA with
- * on-the-fly dot-stuffing, RSET and QUIT, and per-recipient results.
+ * STARTTLS, AUTH, the mail transaction (pipelined when offered, with
+ * SIZE, BODY=8BITMIME, SMTPUTF8 and DSN parameters), DATA with on-the-fly
+ * dot-stuffing or BDAT chunks (CHUNKING), RSET and QUIT, and per-recipient
+ * results.
  *
- * Every step is blocking with its own deadline.  The server is hostile
+ * Every step is blocking with its own absolute deadline (session.h); a
+ * 421 at any step ends the session with a QUIT.  The server is hostile
  * input: replies are parsed strictly (reply.c), leftover bytes after a
  * final reply are a protocol error unless replies are pipelined, nothing
  * learnt before TLS is kept after it, and credentials never leave over a
@@ -31,6 +34,12 @@
 #define SESSION_PASS_MAX	4096
 #define SESSION_CMD_MAX		16384
 #define SESSION_AUTH_STEPS	8
+/* MAIL FROM parameters: SIZE, BODY, SMTPUTF8, RET, ENVID (100). */
+#define SESSION_PARAMS_MAX	256
+/* BDAT chunk size (RFC 3030): large, so the per-chunk wait is rare. */
+#define SESSION_BDAT_CHUNK	(1024u * 1024)
+/* RFC 3461 4.4: an ENVID is at most 100 characters. */
+#define SESSION_ENVID_MAX	100
 
 enum session_state {
 	SESSION_INIT,
@@ -78,8 +87,13 @@ struct smtpc_session {
 	char *helo;
 	unsigned timeout;
 	char *user;
-	struct buf password;
+	struct buf password;	/* the secret: a password or a token */
+	unsigned secret_kind;	/* SASL_HAVE_PASSWORD or SASL_HAVE_TOKEN */
 	char *auth_mech;
+	unsigned char pin[32];	/* --tls-fingerprint (SHA-256) */
+	int have_pin;
+	char *cert_file;
+	char *key_file;
 	smtpc_trace_fn *trace;
 	void *trace_user;
 
@@ -102,6 +116,13 @@ struct smtpc_session {
 	struct session_refusal *refused;
 	size_t nrefused;
 	uint64_t msg_size;	/* for SIZE=; 0: unknown (next send only) */
+	/* DSN (RFC 3461) for every send; 0 / DEFAULT / NULL: not asked. */
+	unsigned dsn_notify;
+	enum smtpc_dsn_ret dsn_ret;
+	char *dsn_envid;	/* already xtext-encoded */
+	int closing;		/* the server said 421: QUIT, then close */
+	int64_t stage_end;	/* a stage of several exchanges (AUTH): one
+				   deadline for all of them; 0: none */
 
 	/* The error that broke the connection; later calls repeat it. */
 	struct smtpc_error fatal;
@@ -255,9 +276,15 @@ session_set_state(struct smtpc_session *s, enum session_state next)
 static int64_t
 session_deadline(const struct smtpc_session *s, unsigned secs)
 {
+	int64_t d;
+
 	if (s->timeout > 0)
 		secs = s->timeout;
-	return s->io->now_ms() + (int64_t)secs * 1000;
+	d = s->io->now_ms() + (int64_t)secs * 1000;
+	/* A server answering each step just in time must not multiply it. */
+	if (s->stage_end != 0 && d > s->stage_end)
+		d = s->stage_end;
+	return d;
 }
 
 static void
@@ -347,8 +374,11 @@ static int
 session_cmd(struct smtpc_session *s, struct smtpc_error *err,
     const char *fmt, ...)
 {
-	/* The longest: MAIL FROM:<998-byte address> SMTPUTF8. */
-	char line[1100];
+	/*
+	 * The longest: MAIL FROM:<998-byte address> and its parameters
+	 * (SESSION_PARAMS_MAX).
+	 */
+	char line[1024 + SESSION_PARAMS_MAX];
 	va_list ap;
 	int n, rc;
 
@@ -395,9 +425,12 @@ session_reply(struct smtpc_session *s, unsigned secs, int more,
 			return rc;
 		}
 	}
-	if (s->reply.code == 421)
+	if (s->reply.code == 421) {
+		/* RFC 5321 3.8: QUIT where the connection still allows. */
+		s->closing = 1;
 		return session_fail_reply(s, SMTPC_ETEMP, stage, err,
 		    "server is closing the connection");
+	}
 	if (!more && s->io->pending(s->conn) > 0)
 		return error_set(err, SMTPC_EPROTO, stage,
 		    "server sent unexpected data after its reply");
@@ -452,12 +485,91 @@ session_strdup(char **dst, const char *src)
 	return *dst == NULL ? SMTPC_ENOMEM : 0;
 }
 
+/* 64 hex digits, optionally with ':' between pairs, into 32 bytes. */
+static int
+session_parse_pin(const char *hex, unsigned char out[32])
+{
+	size_t n = 0;
+	int hi = -1, v;
+
+	for (; *hex != '\0'; hex++) {
+		if (*hex == ':' && hi < 0 && n > 0 && hex[1] != '\0')
+			continue;
+		if (*hex >= '0' && *hex <= '9')
+			v = *hex - '0';
+		else if (*hex >= 'a' && *hex <= 'f')
+			v = *hex - 'a' + 10;
+		else if (*hex >= 'A' && *hex <= 'F')
+			v = *hex - 'A' + 10;
+		else
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n >= 32)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | v);
+		hi = -1;
+	}
+	return n == 32 && hi < 0 ? 0 : -1;
+}
+
+/* A file we must read later: say now, and name it, if we cannot. */
+static int
+session_readable(const char *path, const char *what, struct smtpc_error *err)
+{
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return error_set(err, SMTPC_ENOINPUT, NULL,
+		    "cannot read %s %.300s", what, path);
+	fclose(fp);
+	return 0;
+}
+
+/* The TLS and secret options that go together, checked before use. */
+static int
+session_check_auth_tls(const struct smtpc_server *cfg, unsigned char pin[32],
+    int *have_pin, struct smtpc_error *err)
+{
+	int rc;
+
+	if (cfg->password != NULL && cfg->oauth_token != NULL)
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "give a password or an OAuth token, not both");
+	if (cfg->oauth_token != NULL && (cfg->user == NULL ||
+	    strlen(cfg->oauth_token) > SESSION_PASS_MAX))
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "an OAuth token needs a user and at most %d bytes",
+		    SESSION_PASS_MAX);
+	if (cfg->tls_fingerprint != NULL) {
+		if (session_parse_pin(cfg->tls_fingerprint, pin) != 0)
+			return error_set(err, SMTPC_EINVAL, NULL,
+			    "the TLS fingerprint must be a SHA-256: 64 hex "
+			    "digits, with or without ':'");
+		*have_pin = 1;
+	}
+	if (cfg->key_file != NULL && cfg->cert_file == NULL)
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "a client key needs its certificate");
+	if (cfg->cert_file != NULL && (rc = session_readable(cfg->cert_file,
+	    "client certificate", err)) != 0)
+		return rc;
+	if (cfg->key_file != NULL && (rc = session_readable(cfg->key_file,
+	    "client key", err)) != 0)
+		return rc;
+	return 0;
+}
+
 int
 smtpc_session_new(const struct smtpc_server *cfg,
     struct smtpc_session **ret, struct smtpc_error *err)
 {
 	struct smtpc_session *s;
+	unsigned char pin[32];
 	char name[256];
+	int rc, have_pin = 0;
 
 	if (cfg == NULL || cfg->host == NULL || cfg->host[0] == '\0')
 		return error_set(err, SMTPC_EINVAL, NULL, "no server host");
@@ -480,9 +592,19 @@ smtpc_session_new(const struct smtpc_server *cfg,
 		return error_set(err, SMTPC_ENOMECH, NULL,
 		    "authentication mechanism %.64s is not supported",
 		    session_text_ok(cfg->auth_mech) ? cfg->auth_mech : "?");
+	/* A token in a password mechanism (or the reverse): say so now. */
+	if (cfg->auth_mech != NULL && cfg->user != NULL &&
+	    !(sasl_find(cfg->auth_mech)->secret & (cfg->oauth_token != NULL ?
+	    SASL_HAVE_TOKEN : SASL_HAVE_PASSWORD)))
+		return error_set(err, SMTPC_ENOMECH, NULL,
+		    "%s needs %s", sasl_find(cfg->auth_mech)->name,
+		    cfg->oauth_token != NULL ? "a password, not an OAuth token" :
+		    "an OAuth token (--oauth-token-cmd)");
 	if (cfg->password != NULL && strlen(cfg->password) > SESSION_PASS_MAX)
 		return error_set(err, SMTPC_ELIMIT, NULL,
 		    "password longer than %d bytes", SESSION_PASS_MAX);
+	if ((rc = session_check_auth_tls(cfg, pin, &have_pin, err)) != 0)
+		return rc;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return error_set(err, SMTPC_ENOMEM, NULL, "out of memory");
@@ -515,11 +637,20 @@ smtpc_session_new(const struct smtpc_server *cfg,
 	    session_strdup(&s->helo, name) != 0 ||
 	    session_strdup(&s->user, cfg->user) != 0 ||
 	    session_strdup(&s->auth_mech, cfg->auth_mech) != 0 ||
+	    session_strdup(&s->cert_file, cfg->cert_file) != 0 ||
+	    session_strdup(&s->key_file, cfg->key_file) != 0 ||
 	    (cfg->password != NULL &&
-	    buf_append_str(&s->password, cfg->password) != 0)) {
+	    buf_append_str(&s->password, cfg->password) != 0) ||
+	    (cfg->oauth_token != NULL &&
+	    buf_append_str(&s->password, cfg->oauth_token) != 0)) {
 		smtpc_session_free(s);
 		return error_set(err, SMTPC_ENOMEM, NULL, "out of memory");
 	}
+	s->secret_kind = cfg->oauth_token != NULL ? SASL_HAVE_TOKEN :
+	    SASL_HAVE_PASSWORD;
+	memcpy(s->pin, pin, sizeof(s->pin));
+	s->have_pin = have_pin;
+	OPENSSL_cleanse(pin, sizeof(pin));
 	*ret = s;
 	return 0;
 }
@@ -557,6 +688,9 @@ smtpc_session_free(struct smtpc_session *s)
 	free(s->helo);
 	free(s->user);
 	free(s->auth_mech);
+	free(s->dsn_envid);
+	free(s->cert_file);
+	free(s->key_file);
 	free(s);
 }
 
@@ -574,6 +708,9 @@ session_tls(struct smtpc_session *s, struct smtpc_error *err)
 	cfg.host = s->host;
 	cfg.cafile = s->cafile;
 	cfg.insecure = s->insecure;
+	cfg.pin_sha256 = s->have_pin ? s->pin : NULL;
+	cfg.cert_file = s->cert_file;
+	cfg.key_file = s->key_file;
 	rc = s->io->start_tls(s->conn, &cfg, session_deadline(s,
 	    SESSION_T_TLS), err);
 	if (rc != 0) {
@@ -582,9 +719,10 @@ session_tls(struct smtpc_session *s, struct smtpc_error *err)
 	}
 	if (s->io->tls_info(s->conn, &s->tls_info) == 0) {
 		s->have_tls_info = 1;
-		session_info(s, "TLS %s %s, certificate %s",
+		session_info(s, "TLS %s %s, certificate %s (SHA256 %s)",
 		    s->tls_info.version, s->tls_info.cipher,
-		    s->tls_info.verified ? "verified" : "NOT verified");
+		    !s->tls_info.verified ? "NOT verified" : s->have_pin ?
+		    "matches the pin" : "verified", s->tls_info.sha256);
 	}
 	return 0;
 }
@@ -698,7 +836,7 @@ session_auth_run(struct smtpc_session *s, const struct sasl_mech *mech,
 		if (rc != 0)
 			return rc;
 		if (s->reply.code == 235)
-			return 0;
+			return sasl_client_done(sc, err);
 		if (s->reply.code != 334) {
 			s->soft = 1;
 			return session_fail_reply(s, reply_class(&s->reply) ==
@@ -754,8 +892,8 @@ session_auth(struct smtpc_session *s, struct smtpc_error *err)
 		    "a user is set but the server offers no authentication "
 		    "(AUTH)");
 	}
-	if ((rc = sasl_choose(buf_cstr(&s->caps.auth), s->auth_mech, &mech,
-	    err)) != 0) {
+	if ((rc = sasl_choose(buf_cstr(&s->caps.auth), s->auth_mech,
+	    s->secret_kind, &mech, err)) != 0) {
 		s->soft = 1;
 		return rc;
 	}
@@ -764,7 +902,11 @@ session_auth(struct smtpc_session *s, struct smtpc_error *err)
 	buf_init(&b64, SESSION_CMD_MAX / 2);
 	sasl_client_init(&sc, mech, s->user, (const char *)s->password.data,
 	    s->password.len);
+	sc.host = s->host;
+	sc.port = s->port;
+	s->stage_end = session_deadline(s, SESSION_T_AUTH);
 	rc = session_auth_run(s, mech, &sc, &raw, &b64, err);
+	s->stage_end = 0;
 	sasl_client_free(&sc);
 	buf_wipe_free(&raw);
 	buf_wipe_free(&b64);
@@ -811,6 +953,11 @@ session_open(struct smtpc_session *s, struct smtpc_error *err)
 		return rc;
 	if (s->user != NULL && (rc = session_auth(s, err)) != 0)
 		return rc;
+	/* Fail closed: no mail over a connection TLS should protect. */
+	if (s->tls != SMTPC_TLS_NONE && !s->io->is_tls(s->conn))
+		return error_set(err, SMTPC_EINSECURE, "TLS",
+		    "the connection is not encrypted although TLS is "
+		    "required; refusing");
 	session_set_state(s, SESSION_READY);
 	return 0;
 }
@@ -878,7 +1025,7 @@ smtpc_session_open(struct smtpc_session *s, struct smtpc_error *err)
 		return 0;
 	e.code = rc;
 	/* A healthy connection is left politely; a broken one dropped. */
-	if (s->soft && s->conn != NULL)
+	if ((s->soft || s->closing) && s->conn != NULL)
 		(void)session_quit(s, &ignored);
 	return session_break(s, &e, err);
 }
@@ -1042,33 +1189,86 @@ session_check_size(struct smtpc_session *s, struct smtpc_error *err)
  * out in windows and their replies are matched in order; DATA is never
  * pipelined, so a refused recipient can still stop the message.
  */
+/* RFC 3461: DSN parameters only when asked for and offered. */
+static int
+session_uses_dsn(const struct smtpc_session *s)
+{
+	return (s->caps.flags & REPLY_CAP_DSN) != 0 && (s->dsn_notify != 0 ||
+	    s->dsn_ret != SMTPC_DSN_RET_DEFAULT || s->dsn_envid != NULL);
+}
+
+/* The parameters after MAIL FROM:<...>, each with a leading space. */
+static void
+session_mail_params(const struct smtpc_session *s, int utf8, int body8,
+    char *out, size_t cap)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (session_declares_size(s))
+		n += (size_t)snprintf(out + n, cap - n, " SIZE=%llu",
+		    (unsigned long long)s->msg_size);
+	if (body8 && n < cap)
+		n += (size_t)snprintf(out + n, cap - n, " BODY=8BITMIME");
+	if (utf8 && n < cap)
+		n += (size_t)snprintf(out + n, cap - n, " SMTPUTF8");
+	if (session_uses_dsn(s) && s->dsn_ret != SMTPC_DSN_RET_DEFAULT &&
+	    n < cap)
+		n += (size_t)snprintf(out + n, cap - n, " RET=%s",
+		    s->dsn_ret == SMTPC_DSN_RET_FULL ? "FULL" : "HDRS");
+	if (session_uses_dsn(s) && s->dsn_envid != NULL && n < cap)
+		(void)snprintf(out + n, cap - n, " ENVID=%s", s->dsn_envid);
+}
+
+/* The NOTIFY= parameter for RCPT TO, or "". */
+static void
+session_rcpt_params(const struct smtpc_session *s, char *out, size_t cap)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ SMTPC_DSN_NEVER, "NEVER" }, { SMTPC_DSN_SUCCESS, "SUCCESS" },
+		{ SMTPC_DSN_FAILURE, "FAILURE" }, { SMTPC_DSN_DELAY, "DELAY" },
+	};
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	if (!session_uses_dsn(s) || s->dsn_notify == 0)
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) && n < cap; i++)
+		if (s->dsn_notify & names[i].bit)
+			n += (size_t)snprintf(out + n, cap - n, "%s%s",
+			    n == 0 ? " NOTIFY=" : ",", names[i].name);
+}
+
 static int
 session_envelope(struct smtpc_session *s, const char *from,
-    const char *const *rcpts, size_t nrcpts, int utf8, size_t *ret_accepted,
-    struct smtpc_error *err)
+    const char *const *rcpts, size_t nrcpts, int utf8, unsigned flags,
+    size_t *ret_accepted, struct smtpc_error *err)
 {
-	int pipe = (s->caps.flags & REPLY_CAP_PIPELINING) != 0;
+	int pipe = (s->caps.flags & REPLY_CAP_PIPELINING) != 0 &&
+	    !(flags & SMTPC_SEND_NO_PIPELINING);
 	size_t window = pipe ? SESSION_PIPE_WINDOW : 1;
+	char mparams[SESSION_PARAMS_MAX], rparams[64];
 	size_t total = nrcpts + 1, start, end, i, accepted = 0;
 	struct smtpc_error mail_err;
 	int rc, mail_failed = 0;
 
 	memset(&mail_err, 0, sizeof(mail_err));
+	session_mail_params(s, utf8, (flags & SMTPC_SEND_8BIT) != 0, mparams,
+	    sizeof(mparams));
+	session_rcpt_params(s, rparams, sizeof(rparams));
 	session_set_state(s, SESSION_MAIL);
 	for (start = 0; start < total; start = end) {
 		end = start + window < total ? start + window : total;
 		for (i = start; i < end; i++) {
-			if (i == 0 && session_declares_size(s))
-				rc = session_cmd(s, err,
-				    "MAIL FROM:<%s> SIZE=%llu%s", from,
-				    (unsigned long long)s->msg_size,
-				    utf8 ? " SMTPUTF8" : "");
-			else if (i == 0)
+			if (i == 0)
 				rc = session_cmd(s, err, "MAIL FROM:<%s>%s",
-				    from, utf8 ? " SMTPUTF8" : "");
+				    from, mparams);
 			else
-				rc = session_cmd(s, err, "RCPT TO:<%s>",
-				    rcpts[i - 1]);
+				rc = session_cmd(s, err, "RCPT TO:<%s>%s",
+				    rcpts[i - 1], rparams);
 			if (rc == 0)
 				rc = session_send(s, NULL, i + 1 == end,
 				    i == 0 ? SESSION_T_MAIL : SESSION_T_RCPT,
@@ -1170,6 +1370,101 @@ session_body(struct smtpc_session *s, smtpc_body_read_fn *read,
 	return rc;
 }
 
+/*
+ * The body in BDAT chunks (RFC 3030): CRLF-normalised but not
+ * dot-stuffed.  A chunk's size counts the normalised bytes, so each chunk
+ * is normalised into its buffer before its BDAT line goes out.  Each
+ * chunk but the LAST waits for its 250 (no BDAT pipelining: simple, and a
+ * refusal stops the upload at once); the reply to the LAST one is read by
+ * the caller like the reply to the final dot.
+ */
+static int
+session_bdat(struct smtpc_session *s, smtpc_body_read_fn *read,
+    void *read_user, struct smtpc_error *err)
+{
+	unsigned char *in;
+	struct buf chunk;
+	struct dotstuff ds;
+	size_t n, len, off, part;
+	int rc = 0, eof = 0, last;
+
+	session_set_state(s, SESSION_BODY);
+	if ((in = malloc(LIMIT_IO_CHUNK)) == NULL)
+		return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
+	buf_init(&chunk, SESSION_BDAT_CHUNK + 2 * LIMIT_IO_CHUNK + 5);
+	dotstuff_init_crlf(&ds);
+	for (;;) {
+		while (!eof && chunk.len < SESSION_BDAT_CHUNK) {
+			n = 0;
+			if ((rc = read(read_user, in, LIMIT_IO_CHUNK, &n,
+			    err)) != 0) {
+				/* No LAST chunk: a cut message is not sent. */
+				if (err != NULL && err->stage[0] == '\0')
+					session_stage(err, "message");
+				goto out;
+			}
+			if (n > LIMIT_IO_CHUNK) {
+				rc = error_set(err, SMTPC_EINTERNAL, "message",
+				    "body reader returned more than asked");
+				goto out;
+			}
+			if (n == 0) {
+				eof = 1;
+				rc = dotstuff_finish(&ds, &chunk);
+			} else
+				rc = dotstuff_push(&ds, in, n, &chunk);
+			if (rc != 0) {
+				error_set(err, rc, "message", "out of memory");
+				goto out;
+			}
+		}
+		len = chunk.len < SESSION_BDAT_CHUNK ? chunk.len :
+		    SESSION_BDAT_CHUNK;
+		last = eof && len == chunk.len;
+		if ((rc = session_cmd(s, err, last ? "BDAT %zu LAST" :
+		    "BDAT %zu", len)) != 0 ||
+		    (rc = session_send(s, NULL, 0, SESSION_T_BLOCK, "BDAT",
+		    err)) != 0)
+			goto out;
+		/* Each block of the chunk has its own deadline. */
+		for (off = 0; off < len; off += part) {
+			part = len - off < LIMIT_IO_CHUNK ? len - off :
+			    LIMIT_IO_CHUNK;
+			if ((rc = s->io->write(s->conn, chunk.data + off, part,
+			    session_deadline(s, SESSION_T_BLOCK), err)) != 0) {
+				session_stage(err, "message");
+				goto out;
+			}
+		}
+		if ((rc = s->io->flush(s->conn, session_deadline(s,
+		    SESSION_T_BLOCK), err)) != 0) {
+			session_stage(err, "message");
+			goto out;
+		}
+		buf_consume(&chunk, len);
+		if (last)
+			break;
+		if ((rc = session_reply(s, SESSION_T_BLOCK, 0, "BDAT",
+		    err)) != 0)
+			goto out;
+		if (s->reply.code != 250) {
+			rc = session_fail_reply(s, session_code_of(
+			    s->reply.code), "BDAT", err,
+			    "server refused a chunk of the message");
+			if (rc != SMTPC_EPROTO) {
+				/* RFC 3030 2: the transaction failed; reset. */
+				s->soft = 1;
+				session_rset(s);
+			}
+			goto out;
+		}
+	}
+out:
+	free(in);
+	buf_free(&chunk);
+	return rc;
+}
+
 static int
 session_transaction(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
@@ -1197,10 +1492,30 @@ session_transaction(struct smtpc_session *s, const char *from,
 			return rc;
 	}
 
+	/* RFC 6531: UTF-8 in the header needs SMTPUTF8 like the envelope. */
+	if (flags & SMTPC_SEND_SMTPUTF8) {
+		if (!(s->caps.flags & REPLY_CAP_SMTPUTF8))
+			return error_set(err, SMTPC_EDATA, "MAIL FROM",
+			    "the message has non-ASCII addresses (RFC 6532) "
+			    "and the server does not offer SMTPUTF8; nothing "
+			    "was sent");
+		utf8 = 1;
+	}
 	if ((rc = session_check_size(s, err)) != 0)
 		return rc;
-	if ((rc = session_envelope(s, from, rcpts, nrcpts, utf8, &accepted,
-	    err)) != 0)
+	/* RFC 6152: 8-bit data only to a server that takes it. */
+	if ((flags & SMTPC_SEND_8BIT) &&
+	    !(s->caps.flags & REPLY_CAP_8BITMIME))
+		return error_set(err, SMTPC_EDATA, "MAIL FROM",
+		    "the message has 8-bit content and the server does not "
+		    "offer 8BITMIME; not sending it (encode the body as "
+		    "quoted-printable or base64)");
+	if ((s->dsn_notify != 0 || s->dsn_ret != SMTPC_DSN_RET_DEFAULT ||
+	    s->dsn_envid != NULL) && !session_uses_dsn(s))
+		session_info(s, "server does not offer DSN; sending without "
+		    "delivery status notification requests");
+	if ((rc = session_envelope(s, from, rcpts, nrcpts, utf8, flags,
+	    &accepted, err)) != 0)
 		return rc;
 	if (accepted == 0 || (s->nrefused > 0 &&
 	    !(flags & SMTPC_SEND_ALLOW_PARTIAL))) {
@@ -1209,6 +1524,12 @@ session_transaction(struct smtpc_session *s, const char *from,
 		return rc;
 	}
 
+	if ((s->caps.flags & REPLY_CAP_CHUNKING) &&
+	    !(flags & SMTPC_SEND_NO_CHUNKING)) {
+		if ((rc = session_bdat(s, read, read_user, err)) != 0)
+			return rc;
+		goto final;
+	}
 	session_set_state(s, SESSION_DATA);
 	if ((rc = session_cmd(s, err, "DATA")) != 0 ||
 	    (rc = session_send(s, NULL, 1, SESSION_T_DATA, "DATA", err)) != 0 ||
@@ -1225,6 +1546,7 @@ session_transaction(struct smtpc_session *s, const char *from,
 	}
 	if ((rc = session_body(s, read, read_user, err)) != 0)
 		return rc;
+final:
 
 	session_set_state(s, SESSION_DOT);
 	rc = session_reply(s, SESSION_T_DOT, 0, "message", err);
@@ -1255,7 +1577,7 @@ smtpc_session_send(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
     void *read_user, unsigned flags, struct smtpc_error *err)
 {
-	struct smtpc_error e;
+	struct smtpc_error e, ignored;
 	int rc;
 
 	if (s == NULL)
@@ -1274,6 +1596,8 @@ smtpc_session_send(struct smtpc_session *s, const char *from,
 	if (rc == 0)
 		return 0;
 	e.code = rc;
+	if (s->conn != NULL && s->closing)
+		(void)session_quit(s, &ignored);
 	if (s->conn != NULL && (s->state == SESSION_READY || s->soft)) {
 		/*
 		 * Refused before anything was sent (bad arguments), or a
@@ -1293,6 +1617,73 @@ smtpc_session_set_size(struct smtpc_session *s, uint64_t size)
 	if (s == NULL)
 		return SMTPC_EINVAL;
 	s->msg_size = size;
+	return 0;
+}
+
+/* RFC 3461 4: xtext, '+' and '=' and anything outside 0x21-0x7e as +XX. */
+static int
+session_xtext(const char *in, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	unsigned char c;
+
+	for (; *in != '\0'; in++) {
+		c = (unsigned char)*in;
+		if (c < 0x20 || c > 0x7e)
+			return -1;	/* printable ASCII only */
+		if (c > 0x20 && c != '+' && c != '=') {
+			if (o + 1 >= cap)
+				return -1;
+			out[o++] = (char)c;
+			continue;
+		}
+		if (o + 3 >= cap)
+			return -1;
+		out[o++] = '+';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 0xf];
+	}
+	out[o] = '\0';
+	return o == 0 ? -1 : 0;
+}
+
+int
+smtpc_session_set_dsn(struct smtpc_session *s, const struct smtpc_dsn *dsn,
+    struct smtpc_error *err)
+{
+	char envid[SESSION_ENVID_MAX + 1];
+	char *copy = NULL;
+	unsigned all = SMTPC_DSN_NEVER | SMTPC_DSN_SUCCESS | SMTPC_DSN_FAILURE |
+	    SMTPC_DSN_DELAY;
+
+	if (s == NULL)
+		return error_set(err, SMTPC_EINVAL, NULL, "no session");
+	if (dsn != NULL) {
+		if ((dsn->notify & ~all) != 0 || ((dsn->notify &
+		    SMTPC_DSN_NEVER) && dsn->notify != SMTPC_DSN_NEVER))
+			return error_set(err, SMTPC_EINVAL, NULL,
+			    "DSN notify: NEVER goes alone; else any of "
+			    "SUCCESS, FAILURE, DELAY");
+		if (dsn->ret != SMTPC_DSN_RET_DEFAULT &&
+		    dsn->ret != SMTPC_DSN_RET_FULL &&
+		    dsn->ret != SMTPC_DSN_RET_HDRS)
+			return error_set(err, SMTPC_EINVAL, NULL,
+			    "DSN return: FULL or HDRS");
+		if (dsn->envid != NULL && session_xtext(dsn->envid, envid,
+		    sizeof(envid)) != 0)
+			return error_set(err, SMTPC_EINVAL, NULL,
+			    "DSN envelope ID: printable ASCII, not empty, at "
+			    "most %d characters once encoded",
+			    SESSION_ENVID_MAX);
+		if (dsn->envid != NULL && (copy = strdup(envid)) == NULL)
+			return error_set(err, SMTPC_ENOMEM, NULL,
+			    "out of memory");
+	}
+	free(s->dsn_envid);
+	s->dsn_envid = copy;
+	s->dsn_notify = dsn != NULL ? dsn->notify : 0;
+	s->dsn_ret = dsn != NULL ? dsn->ret : SMTPC_DSN_RET_DEFAULT;
 	return 0;
 }
 

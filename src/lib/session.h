@@ -43,8 +43,13 @@ extern const struct session_io session_io_conn;
 void session_set_io(struct smtpc_session *s, const struct session_io *io,
     void *user);
 
-/* Per-stage deadlines in seconds (RFC 5321 4.5.3.2); cfg->timeout
- * replaces every one of them. */
+/*
+ * Per-stage deadlines in seconds (RFC 5321 4.5.3.2); cfg->timeout
+ * replaces every one of them.  Each is absolute for its stage: one reply
+ * (all its lines), one command write, one block of the body, one TLS
+ * handshake, the whole AUTH exchange, so a server trickling bytes cannot
+ * stretch it.
+ */
 #define SESSION_T_CONNECT	30
 #define SESSION_T_GREETING	300
 #define SESSION_T_CMD		300

@@ -256,6 +256,9 @@ writer_multi(struct smtpc_reader *w, const struct wnode *n, int top)
 	snprintf(line, sizeof(line), " multipart/%s", n->sub);
 	if ((rc = header_begin(&f, &w->skel, "Content-Type")) != 0 ||
 	    (rc = header_atom_str(&f, "", line)) != 0 ||
+	    /* RFC 2387 3.1: related names the type of its root part. */
+	    (strcmp(n->sub, "related") == 0 &&
+	    (rc = header_param(&f, "type", "text/html")) != 0) ||
 	    (rc = header_param(&f, "boundary", b)) != 0 ||
 	    (rc = header_end(&f)) != 0 ||
 	    (rc = buf_append(&w->skel, "\r\n", 2)) != 0 ||

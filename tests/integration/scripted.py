@@ -11,12 +11,21 @@ A case overrides events by name:
     greeting  EHLO  STARTTLS  AUTH  MAIL  RCPT  DATA  DOT  QUIT
 with either bytes (sent as they are: garbage, several replies in one
 packet, a line of 100 KB) or a list of actions done in order:
-    ("send", bytes)  ("default",) the normal reply  ("trickle", bytes) one
-    byte at a time  ("pause", seconds)  ("close",)  ("hang",) say nothing
-    until the client leaves
+    ("send", bytes)  ("default",) the normal reply  ("trickle", bytes
+    [, seconds]) one byte at a time (every 2 ms, or every `seconds`)
+    ("pause", seconds)  ("close",)  ("hang",) say nothing until the client
+    leaves
 or a callable(arg_str) returning one of those.  "DATA-BODY": ("read", n)
-reads n bytes of the message and drops the connection.  `capabilities`
-replaces the EHLO keywords; `auth` the AUTH line ("" for none).
+reads n bytes of the message and drops the connection; ("stall",) reads
+nothing more (the client's writes fill the socket buffers) until the
+client leaves or the server stops.  `capabilities` replaces the EHLO
+keywords; `auth` the AUTH line ("" for none).
+
+BDAT (RFC 3030) is served when a case offers CHUNKING: each chunk is
+read whole, its size recorded in `bdat` as (size, last); "BDAT" overrides
+the reply to a chunk that is not the last, "DOT" the final reply (to the
+LAST chunk as to the final dot of DATA).  `data` holds the message bytes
+either way.
 """
 
 import base64
@@ -73,6 +82,10 @@ class ScriptedServer:
         self.password = password
         self.lines = []          # (tls: bool, line: str)
         self.data = []           # raw message bytes (dot-unstuffed)
+        self.bdat = []           # (chunk size, last) for each BDAT
+        self.batched = []        # lines read with more input already
+                                 # waiting: the client pipelined them
+        self._chunks = b""       # BDAT bytes of the current message
         self.connections = 0
         self.errors = []
         self.lsock = socket.socket()
@@ -146,9 +159,12 @@ class ScriptedServer:
             elif kind == "default":
                 c.send(default)
             elif kind == "trickle":
+                delay = step[2] if len(step) > 2 else 0.002
                 for i in range(len(step[1])):
+                    if self.stopping.is_set():
+                        return False
                     c.send(step[1][i:i + 1])
-                    time.sleep(0.002)
+                    time.sleep(delay)
             elif kind == "pause":
                 time.sleep(step[1])
             elif kind == "close":
@@ -211,6 +227,8 @@ class ScriptedServer:
             raw = c.readline()
             line = raw.rstrip(b"\r\n").decode("utf-8", "replace")
             self.lines.append((c.tls, line))
+            if c.buf:
+                self.batched.append(line)
             cmd, _, arg = line.partition(" ")
             cmd = cmd.upper()
             if cmd in ("EHLO", "HELO"):
@@ -237,9 +255,17 @@ class ScriptedServer:
                 if not self._act(c, "DATA",
                                  b"354 End data with <CR><LF>.<CR><LF>\r\n"):
                     return
+                refusal = self.overrides.get("DATA")
+                if isinstance(refusal, bytes) and \
+                        not refusal.startswith(b"354"):
+                    continue        # refused: no message follows
                 if not self._read_data(c):
                     return
+            elif cmd == "BDAT":
+                if not self._read_bdat(c, arg):
+                    return
             elif cmd == "RSET":
+                self._chunks = b""
                 c.send(b"250 2.0.0 Ok\r\n")
             elif cmd == "NOOP":
                 c.send(b"250 2.0.0 Ok\r\n")
@@ -286,6 +312,28 @@ class ScriptedServer:
         c.send(b"535 5.7.8 Authentication credentials invalid\r\n")
         return False
 
+    def _stall(self, c):
+        """Read nothing; wait until the client leaves or we stop."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not self.stopping.is_set():
+            time.sleep(0.1)
+
+    def _read_bdat(self, c, arg):
+        parts = arg.split()
+        if not parts or not parts[0].isdigit() or len(parts) > 2 or (
+                len(parts) == 2 and parts[1].upper() != "LAST"):
+            c.send(b"501 5.5.4 Syntax: BDAT size [LAST]\r\n")
+            return True
+        n, last = int(parts[0]), len(parts) == 2
+        self.bdat.append((n, last))
+        self._chunks += c.read(n)
+        if not last:
+            return self._act(c, "BDAT",
+                             b"250 2.0.0 %d octets received\r\n" % n, arg)
+        self.data.append(self._chunks)
+        self._chunks = b""
+        return self._act(c, "DOT", b"250 2.0.0 Ok: queued as SCRIPTED\r\n")
+
     def _read_data(self, c):
         action = self.overrides.get("DATA-BODY")
         if action is not None:
@@ -293,6 +341,9 @@ class ScriptedServer:
             if kind == "read":
                 c.read(action[1])
                 return False        # then drop the connection
+            if kind == "stall":
+                self._stall(c)
+                return False
         out = []
         while True:
             line = c.readline(limit=1 << 22)

@@ -43,6 +43,12 @@ static const struct {
 	    "user@xn--r8jz45g.jp" },
 	{ "user@EXAMPLE.ORG", NULL, "user@EXAMPLE.ORG" },
 	{ "a-b@x-y.example", NULL, "a-b@x-y.example" },
+	/* RFC 6532: a UTF-8 local part stays raw; the domain gets A-labels. */
+	{ "J\xc3\xb6rg <j\xc3\xb6rg@b\xc3\xbc\x63her.example>", "J\xc3\xb6rg",
+	    "j\xc3\xb6rg@xn--bcher-kva.example" },
+	{ "\xe7\x94\xa8\xe6\x88\xb7.x@example.org", NULL,
+	    "\xe7\x94\xa8\xe6\x88\xb7.x@example.org" },
+	{ "\"j\xc3\xb6 rg\"@example.org", NULL, "\"j\xc3\xb6 rg\"@example.org" },
 };
 
 static const struct {
@@ -74,7 +80,7 @@ static const struct {
 	{ "a.@example.org", "'.'" },
 	{ "a..b@example.org", "'.'" },
 	{ "a\\b@example.org", "local part" },
-	{ "j\xc3\xb6rg@example.org", "needs SMTPUTF8, not supported yet" },
+	{ "j\xc3\xb6rg\xff@example.org", "not valid UTF-8" },
 	{ "a@-example.org", "'-'" },
 	{ "a@example-.org", "'-'" },
 	{ "a@exa_mple.org", "contains '_'" },
@@ -199,11 +205,42 @@ test_format(void)
 	buf_free(&out);
 }
 
+/* Golden review: a list folds between addresses, not inside a name. */
+static void
+test_list_folding(void)
+{
+	static const char *const in[] = {
+		"Person 01 <person01@example.com>",
+		"Person 02 <person02@example.com>",
+		"Person 03 <person03@example.com>",
+	};
+	struct smtpc_error err;
+	struct hfold f;
+	struct buf out;
+	struct addr a;
+	size_t i;
+
+	buf_init(&out, 1 << 16);
+	header_begin(&f, &out, "To");
+	for (i = 0; i < 3; i++) {
+		ok(addr_parse(in[i], &a, &err) == 0, "parse");
+		ok(addr_fold(&f, &a, i < 2 ? "," : "") == 0, "fold");
+		addr_free(&a);
+	}
+	header_end(&f);
+	eq_str(buf_cstr(&out), "To: Person 01 <person01@example.com>, "
+	    "Person 02 <person02@example.com>,\r\n"
+	    " Person 03 <person03@example.com>\r\n", "folded between "
+	    "addresses");
+	buf_free(&out);
+}
+
 int
 main(void)
 {
 	test_good();
 	test_bad();
 	test_format();
+	test_list_folding();
 	return tap_done();
 }

@@ -150,11 +150,125 @@ test_command_lines(void)
 	args_free(&o);
 }
 
+/* --tls-fingerprint, --cert, --key, --oauth-token-cmd: what goes together. */
+struct tls_auth_case {
+	const char *args[8];
+	int rc;
+	const char *what;
+};
+
+#define FP64 "0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789ABCDEF"
+#define FPC "01:23:45:67:89:ab:cd:ef:01:23:45:67:89:AB:CD:EF:" \
+	"01:23:45:67:89:ab:cd:ef:01:23:45:67:89:AB:CD:EF"
+
+static const struct tls_auth_case tls_auth_cases[] = {
+	{ { "--tls-fingerprint", FP64 }, 0, "pin of 64 hex digits" },
+	{ { "--tls-fingerprint", FPC }, 0, "pin with colons" },
+	{ { "--tls-fingerprint", FP64 "0" }, 64, "pin of 65 digits" },
+	{ { "--tls-fingerprint", "0123" }, 64, "short pin" },
+	{ { "--tls-fingerprint", FP64 "x" }, 64, "pin with a letter" },
+	{ { "--tls-fingerprint", FP64, "--insecure" }, 64,
+	    "pin and --insecure" },
+	{ { "--cert", "c.pem", "--key", "k.pem" }, 0, "cert and key" },
+	{ { "--cert", "both.pem" }, 0, "cert alone (key inside)" },
+	{ { "--key", "k.pem" }, 64, "key without cert" },
+	{ { "-u", "me", "--oauth-token-cmd", "tok" }, 0, "token command" },
+	{ { "--oauth-token-cmd", "tok" }, 64, "token command without user" },
+	{ { "-u", "me", "--oauth-token-cmd", "tok", "--password-file", "p" },
+	    64, "token command and password file" },
+	{ { "-u", "me", "--oauth-token-cmd", "tok", "--password-cmd", "p" },
+	    64, "token command and password command" },
+	{ { "-u", "me", "--auth", "SCRAM-SHA-256" }, 0, "--auth SCRAM" },
+};
+
+static void
+test_tls_auth_options(void)
+{
+	for (size_t i = 0; i < sizeof(tls_auth_cases) /
+	    sizeof(tls_auth_cases[0]); i++) {
+		const struct tls_auth_case *c = &tls_auth_cases[i];
+		const char *argv[16] = { "smtpc", "check", "--server", "h" };
+		struct cli_opts o;
+		int n = 4;
+
+		for (size_t k = 0; k < 8 && c->args[k] != NULL; k++)
+			argv[n++] = c->args[k];
+		ok(parse(argv, n, &o) == c->rc, c->what);
+		if (c->rc == 0 && strcmp(c->args[0], "--tls-fingerprint") == 0)
+			ok(o.tls_fingerprint == c->args[1], "pin kept");
+		if (c->rc == 0 && strcmp(c->args[0], "--cert") == 0)
+			ok(strcmp(o.cert_file, c->args[1]) == 0 &&
+			    (c->args[2] == NULL) == (o.key_file == NULL),
+			    "cert and key kept");
+		args_free(&o);
+	}
+}
+
+/* --dsn-*, --no-pipelining, --no-chunking (send only). */
+struct delivery_case {
+	const char *args[6];
+	int rc;
+	unsigned notify;
+	enum smtpc_dsn_ret ret;
+	const char *what;
+};
+
+static const struct delivery_case delivery_cases[] = {
+	{ { "--dsn-notify", "never" }, 0, SMTPC_DSN_NEVER, 0, "notify never" },
+	{ { "--dsn-notify", "success,FAILURE,delay" }, 0, SMTPC_DSN_SUCCESS |
+	    SMTPC_DSN_FAILURE | SMTPC_DSN_DELAY, 0, "notify list, any case" },
+	{ { "--dsn-notify", "never,success" }, 64, 0, 0, "never with others" },
+	{ { "--dsn-notify", "success," }, 64, 0, 0, "empty list item" },
+	{ { "--dsn-notify", "sometimes" }, 64, 0, 0, "unknown notify word" },
+	{ { "--dsn-return", "hdrs" }, 0, 0, SMTPC_DSN_RET_HDRS, "return hdrs" },
+	{ { "--dsn-return", "full" }, 0, 0, SMTPC_DSN_RET_FULL, "return full" },
+	{ { "--dsn-return", "body" }, 64, 0, 0, "unknown return" },
+	{ { "--dsn-envid", "id-1 a+b=c" }, 0, 0, 0, "envid with specials" },
+	{ { "--dsn-envid", "" }, 64, 0, 0, "empty envid" },
+	{ { "--dsn-envid", "a\nb" }, 64, 0, 0, "envid with LF" },
+	{ { "--dsn-envid", "caf\xc3\xa9" }, 64, 0, 0, "envid not ASCII" },
+	{ { "--dsn-envid", "++++++++++++++++++++++++++++++++++" }, 64, 0, 0,
+	    "envid over 100 once encoded" },
+	{ { "--no-pipelining", "--no-chunking" }, 0, 0, 0, "no-* switches" },
+};
+
+static void
+test_delivery_options(void)
+{
+	static const char *const check[] = { "smtpc", "check", "--server",
+		"h", "--no-chunking" };
+	struct cli_opts o;
+
+	for (size_t i = 0; i < sizeof(delivery_cases) /
+	    sizeof(delivery_cases[0]); i++) {
+		const struct delivery_case *c = &delivery_cases[i];
+		const char *argv[16] = { "smtpc", "send", "-f", "a@b.c",
+		    "--server", "h", "x@y.z" };
+		int n = 7;
+
+		for (size_t k = 0; k < 6 && c->args[k] != NULL; k++)
+			argv[n++] = c->args[k];
+		ok(parse(argv, n, &o) == c->rc, c->what);
+		if (c->rc == 0)
+			ok(o.dsn_notify == c->notify && o.dsn_ret == c->ret &&
+			    o.no_pipelining == (strcmp(c->args[0],
+			    "--no-pipelining") == 0) && o.no_chunking ==
+			    o.no_pipelining && (o.dsn_envid != NULL) ==
+			    (strcmp(c->args[0], "--dsn-envid") == 0),
+			    "  parsed into the options");
+		args_free(&o);
+	}
+	ok(parse(check, 5, &o) == 64, "delivery options go with send only");
+	args_free(&o);
+}
+
 int
 main(void)
 {
 	test_server();
 	test_files();
 	test_command_lines();
+	test_tls_auth_options();
+	test_delivery_options();
 	return tap_done();
 }

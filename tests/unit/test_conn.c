@@ -20,7 +20,10 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "conn.h"
 #include "smtpc.h"
@@ -790,7 +793,8 @@ tls_to(const struct srv_spec *sp, const char *host, const char *name,
     const char *cafile, int insecure, pid_t *pid, struct conn **ret,
     struct smtpc_error *err)
 {
-	struct conn_tls_cfg cfg = { name, cafile, insecure };
+	struct conn_tls_cfg cfg = { .host = name, .cafile = cafile,
+	    .insecure = insecure };
 	int rc;
 
 	*ret = open_to(sp, host, pid, err);
@@ -804,6 +808,61 @@ tls_to(const struct srv_spec *sp, const char *host, const char *name,
 	return rc;
 }
 
+/* --tls-fingerprint: the pin alone decides, whatever the name or CA. */
+static void
+test_pin(struct srv_spec *sp)
+{
+	struct conn_tls_cfg cfg = { .host = "not.the.name" };
+	struct smtpc_tls_info info;
+	struct smtpc_error err;
+	unsigned char md[32];
+	unsigned int n = 0;
+	char path[160], hex[96];
+	struct conn *c;
+	X509 *cert = NULL;
+	FILE *fp;
+	pid_t pid;
+	size_t i;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/srv.pem", certdir);
+	if ((fp = fopen(path, "r")) != NULL) {
+		cert = PEM_read_X509(fp, NULL, NULL, NULL);
+		fclose(fp);
+	}
+	if (cert == NULL || X509_digest(cert, EVP_sha256(), md, &n) != 1) {
+		ok(0, "pin: certificate digest");
+		X509_free(cert);
+		return;
+	}
+	X509_free(cert);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02X%s", md[i],
+		    i < 31 ? ":" : "");
+	sp->fn = fn_say;
+	sp->arg = "220 pinned\r\n";
+	cfg.pin_sha256 = md;
+	c = open_to(sp, "127.0.0.1", &pid, &err);
+	rc = c ? conn_start_tls(c, &cfg, conn_now_ms() + 3000, &err) : -1;
+	ok(rc == 0, "pin matches: handshake although the name is wrong");
+	if (rc == 0 && conn_tls_info(c, &info) == 0) {
+		ok(info.verified == 1, "pinned counts as verified");
+		eq_str(info.sha256, hex, "tls_info shows the SHA-256");
+	}
+	conn_close(c);
+	srv_reap(pid);
+
+	md[31] ^= 1;
+	c = open_to(sp, "127.0.0.1", &pid, &err);
+	rc = c ? conn_start_tls(c, &cfg, conn_now_ms() + 3000, &err) : -1;
+	ok(rc == SMTPC_ETLS, "pin differs: ETLS");
+	ok(strstr(err.message, "fingerprint mismatch") != NULL &&
+	    strstr(err.message, hex) != NULL, "both fingerprints named");
+	ok(c != NULL && !conn_is_tls(c), "no TLS left after a pin mismatch");
+	conn_close(c);
+	srv_reap(pid);
+}
+
 static void
 test_tls(void)
 {
@@ -812,6 +871,7 @@ test_tls(void)
 	struct srv_spec sp;
 	struct conn *c;
 	char ca[128], line[128];
+	struct conn_tls_cfg lcfg = { .host = "localhost", .cafile = ca };
 	size_t len;
 	pid_t pid;
 	int rc;
@@ -935,8 +995,8 @@ test_tls(void)
 		rc = conn_read_line(c, line, sizeof(line), NULL,
 		    conn_now_ms() + 2000, &err);
 		ok(rc == 0 && conn_pending(c) > 0, "injected bytes buffered");
-		rc = conn_start_tls(c, &(struct conn_tls_cfg){ "localhost",
-		    ca, 0 }, conn_now_ms() + 2000, &err);
+		rc = conn_start_tls(c, &lcfg,
+		    conn_now_ms() + 2000, &err);
 		ok(rc == SMTPC_EPROTO, "buffered injection: EPROTO");
 		ok(!conn_is_tls(c), "no TLS after the refusal");
 		conn_close(c);
@@ -946,8 +1006,8 @@ test_tls(void)
 	c = open_to(&sp, "127.0.0.1", &pid, &err);
 	if (c != NULL) {
 		sleep_ms(100);	/* let the bytes arrive */
-		rc = conn_start_tls(c, &(struct conn_tls_cfg){ "localhost",
-		    ca, 0 }, conn_now_ms() + 2000, &err);
+		rc = conn_start_tls(c, &lcfg,
+		    conn_now_ms() + 2000, &err);
 		ok(rc == SMTPC_EPROTO, "bytes waiting on the socket: EPROTO");
 		conn_close(c);
 	}
@@ -984,8 +1044,8 @@ test_tls(void)
 	if (c != NULL) {
 		int64_t t0 = conn_now_ms();
 
-		rc = conn_start_tls(c, &(struct conn_tls_cfg){ "localhost",
-		    ca, 0 }, t0 + 300, &err);
+		rc = conn_start_tls(c, &lcfg,
+		    t0 + 300, &err);
 		ok(rc == SMTPC_ETIMEOUT && conn_now_ms() - t0 < 500,
 		    "silent TLS server: ETIMEOUT on time");
 		conn_close(c);
@@ -1043,8 +1103,8 @@ test_tls(void)
 		ok(rc == SMTPC_ECONN, "TLS close without close_notify: ECONN");
 		eq_str(err.message, "server closed the connection",
 		    "no close_notify: message");
-		ok(conn_start_tls(c, &(struct conn_tls_cfg){ "localhost", ca,
-		    0 }, conn_now_ms() + 2000, &err) == SMTPC_EINVAL,
+		ok(conn_start_tls(c, &lcfg,
+		    conn_now_ms() + 2000, &err) == SMTPC_EINVAL,
 		    "start_tls twice: EINVAL");
 		conn_close(c);
 	} else {
@@ -1068,6 +1128,7 @@ test_tls(void)
 	}
 	srv_reap(pid);
 
+	test_pin(&sp);
 	ok(conn_tls_info(NULL, &info) == SMTPC_EINVAL, "tls_info(NULL)");
 	remove_certs();
 }

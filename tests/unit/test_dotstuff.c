@@ -88,6 +88,36 @@ ds_run(const unsigned char *in, size_t len, unsigned seed, struct buf *out)
 	return dotstuff_finish(&d, out);
 }
 
+/* BDAT: CRLF normalisation alone, no dots, no end-of-data line. */
+static const struct ds_case crlf_cases[] = {
+	{ S(""), S("") },
+	{ S("a"), S("a\r\n") },
+	{ S(".\r\n"), S(".\r\n") },
+	{ S("a\n.\nb"), S("a\r\n.\r\nb\r\n") },
+	{ S("a\r.\rb\r"), S("a\r\n.\r\nb\r\n") },
+	{ S("..x\r\n\n"), S("..x\r\n\r\n") },
+};
+
+static int
+ds_run_crlf(const char *in, size_t len, size_t step, struct buf *out)
+{
+	struct dotstuff d;
+	size_t i, n;
+	int rc;
+
+	dotstuff_init_crlf(&d);
+	buf_reset(out);
+	for (i = 0; i < len; i += n) {
+		n = len - i < step ? len - i : step;
+		if ((rc = dotstuff_push(&d, in + i, n, out)) != 0)
+			return rc;
+	}
+	if ((rc = dotstuff_finish(&d, out)) != 0)
+		return rc;
+	/* The mode survives finish: a second message is not stuffed. */
+	return d.crlf_only ? 0 : -1;
+}
+
 static const char *const ds_alphabet = "..\r\n\r\n.ab\r\r\n\n";
 
 int
@@ -109,6 +139,18 @@ main(void)
 			    i, seed);
 			if (!eq_mem(out.data, out.len, ds_cases[i].out,
 			    ds_cases[i].olen, what) || rc != 0)
+				bad++;
+		}
+	}
+
+	for (i = 0; i < sizeof(crlf_cases) / sizeof(crlf_cases[0]); i++) {
+		for (k = 1; k <= 3; k++) {
+			rc = ds_run_crlf(crlf_cases[i].in, crlf_cases[i].len, k,
+			    &out);
+			snprintf(what, sizeof(what),
+			    "crlf-only case %zu step %zu", i, k);
+			if (!eq_mem(out.data, out.len, crlf_cases[i].out,
+			    crlf_cases[i].olen, what) || rc != 0)
 				bad++;
 		}
 	}

@@ -154,6 +154,8 @@ words_ok(const char *f)
 	return 1;
 }
 
+#define GO "\xe8\xaa\x9e"	/* a 3-byte character */
+
 static const char *const subjects[] = {
 	"Hello world",
 	"Gr\xc3\xbc\xc3\x9f" "e aus M\xc3\xbcnchen",
@@ -174,6 +176,14 @@ static const char *const subjects[] = {
 	    "and \xc3\xa9 \xc3\xa0 \xc3\xb9 \xc3\xa7 many accented words "
 	    "\xc3\xa9 \xc3\xa0 \xc3\xb9 \xc3\xa7 to force several words",
 	"ctrl \x01 char",
+	/*
+	 * Conformance test: a 2-byte character then 3-byte ones has no B
+	 * cut on a 3-byte boundary; a padded B word made GMime drop the
+	 * words after it.
+	 */
+	"\xc3\xa9" GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO
+	    GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO GO
+	    " \xf0\x9f\x8e\x89 Q3",
 };
 
 static void
@@ -359,6 +369,16 @@ test_params(void)
 	    "name=\"=?UTF-8?B?csOpc3Vtw6kucGRm?=\"\r\n",
 	    "plain fallback with an encoded-word");
 
+	/* Conformance test: readers decoded a quoted "=?...?=" value. */
+	with_param(&out, "filename", "=?utf-8?q?x?=.pdf", 0);
+	eq_str(buf_cstr(&out), "Content-Disposition: attachment;\r\n"
+	    " filename*=UTF-8''%3D%3Futf-8%3Fq%3Fx%3F%3D.pdf\r\n",
+	    "\"=?\" in a value: RFC 2231");
+	with_param(&out, "name", "=?utf-8?q?x?=.pdf", 1);
+	eq_str(buf_cstr(&out), "Content-Disposition: attachment;\r\n"
+	    " name=\"=?UTF-8?Q?=3D=3Futf-8=3Fq=3Fx=3F=3D=2Epdf?=\"\r\n",
+	    "\"=?\" in a plain value: an encoded-word");
+
 	/* Long UTF-8 value: continuations, lines <= 78, exact value. */
 	for (i = 0; i + 2 < 200; i += 2) {
 		longv[i] = '\xc3';
@@ -377,6 +397,19 @@ test_params(void)
 	ok(strstr(buf_cstr(&out), "%C3;") == NULL &&
 	    strstr(buf_cstr(&out), "%C3\r") == NULL, "segments cut between "
 	    "characters");
+
+	/*
+	 * Found by fuzz/fuzz_header.c: 47 backslashes made a quoted value
+	 * of 96 characters on one 104-column line; the quoted length
+	 * decides, so this one goes as RFC 2231 within 78 columns.
+	 */
+	memset(longv, '\\', 47);
+	memcpy(longv + 47, "~[", 3);
+	ok(with_param(&out, "filename", longv, 0) == 0 &&
+	    lines_ok(buf_cstr(&out), 78), "escaped quoted value folded");
+	buf_reset(&v);
+	ok(rfc2231_value(buf_cstr(&out), "filename", &v) == 0 &&
+	    strcmp(buf_cstr(&v), longv) == 0, "escaped value exact");
 
 	/* Long ASCII value also uses continuations. */
 	memset(longv, 'x', 150);
@@ -403,6 +436,8 @@ static const struct {
 	{ "Zo\xc3\xab, Ann", " =?UTF-8?B?Wm/DqywgQW5u?=" },
 	{ "Dr Zo\xc3\xab", " Dr =?UTF-8?Q?Zo=C3=AB?=" },
 	{ "=?utf-8?q?x?=", " =?UTF-8?Q?=3D=3Futf-8=3Fq=3Fx=3F=3D?=" },
+	/* Conformance test: readers decode "=?" inside quotes too. */
+	{ "Dr. =?utf-8?q?x?=", " =?UTF-8?Q?Dr=2E_=3D=3Futf-8=3Fq=3Fx=3F=3D?=" },
 	/* One Q word rather than a B word and a Q tail (Python quirk). */
 	{ "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8"
 	    "\xd1\x80", " =?UTF-8?Q?=D0=9F=D1=80=D0=B8=D0=B2=D0=B5=D1=82_"
@@ -454,6 +489,15 @@ test_folding(void)
 	big[1050] = '\0';
 	ok(header_write_text(&out, "Subject", big) == 0, "huge word");
 	ok(lines_ok(buf_cstr(&out), 998), "huge word split under 998");
+	/*
+	 * Conformance test: a 990-octet word fits a line alone but not
+	 * after "X-Conformance-0:", where nothing can fold before it.
+	 */
+	buf_reset(&out);
+	big[990] = '\0';
+	ok(header_write_text(&out, "X-Conformance-0", big) == 0,
+	    "990-octet word after a long field name");
+	ok(lines_ok(buf_cstr(&out), 998), "and no line over 998");
 	buf_free(&out);
 }
 

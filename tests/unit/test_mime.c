@@ -75,6 +75,11 @@ test_envelope(void)
 	ok(smtpc_msg_add_reply_to(m, "r@example.org", &err) == 0,
 	    "Reply-To");
 	ok(smtpc_msg_recipient_count(m) == 3, "Reply-To not in envelope");
+	ok(!smtpc_msg_needs_smtputf8(m), "IDN domains need no SMTPUTF8");
+	ok(smtpc_msg_add_reply_to(m, "j\xc3\xb6rg@example.org", &err) == 0,
+	    "UTF-8 local part (RFC 6532)");
+	ok(smtpc_msg_needs_smtputf8(m), "then the message needs SMTPUTF8");
+	ok(!smtpc_msg_needs_smtputf8(NULL), "NULL needs nothing");
 	smtpc_msg_free(m);
 	smtpc_msg_free(NULL);
 }
@@ -267,9 +272,17 @@ test_files(void)
 	eq_str(m->files[6].cid, "na__ve_photo.jpg",
 	    "default cid made a valid msg-id");
 	eq_str(m->files[6].name, "naïve photo.jpg", "name kept");
+	/* Conformance test: readers decoded "<=?x?=.png>" as "<x.png>". */
+	write_file("=?x?=.png", png, sizeof(png));
+	ok(smtpc_msg_add_inline(m, path_of("=?x?=.png"), NULL, NULL,
+	    &err) == 0, "inline named like an encoded-word");
+	eq_str(m->files[7].cid, "=_x?=.png", "default cid without \"=?\"");
+	ok(smtpc_msg_add_inline(m, path_of("=?x?=.png"), NULL, "a=?b", &err)
+	    == SMTPC_EDATA, "given cid with \"=?\" refused");
+	unlink(path_of("=?x?=.png"));
 	ok(smtpc_msg_add_attachment(m, path_of("mail.eml"), NULL, NULL,
 	    &err) == 0, "attach a mail");
-	eq_str(m->files[7].type, "application/octet-stream",
+	eq_str(m->files[8].type, "application/octet-stream",
 	    "a guessed message/rfc822 becomes octet-stream");
 	unlink(path_of("mail.eml"));
 	if (getuid() != 0) {

@@ -34,6 +34,8 @@ struct fake {
 	int greet;		/* the greeting is due at the first read */
 	int tls_broken;
 	size_t max_batch;	/* most lines seen in one flush */
+	int64_t deadlines[64];	/* of each read_line, in order */
+	size_t ndeadlines;
 };
 
 static void
@@ -100,6 +102,8 @@ fake_read_line(void *c, char *out, size_t cap, size_t *ret_len,
 		f->greet = 0;
 		fake_deliver(f);
 	}
+	if (f->ndeadlines < sizeof(f->deadlines) / sizeof(f->deadlines[0]))
+		f->deadlines[f->ndeadlines++] = deadline;
 	nl = f->in.len ? memchr(f->in.data, '\n', f->in.len) : NULL;
 	if (nl == NULL) {
 		if (f->timeout)
@@ -134,20 +138,21 @@ fake_flush(void *c, int64_t deadline, struct smtpc_error *err)
 {
 	struct fake *f = c;
 	char line[2048];
-	const char *p;
-	size_t n, batch = 0;
+	const char *p, *start;
+	size_t n, off = 0, batch = 0;
 
-	while (f->out.len > 0 &&
-	    (p = memchr(f->out.data, '\n', f->out.len)) != NULL) {
-		n = (size_t)(p - (const char *)f->out.data);
-		if (n > 0 && f->out.data[n - 1] == '\r')
+	/* One consume at the end: megabytes of BDAT stay linear. */
+	while (off < f->out.len && (p = memchr(f->out.data + off, '\n',
+	    f->out.len - off)) != NULL) {
+		start = (const char *)f->out.data + off;
+		n = (size_t)(p - start);
+		off += n + 1;
+		if (n > 0 && start[n - 1] == '\r')
 			n--;
 		if (n >= sizeof(line))
 			n = sizeof(line) - 1;
-		memcpy(line, f->out.data, n);
+		memcpy(line, start, n);
 		line[n] = '\0';
-		buf_consume(&f->out, (size_t)(p - (const char *)f->out.data)
-		    + 1);
 		buf_append_str(&f->transcript, line);
 		buf_append_byte(&f->transcript, '\n');
 		if (f->script[f->pos] != NULL &&
@@ -155,6 +160,7 @@ fake_flush(void *c, int64_t deadline, struct smtpc_error *err)
 			fake_deliver(f);
 		batch++;
 	}
+	buf_consume(&f->out, off);
 	if (batch > f->max_batch)
 		f->max_batch = batch;
 	return 0;
@@ -188,7 +194,10 @@ fake_close(void *c)
 static int64_t
 fake_now(void)
 {
-	return 0;
+	static int64_t clock_ms;
+
+	/* A second passes at every look at the clock. */
+	return clock_ms += 1000;
 }
 
 static const struct session_io fake_io = {
@@ -220,7 +229,7 @@ body_read(void *user, void *out, size_t cap, size_t *ret_len,
     struct smtpc_error *err)
 {
 	struct body *b = user;
-	size_t n = strlen(b->data + b->off);
+	size_t n = strnlen(b->data + b->off, 8);	/* not the megabytes */
 
 	if (b->fail && b->off > 0)
 		return error_set(err, SMTPC_EIO, NULL, "disk on fire");
@@ -238,6 +247,8 @@ body_read(void *user, void *out, size_t cap, size_t *ret_len,
     "250-mx.test\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 SIZE 100\r\n"
 #define EHLO_AUTH "250-mx.test\r\n250-PIPELINING\r\n250 AUTH LOGIN PLAIN\r\n"
 #define EHLO_PLAIN "250-mx.test\r\n250 8BITMIME\r\n"
+#define EHLO_CHUNK \
+    "250-mx.test\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n"
 
 struct session_case {
 	const char *name;
@@ -262,6 +273,12 @@ struct session_case {
 
 /* A reply line longer than any reply line may be (filled in main). */
 static char long_reply[LIMIT_REPLY_LINE + 16];
+/*
+ * A body of 80000 lines of 30 bytes and a bare LF: 2560000 bytes once
+ * normalised, so BDAT chunks of 1 MiB end at line ends (filled in main).
+ */
+#define BIG_LINES	80000
+static char big_body[BIG_LINES * 31 + 1];
 
 static const struct session_case cases[] = {
 	{ "starttls, auth plain, pipelined envelope, dot-stuffed body",
@@ -327,10 +344,10 @@ static const struct session_case cases[] = {
 	    { "", "554 5.3.2 go away\r\n", "QUIT", "221 bye\r\n", NULL },
 	    SMTPC_EPERM, "greeting", "refused the connection", "QUIT\n", 0,
 	    1, NULL, 0 },
-	{ "greeting 421: ETEMP, closed at once", SMTPC_TLS_NONE, NULL, NULL,
-	    0, 0, 0, { NULL }, NULL,
+	{ "greeting 421: ETEMP, QUIT tried, closed", SMTPC_TLS_NONE, NULL,
+	    NULL, 0, 0, 0, { NULL }, NULL,
 	    { "", "421 4.3.2 busy\r\n", NULL },
-	    SMTPC_ETEMP, "greeting", "closing the connection", "", 0, 1,
+	    SMTPC_ETEMP, "greeting", "closing the connection", "QUIT\n", 0, 1,
 	    NULL, 0 },
 	{ "greeting never comes: ETIMEOUT", SMTPC_TLS_NONE, NULL, NULL, 0,
 	    0, 0, { NULL }, NULL, { "", "!TIMEOUT", NULL },
@@ -416,12 +433,13 @@ static const struct session_case cases[] = {
 	    SMTPC_EPERM, "MAIL FROM", "refused the sender <a@x.test>",
 	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n", 0,
 	    0, NULL, 0 },
-	{ "421 during RCPT: ETEMP, closed", SMTPC_TLS_NONE, NULL, NULL, 0, 1,
-	    0, { "b@y.test" }, "x",
+	{ "421 during RCPT: ETEMP, QUIT, closed", SMTPC_TLS_NONE, NULL, NULL,
+	    0, 1, 0, { "b@y.test" }, "x",
 	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
 	      "RCPT", "421 4.3.0 shutting down\r\n", NULL },
 	    SMTPC_ETEMP, "RCPT TO", "closing the connection",
-	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n", 0,
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\nQUIT\n",
+	    0,
 	    1, NULL, 0 },
 	{ "DATA refused: EPERM and RSET", SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0,
 	    { "b@y.test" }, "x",
@@ -493,10 +511,18 @@ static const struct session_case cases[] = {
 	    SMTPC_EINSECURE, "AUTH", "without TLS",
 	    "EHLO test.host\nSTARTTLS\n<TLS>\nEHLO test.host\n", 0, 1, NULL,
 	    1 },
+	/* Found by fuzz/fuzz_session.c: without a user, MAIL went out. */
+	{ "TLS reported but not active, no AUTH: EINSECURE before MAIL",
+	    SMTPC_TLS_STARTTLS, NULL, NULL, 0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_TLS, "STARTTLS", "220 go\r\n",
+	      "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n", NULL },
+	    SMTPC_EINSECURE, "TLS", "not encrypted",
+	    "EHLO test.host\nSTARTTLS\n<TLS>\nEHLO test.host\n", 0, 1, NULL,
+	    1 },
 	{ "EHLO 421: ETEMP", SMTPC_TLS_STARTTLS, NULL, NULL, 0, 0, 0,
 	    { NULL }, NULL,
 	    { "", "220 mx\r\n", "EHLO", "421 4.7.0 bye\r\n", NULL },
-	    SMTPC_ETEMP, "EHLO", "closing", "EHLO test.host\n", 0, 1,
+	    SMTPC_ETEMP, "EHLO", "closing", "EHLO test.host\nQUIT\n", 0, 1,
 	    "S: 421 4.7.0 bye\n", 0 },
 	{ "trace: states, masked AUTH LOGIN lines", SMTPC_TLS_IMPLICIT,
 	    "alice", "LOGIN", 0, 0, 0, { NULL }, NULL,
@@ -507,6 +533,134 @@ static const struct session_case cases[] = {
 	    0, NULL, NULL, NULL, 0, 0,
 	    "-- state EHLO -> AUTH\nC: AUTH LOGIN\nS: 334 VXNlcm5hbWU6\n"
 	    "C: ****\nS: 334 UGFzc3dvcmQ6\nC: ****\nS: 235 ok\n", 0 },
+	/* Extensions (RFC 3030, 6152, 1870) and faults at every stage. */
+	{ "CHUNKING: one BDAT LAST, CRLF-normalised, not dot-stuffed",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b@y.test" },
+	    "hi\n.dot\rend",
+	    { "", "220 mx\r\n", "EHLO", EHLO_CHUNK, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "BDAT", "250 2.0.0 queued\r\n", NULL },
+	    0, NULL, NULL,
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "BDAT 15 LAST\nhi\n.dot\nend\n", 0, 0, NULL, 0 },
+	{ "CHUNKING, empty body: BDAT 0 LAST", SMTPC_TLS_NONE, NULL, NULL, 0,
+	    1, 0, { "b@y.test" }, "",
+	    { "", "220 mx\r\n", "EHLO", EHLO_CHUNK, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "BDAT", "250 2.0.0 queued\r\n", NULL },
+	    0, NULL, NULL,
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "BDAT 0 LAST\n", 0, 0, NULL, 0 },
+	{ "CHUNKING switched off: DATA", SMTPC_TLS_NONE, NULL, NULL,
+	    SMTPC_SEND_NO_CHUNKING, 1, 0, { "b@y.test" }, ".x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_CHUNK, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "DATA", "354 go\r\n", "=.", "250 ok\r\n",
+	      NULL },
+	    0, NULL, NULL,
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "DATA\n..x\n.\n", 0, 0, NULL, 0 },
+	{ "BDAT: 1 MiB chunks, the last marked LAST", SMTPC_TLS_NONE, NULL,
+	    NULL, 0, 1, 0, { "b@y.test" }, big_body,
+	    { "", "220 mx\r\n", "EHLO", EHLO_CHUNK, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "BDAT", "250 ok\r\n", "BDAT", "250 ok\r\n",
+	      "BDAT", "250 2.0.0 queued\r\n", NULL },
+	    0, NULL, NULL, NULL, 0, 0,
+	    "C: BDAT 1048576\nS: 250 ok\nC: BDAT 1048576\nS: 250 ok\n"
+	    "C: BDAT 462848 LAST\n", 0 },
+	{ "BDAT chunk refused: EPERM, RSET, no more chunks", SMTPC_TLS_NONE,
+	    NULL, NULL, 0, 1, 0, { "b@y.test" }, big_body,
+	    { "", "220 mx\r\n", "EHLO", EHLO_CHUNK, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "BDAT", "250 ok\r\n",
+	      "BDAT", "552 5.3.4 too big\r\n", "RSET", "250 ok\r\n", NULL },
+	    SMTPC_EPERM, "BDAT", "refused a chunk", NULL, 0, 0,
+	    "C: BDAT 1048576\nS: 552 5.3.4 too big\n-- state BODY -> RSET\n"
+	    "C: RSET\nS: 250 ok\n-- state RSET -> READY\n", 0 },
+	{ "BDAT chunk 451: ETEMP", SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0,
+	    { "b@y.test" }, big_body,
+	    { "", "220 mx\r\n", "EHLO", EHLO_CHUNK, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "BDAT", "451 4.3.0 later\r\n",
+	      "RSET", "250 ok\r\n", NULL },
+	    SMTPC_ETEMP, "BDAT", "refused a chunk", NULL, 0, 0, NULL, 0 },
+	{ "BDAT LAST refused: EPERM at the message stage", SMTPC_TLS_NONE,
+	    NULL, NULL, 0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_CHUNK, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "BDAT", "554 5.7.1 spam\r\n", NULL },
+	    SMTPC_EPERM, "message", "did not accept", NULL, 0, 0, NULL, 0 },
+	{ "connection lost after BDAT LAST: may have accepted",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_CHUNK, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "BDAT", "!CLOSE", NULL },
+	    SMTPC_ECONN, "message", "the server may have accepted it", NULL,
+	    0, 1, NULL, 0 },
+	{ "connection lost after a BDAT chunk: ECONN at BDAT",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b@y.test" }, big_body,
+	    { "", "220 mx\r\n", "EHLO", EHLO_CHUNK, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "BDAT", "!CLOSE", NULL },
+	    SMTPC_ECONN, "BDAT", "", NULL, 0, 1, NULL, 0 },
+	{ "8-bit body, server has 8BITMIME: BODY=8BITMIME", SMTPC_TLS_NONE,
+	    NULL, NULL, SMTPC_SEND_8BIT, 1, 0, { "b@y.test" }, "caf\xc3\xa9",
+	    { "", "220 mx\r\n", "EHLO", "250-mx\r\n250-SIZE\r\n250 8BITMIME\r\n",
+	      "MAIL", "250 ok\r\n", "RCPT", "250 ok\r\n", "DATA", "354 go\r\n",
+	      "=.", "250 ok\r\n", NULL },
+	    0, NULL, NULL,
+	    "EHLO test.host\nMAIL FROM:<a@x.test> BODY=8BITMIME\n"
+	    "RCPT TO:<b@y.test>\nDATA\ncaf\xc3\xa9\n.\n", 0, 0, NULL, 0 },
+	{ "8-bit body, no 8BITMIME: EDATA before MAIL", SMTPC_TLS_NONE, NULL,
+	    NULL, SMTPC_SEND_8BIT, 1, 0, { "b@y.test" }, "caf\xc3\xa9",
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH, NULL },
+	    SMTPC_EDATA, "MAIL FROM", "does not offer 8BITMIME",
+	    "EHLO test.host\n", 0, 0, NULL, 0 },
+	{ "421 to MAIL while pipelining: QUIT, closed", SMTPC_TLS_NONE, NULL,
+	    NULL, 0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH,
+	      "MAIL", "421 4.3.2 going down\r\n", "RCPT", "503 no\r\n",
+	      "QUIT", "221 bye\r\n", NULL },
+	    SMTPC_ETEMP, "MAIL FROM", "closing the connection",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\nQUIT\n",
+	    0, 1, NULL, 0 },
+	{ "421 to DATA: ETEMP, QUIT", SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0,
+	    { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "DATA", "421 4.3.2 bye\r\n", NULL },
+	    SMTPC_ETEMP, "DATA", "closing the connection",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "DATA\nQUIT\n", 0, 1, NULL, 0 },
+	{ "421 after the dot: ETEMP, QUIT", SMTPC_TLS_NONE, NULL, NULL, 0, 1,
+	    0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "DATA", "354 go\r\n",
+	      "=.", "421 4.3.2 bye\r\n", NULL },
+	    SMTPC_ETEMP, "message", "closing the connection",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "DATA\nx\n.\nQUIT\n", 0, 1, NULL, 0 },
+	{ "421 to AUTH: ETEMP, QUIT", SMTPC_TLS_IMPLICIT, "alice", NULL, 0,
+	    0, 0, { NULL }, NULL,
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH,
+	      "AUTH", "421 4.7.0 bye\r\n", NULL },
+	    SMTPC_ETEMP, "AUTH", "closing the connection", NULL, 0, 1, NULL,
+	    0 },
+	{ "connection lost at MAIL: ECONN, no QUIT", SMTPC_TLS_NONE, NULL,
+	    NULL, 0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "!CLOSE", NULL },
+	    SMTPC_ECONN, "MAIL FROM", "", "EHLO test.host\n"
+	    "MAIL FROM:<a@x.test>\n", 0, 1, NULL, 0 },
+	{ "no reply to RCPT: ETIMEOUT at RCPT TO", SMTPC_TLS_NONE, NULL, NULL,
+	    0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "!TIMEOUT", NULL },
+	    SMTPC_ETIMEOUT, "RCPT TO", "", NULL, 0, 1, NULL, 0 },
+	{ "no reply to DATA: ETIMEOUT at DATA", SMTPC_TLS_NONE, NULL, NULL, 0,
+	    1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "DATA", "!TIMEOUT", NULL },
+	    SMTPC_ETIMEOUT, "DATA", "", NULL, 0, 1, NULL, 0 },
+	{ "no reply to EHLO: ETIMEOUT at EHLO", SMTPC_TLS_NONE, NULL, NULL, 0,
+	    0, 0, { NULL }, NULL,
+	    { "", "220 mx\r\n", "EHLO", "!TIMEOUT", NULL },
+	    SMTPC_ETIMEOUT, "EHLO", "", NULL, 0, 1, NULL, 0 },
+	{ "no reply to STARTTLS: ETIMEOUT at STARTTLS", SMTPC_TLS_STARTTLS,
+	    NULL, NULL, 0, 0, 0, { NULL }, NULL,
+	    { "", "220 mx\r\n", "EHLO", EHLO_TLS, "STARTTLS", "!TIMEOUT",
+	      NULL },
+	    SMTPC_ETIMEOUT, "STARTTLS", "", NULL, 0, 1, NULL, 0 },
 };
 
 static int
@@ -523,7 +677,7 @@ run_case(const struct session_case *c)
 	f.script = c->script;
 	f.tls_broken = c->tls_broken;
 	buf_init(&f.in, 1 << 16);
-	buf_init(&f.out, 1 << 20);
+	buf_init(&f.out, 1 << 22);
 	buf_init(&f.transcript, 1 << 20);
 	buf_init(&f.trace, 1 << 20);
 	cfg.host = "mx.test";
@@ -746,6 +900,181 @@ session_window(void)
 	buf_free(&f.transcript);
 }
 
+/*
+ * One transaction against `script` with the given DSN, size and flags;
+ * the transcript and trace are left in *f (freed by the caller).
+ */
+static int
+ext_run(struct fake *f, const char *const *script,
+    const struct smtpc_dsn *dsn, uint64_t size, unsigned flags)
+{
+	static const char *const rcpts[] = { "b@y.test", "c@y.test" };
+	struct smtpc_server cfg = { 0 };
+	struct smtpc_session *s = NULL;
+	struct smtpc_error err;
+	struct body b = { "caf\xc3\xa9", 0, 0 };
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->script = script;
+	buf_init(&f->in, 1 << 16);
+	buf_init(&f->out, 1 << 16);
+	buf_init(&f->transcript, 1 << 16);
+	buf_init(&f->trace, 1 << 16);
+	cfg.host = "mx.test";
+	cfg.helo = "test.host";
+	cfg.tls = SMTPC_TLS_NONE;
+	cfg.trace = fake_trace;
+	cfg.trace_user = f;
+	if (smtpc_session_new(&cfg, &s, &err) != 0)
+		return -100;
+	session_set_io(s, &fake_io, f);
+	if ((rc = smtpc_session_open(s, &err)) == 0 &&
+	    (rc = smtpc_session_set_dsn(s, dsn, &err)) == 0 &&
+	    (rc = smtpc_session_set_size(s, size)) == 0)
+		rc = smtpc_session_send(s, "a@x.test", rcpts, 2, body_read,
+		    &b, flags, &err);
+	smtpc_session_free(s);
+	return rc;
+}
+
+static void
+ext_free(struct fake *f)
+{
+	buf_free(&f->in);
+	buf_free(&f->out);
+	buf_free(&f->transcript);
+	buf_free(&f->trace);
+}
+
+/* DSN (RFC 3461) only when offered; SMTPC_SEND_NO_PIPELINING. */
+static void
+session_ext(void)
+{
+#define EXT_TAIL "MAIL", "250 ok\r\n", "RCPT", "250 ok\r\n", \
+	"RCPT", "250 ok\r\n", "DATA", "354 go\r\n", "=.", "250 ok\r\n", NULL
+	static const char *const with_dsn[] = { "", "220 mx\r\n", "EHLO",
+	    "250-mx\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-8BITMIME\r\n"
+	    "250 DSN\r\n", EXT_TAIL };
+	static const char *const without_dsn[] = { "", "220 mx\r\n", "EHLO",
+	    "250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n", EXT_TAIL };
+#undef EXT_TAIL
+	struct smtpc_dsn dsn = { SMTPC_DSN_SUCCESS | SMTPC_DSN_FAILURE,
+	    SMTPC_DSN_RET_HDRS, "id+1=x y" };
+	static const struct smtpc_dsn bad[] = {
+		{ SMTPC_DSN_NEVER | SMTPC_DSN_DELAY, 0, NULL },
+		{ 0x10, 0, NULL },
+		{ 0, (enum smtpc_dsn_ret)7, NULL },
+		{ 0, 0, "" },
+		{ 0, 0, "a\r\nRSET" },
+		{ 0, 0, "caf\xc3\xa9" },
+		{ 0, 0, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+		{ 0, 0, "++++++++++++++++++++++++++++++++++" },
+	};
+	struct smtpc_server cfg = { 0 };
+	struct smtpc_session *s = NULL;
+	struct smtpc_error err;
+	struct fake f;
+	size_t i;
+
+	ok(ext_run(&f, with_dsn, &dsn, 0, 0) == 0, "dsn: sent");
+	eq_str(buf_cstr(&f.transcript), "EHLO test.host\n"
+	    "MAIL FROM:<a@x.test> RET=HDRS ENVID=id+2B1+3Dx+20y\n"
+	    "RCPT TO:<b@y.test> NOTIFY=SUCCESS,FAILURE\n"
+	    "RCPT TO:<c@y.test> NOTIFY=SUCCESS,FAILURE\nDATA\ncaf\xc3\xa9\n.\n",
+	    "dsn: RET, ENVID in xtext, NOTIFY on each RCPT");
+	ok(f.max_batch == 3, "dsn: MAIL and RCPTs pipelined");
+	ext_free(&f);
+
+	dsn.notify = SMTPC_DSN_NEVER;
+	dsn.ret = SMTPC_DSN_RET_FULL;
+	dsn.envid = NULL;
+	ok(ext_run(&f, with_dsn, &dsn, 5, SMTPC_SEND_8BIT |
+	    SMTPC_SEND_NO_PIPELINING) == 0, "params: sent");
+	eq_str(buf_cstr(&f.transcript), "EHLO test.host\n"
+	    "MAIL FROM:<a@x.test> SIZE=5 BODY=8BITMIME RET=FULL\n"
+	    "RCPT TO:<b@y.test> NOTIFY=NEVER\n"
+	    "RCPT TO:<c@y.test> NOTIFY=NEVER\nDATA\ncaf\xc3\xa9\n.\n",
+	    "params: SIZE, BODY, RET in order; NOTIFY=NEVER");
+	/* 2: the body line and the dot; the envelope went one by one. */
+	ok(f.max_batch == 2, "no pipelining: one command a write");
+	ext_free(&f);
+
+	ok(ext_run(&f, without_dsn, &dsn, 0, 0) == 0,
+	    "dsn not offered: sent anyway");
+	eq_str(buf_cstr(&f.transcript), "EHLO test.host\n"
+	    "MAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\nRCPT TO:<c@y.test>\n"
+	    "DATA\ncaf\xc3\xa9\n.\n", "dsn not offered: no DSN parameters");
+	ok(strstr(buf_cstr(&f.trace), "server does not offer DSN") != NULL,
+	    "dsn not offered: the trace says so");
+	ext_free(&f);
+
+	ok(ext_run(&f, with_dsn, NULL, 0, 0) == 0, "no dsn asked: sent");
+	ok(strstr(buf_cstr(&f.transcript), "MAIL FROM:<a@x.test>\n"
+	    "RCPT TO:<b@y.test>\n") != NULL, "no dsn asked: no parameters");
+	ext_free(&f);
+
+	cfg.host = "mx.test";
+	ok(smtpc_session_new(&cfg, &s, &err) == 0, "dsn: new");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(smtpc_session_set_dsn(s, &bad[i], &err) == SMTPC_EINVAL,
+		    "dsn: invalid settings refused");
+	dsn.envid = "+++++++++++++++++++++++++++++++++";
+	ok(smtpc_session_set_dsn(s, &dsn, &err) == 0,
+	    "dsn: 99 characters once encoded is fine");
+	ok(smtpc_session_set_dsn(s, NULL, &err) == 0, "dsn: cleared");
+	ok(smtpc_session_set_dsn(NULL, &dsn, &err) == SMTPC_EINVAL,
+	    "dsn: no session");
+	smtpc_session_free(s);
+}
+
+/*
+ * AUTH is one stage with one deadline, however many steps the server
+ * asks for and however late it answers each (several well-known clients
+ * restart the clock at every reply).
+ */
+static void
+session_auth_deadline(void)
+{
+	static const char *const script[] = {
+		"", "220 mx\r\n", "EHLO", EHLO_AUTH,
+		"AUTH LOGIN", "334 VXNlcm5hbWU6\r\n",
+		"YWxpY2U=", "334 UGFzc3dvcmQ6\r\n", "czNjcmV0", "235 ok\r\n",
+		"MAIL", "250 ok\r\n", NULL
+	};
+	struct smtpc_server cfg = { 0 };
+	struct smtpc_session *s = NULL;
+	struct smtpc_error err;
+	struct fake f = { 0 };
+	size_t n;
+
+	f.script = script;
+	buf_init(&f.in, 1 << 16);
+	buf_init(&f.out, 1 << 16);
+	buf_init(&f.transcript, 1 << 16);
+	cfg.host = "mx.test";
+	cfg.tls = SMTPC_TLS_IMPLICIT;
+	cfg.user = "alice";
+	cfg.password = "s3cret";
+	cfg.auth_mech = "LOGIN";
+	ok(smtpc_session_new(&cfg, &s, &err) == 0, "auth deadline: new");
+	session_set_io(s, &fake_io, &f);
+	ok(smtpc_session_open(s, &err) == 0, "auth deadline: open");
+	n = f.ndeadlines;
+	/* greeting, EHLO (3 lines), then the three AUTH replies. */
+	ok(n == 7, "auth deadline: seven reads");
+	ok(n == 7 && f.deadlines[4] == f.deadlines[5] &&
+	    f.deadlines[5] == f.deadlines[6],
+	    "auth deadline: one for all steps");
+	ok(n == 7 && f.deadlines[4] < f.deadlines[1],
+	    "auth deadline: its own limit (2 min), not the EHLO's (5 min)");
+	smtpc_session_free(s);
+	buf_free(&f.in);
+	buf_free(&f.out);
+	buf_free(&f.transcript);
+}
+
 int
 main(void)
 {
@@ -754,9 +1083,15 @@ main(void)
 	memset(long_reply, 'x', sizeof(long_reply) - 3);
 	memcpy(long_reply, "220 ", 4);
 	memcpy(long_reply + sizeof(long_reply) - 3, "\r\n", 3);
+	for (i = 0; i < BIG_LINES; i++) {
+		memset(big_body + i * 31, 'a' + (int)(i % 26), 30);
+		big_body[i * 31 + 30] = '\n';
+	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	session_misc();
 	session_window();
+	session_ext();
+	session_auth_deadline();
 	return tap_done();
 }

@@ -399,7 +399,7 @@ static const char golden[] =
     "the report is attached. Caf=C3=A9?\r\n"
     "\r\n"
     "--=_LafK7lHFZ2cXobFTdSrsw5hWJjEGxaNcXhXHv7\r\n"
-    "Content-Type: multipart/related;\r\n"
+    "Content-Type: multipart/related; type=\"text/html\";\r\n"
     " boundary=\"=_lXHn9NtunMeFhEGULEblGN27QNyi7bJil390iY\"\r\n"
     "\r\n"
     "--=_lXHn9NtunMeFhEGULEblGN27QNyi7bJil390iY\r\n"
