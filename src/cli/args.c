@@ -397,17 +397,20 @@ args_add_file(struct cli_opts *o, const char *spec, enum cli_file_role role)
 	const char *why = NULL;
 	struct cli_file f;
 
-	if (args_parse_file(spec, role, &f, &why) != 0) {
-		free(f.path);
-		free(f.type);
-		free(f.name);
-		free(f.cid);
-		return args_usage_error("%s", why);
+	if (args_parse_file(spec, role, &f, &why) != 0)
+		goto free_file;
+	if (args_push((void **)&o->files, &o->nfiles, sizeof(*o->files)) != 0) {
+		why = "too many files";
+		goto free_file;
 	}
-	if (args_push((void **)&o->files, &o->nfiles, sizeof(*o->files)) != 0)
-		return args_usage_error("%s", "too many files");
 	o->files[o->nfiles - 1] = f;
 	return 0;
+free_file:
+	free(f.path);
+	free(f.type);
+	free(f.name);
+	free(f.cid);
+	return args_usage_error("%s", why);
 }
 
 static int

@@ -262,11 +262,11 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	}
 	main_print_refusals(s, "warning: not delivered to");
 	smtpc_session_quit(s, NULL);
+	n -= smtpc_session_refused_count(s);
 	/* Silence on success for cron and scripts; a word for people. */
 	if (o->verbose || (!o->quiet && isatty(STDERR_FILENO)))
 		fprintf(stderr, "smtpc: sent to %zu recipient%s via %s\n",
-		    n - smtpc_session_refused_count(s), n - 
-		    smtpc_session_refused_count(s) == 1 ? "" : "s", o->host);
+		    n, n == 1 ? "" : "s", o->host);
 out:
 	smtpc_session_free(s);
 	smtpc_reader_free(r);

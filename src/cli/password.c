@@ -16,15 +16,28 @@
 #include "password.h"
 
 #define PASSWORD_MAX 4096
+/* The password, the "\r\n" after it, and a NUL. */
+#define PASSWORD_BUF (PASSWORD_MAX + 3)
 #define EX_NOINPUT_CODE 66
+#define EX_OSERR_CODE 71
 #define EX_CONFIG_CODE 78
+
+/*
+ * Every password buffer is PASSWORD_BUF bytes, so it is wiped whole:
+ * strlen() would stop at a NUL the source held and leave the rest.
+ */
+static char *
+password_alloc(void)
+{
+	return calloc(1, PASSWORD_BUF);
+}
 
 void
 password_free(char *pw)
 {
 	if (pw == NULL)
 		return;
-	explicit_bzero(pw, strlen(pw));
+	explicit_bzero(pw, PASSWORD_BUF);
 	free(pw);
 }
 
@@ -51,13 +64,13 @@ password_chomp(char *pw, size_t *len)
 static int
 password_from_file(const char *path, char **ret)
 {
-	char *pw = calloc(1, PASSWORD_MAX + 1);
+	char *pw = password_alloc(), extra;
 	size_t len = 0;
 	ssize_t n;
-	int fd;
+	int fd, toolong = 0;
 
 	if (pw == NULL)
-		return EX_CONFIG_CODE;
+		return EX_OSERR_CODE;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "smtpc: cannot read password file %s: %s\n",
@@ -65,8 +78,9 @@ password_from_file(const char *path, char **ret)
 		free(pw);
 		return EX_NOINPUT_CODE;
 	}
-	while (len < PASSWORD_MAX &&
-	    (n = read(fd, pw + len, PASSWORD_MAX - len)) != 0) {
+	/* One byte past the buffer tells a long file from a full one. */
+	while ((n = len < PASSWORD_BUF - 1 ? read(fd, pw + len,
+	    PASSWORD_BUF - 1 - len) : read(fd, &extra, 1)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -76,13 +90,24 @@ password_from_file(const char *path, char **ret)
 			password_free(pw);
 			return EX_NOINPUT_CODE;
 		}
+		if (len == PASSWORD_BUF - 1) {
+			explicit_bzero(&extra, sizeof(extra));
+			toolong = 1;
+			break;
+		}
 		len += (size_t)n;
 	}
 	close(fd);
 	password_chomp(pw, &len);
+	if (toolong || len > PASSWORD_MAX) {
+		fprintf(stderr, "smtpc: password file %s is longer than %d "
+		    "bytes\n", path, PASSWORD_MAX);
+		password_free(pw);
+		return EX_CONFIG_CODE;
+	}
 	if (strlen(pw) != len || strchr(pw, '\n') != NULL) {
-		fprintf(stderr, "smtpc: password file %s must hold the password "
-		    "alone on one line\n", path);
+		fprintf(stderr, "smtpc: password file %s must hold the "
+		    "password alone on one line\n", path);
 		password_free(pw);
 		return EX_CONFIG_CODE;
 	}
@@ -95,13 +120,13 @@ static int
 password_from_command(const char *cmd, const char *opt, const char *what,
     char **ret)
 {
-	char *pw = calloc(1, PASSWORD_MAX + 1);
+	char *pw = password_alloc(), iobuf[BUFSIZ];
 	size_t len;
 	FILE *fp;
-	int status;
+	int status, toolong, c;
 
 	if (pw == NULL)
-		return EX_CONFIG_CODE;
+		return EX_OSERR_CODE;
 	fp = popen(cmd, "r");
 	if (fp == NULL) {
 		fprintf(stderr, "smtpc: cannot run %s: %s\n", opt,
@@ -109,8 +134,14 @@ password_from_command(const char *cmd, const char *opt, const char *what,
 		free(pw);
 		return EX_CONFIG_CODE;
 	}
-	if (fgets(pw, PASSWORD_MAX + 1, fp) == NULL)
+	/* stdio's own buffer would be freed with the secret still in it. */
+	setvbuf(fp, iobuf, _IOFBF, sizeof(iobuf));
+	if (fgets(pw, PASSWORD_BUF, fp) == NULL)
 		pw[0] = '\0';
+	len = strlen(pw);
+	/* A line cut at the limit would be a wrong password, not an error. */
+	toolong = len == PASSWORD_BUF - 1 && pw[len - 1] != '\n' &&
+	    (c = getc(fp)) != EOF;
 	/* Drain the rest so the command does not die of SIGPIPE. */
 	{
 		char sink[256];
@@ -119,8 +150,14 @@ password_from_command(const char *cmd, const char *opt, const char *what,
 			explicit_bzero(sink, sizeof(sink));
 	}
 	status = pclose(fp);
-	len = strlen(pw);
+	explicit_bzero(iobuf, sizeof(iobuf));
 	password_chomp(pw, &len);
+	if (toolong || len > PASSWORD_MAX) {
+		fprintf(stderr, "smtpc: %s printed a %s longer than %d bytes\n",
+		    opt, what, PASSWORD_MAX);
+		password_free(pw);
+		return EX_CONFIG_CODE;
+	}
 	if (status != 0) {
 		fprintf(stderr, "smtpc: %s failed (%s %d)\n", opt,
 		    WIFEXITED(status) ? "exit status" : "signal",
@@ -141,23 +178,25 @@ static int
 password_from_terminal(const struct cli_opts *o, char **ret)
 {
 	struct termios saved, quiet;
-	char *pw;
+	char *pw, iobuf[BUFSIZ];
 	size_t len;
 	FILE *tty;
 	int got;
 
 	tty = fopen("/dev/tty", "r+e");
 	if (tty == NULL) {
-		fprintf(stderr, "smtpc: no password for %s: use --password-file, "
-		    "--password-cmd or SMTPC_PASSWORD (no terminal to ask on)\n",
-		    o->user);
+		fprintf(stderr, "smtpc: no password for %s: use "
+		    "--password-file, --password-cmd or SMTPC_PASSWORD (no "
+		    "terminal to ask on)\n", o->user);
 		return EX_CONFIG_CODE;
 	}
-	pw = calloc(1, PASSWORD_MAX + 1);
+	pw = password_alloc();
 	if (pw == NULL) {
 		fclose(tty);
-		return EX_CONFIG_CODE;
+		return EX_OSERR_CODE;
 	}
+	/* Our buffer, wiped below: stdio's would keep the typed password. */
+	setvbuf(tty, iobuf, _IOFBF, sizeof(iobuf));
 	fprintf(tty, "Password for %s at %s: ", o->user, o->host);
 	fflush(tty);
 	if (tcgetattr(fileno(tty), &saved) == 0) {
@@ -165,12 +204,13 @@ password_from_terminal(const struct cli_opts *o, char **ret)
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		quiet.c_lflag |= ECHONL;
 		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-		got = fgets(pw, PASSWORD_MAX + 1, tty) != NULL;
+		got = fgets(pw, PASSWORD_BUF, tty) != NULL;
 		tcsetattr(fileno(tty), TCSAFLUSH, &saved);
 	} else {
-		got = fgets(pw, PASSWORD_MAX + 1, tty) != NULL;
+		got = fgets(pw, PASSWORD_BUF, tty) != NULL;
 	}
 	fclose(tty);
+	explicit_bzero(iobuf, sizeof(iobuf));
 	len = strlen(pw);
 	password_chomp(pw, &len);
 	if (!got || len == 0) {
@@ -195,8 +235,17 @@ password_obtain(const struct cli_opts *o, char **ret)
 		    "password", ret);
 	env = getenv("SMTPC_PASSWORD");
 	if (env != NULL && env[0] != '\0') {
-		*ret = strdup(env);
-		return *ret ? 0 : EX_CONFIG_CODE;
+		if (strlen(env) > PASSWORD_MAX) {
+			fprintf(stderr, "smtpc: SMTPC_PASSWORD is longer than "
+			    "%d bytes\n", PASSWORD_MAX);
+			return EX_CONFIG_CODE;
+		}
+		if ((*ret = password_alloc()) == NULL)
+			return EX_OSERR_CODE;
+		memcpy(*ret, env, strlen(env));
+		/* Commands run later (--oauth-token-cmd) must not inherit it. */
+		unsetenv("SMTPC_PASSWORD");
+		return 0;
 	}
 	return password_from_terminal(o, ret);
 }

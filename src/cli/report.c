@@ -71,6 +71,28 @@ report_escaped(FILE *fp, const char *text, size_t len)
 	}
 }
 
+/*
+ * Our sentences quote file names and addresses, which may come from
+ * anywhere (a directory listing, a mail header): control characters,
+ * UTF-8 C1 controls (U+0080-U+009F) included, are escaped so no such name
+ * can drive the terminal; other UTF-8 is kept readable.
+ */
+static void
+report_sentence(FILE *fp, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	for (; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(fp, "\\x%02X", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			fprintf(fp, "\\x%02X\\x%02X", p[0], p[1]);
+			p++;
+		} else
+			fputc(*p, fp);
+	}
+}
+
 int
 report_error(const struct smtpc_error *err)
 {
@@ -78,9 +100,11 @@ report_error(const struct smtpc_error *err)
 	    smtpc_strerror(err->code);
 
 	fputs("smtpc: ", stderr);
-	if (err->stage[0])
-		fprintf(stderr, "%s: ", err->stage);
-	fputs(msg, stderr);
+	if (err->stage[0]) {
+		report_sentence(stderr, err->stage);
+		fputs(": ", stderr);
+	}
+	report_sentence(stderr, msg);
 	if (err->reply_code != 0) {
 		const char *t = err->server_text;
 		size_t n = strlen(err->enhanced);

@@ -37,9 +37,7 @@ b64_encode(const void *in, size_t len, struct buf *out)
 	for (i = 0; i < len; i += 3) {
 		b64_group(p + i, len - i >= 3 ? 3 : len - i, g);
 		if ((rc = buf_append(out, g, 4)) != 0) {
-			out->len = start;
-			if (out->data != NULL)
-				out->data[start] = '\0';
+			buf_truncate(out, start);
 			return rc;
 		}
 	}
@@ -91,17 +89,13 @@ b64_decode(const char *in, size_t len, struct buf *out)
 		    (npad == 1 && (v[2] & 0x3) != 0))
 			goto rollback;
 		if ((rc = buf_append(out, o, 3 - (size_t)npad)) != 0) {
-			out->len = start;
-			if (out->data != NULL)
-				out->data[start] = '\0';
+			buf_truncate(out, start);
 			return rc;
 		}
 	}
 	return 0;
 rollback:
-	out->len = start;
-	if (out->data != NULL)
-		out->data[start] = '\0';
+	buf_truncate(out, start);
 	return SMTPC_EDATA;
 }
 
@@ -179,9 +173,7 @@ b64_wrap_update(struct b64_wrap *w, const void *in, size_t len,
 	return 0;
 rollback:
 	*w = save;
-	out->len = start;
-	if (out->data != NULL)
-		out->data[start] = '\0';
+	buf_truncate(out, start);
 	return rc;
 }
 
@@ -202,9 +194,7 @@ b64_wrap_final(struct b64_wrap *w, struct buf *out)
 	b64_wrap_init(w);
 	return 0;
 rollback:
-	out->len = start;
-	if (out->data != NULL)
-		out->data[start] = '\0';
+	buf_truncate(out, start);
 	return rc;
 }
 

@@ -11,6 +11,9 @@
 #include "buf.h"
 #include "smtpc.h"
 
+/* Blocks up to this size are wiped when growth moves them. */
+#define BUF_WIPE_MAX	(64u * 1024)
+
 void
 buf_init(struct buf *b, size_t max)
 {
@@ -60,9 +63,24 @@ buf_reserve(struct buf *b, size_t extra)
 		ncap = ncap > ((size_t)-1) / 2 ? need : ncap * 2;
 	if (ncap > b->max + 1)
 		ncap = b->max + 1;
-	n = realloc(b->data, ncap);
-	if (n == NULL)
-		return SMTPC_ENOMEM;
+	/*
+	 * realloc() would free a small old block unwiped, and small buffers
+	 * hold secrets (passwords, AUTH lines, SASL state: all capped far
+	 * below BUF_WIPE_MAX), so those move by hand and wipe what they leave.
+	 * Larger ones are message data, where realloc can grow in place.
+	 */
+	if (b->cap > BUF_WIPE_MAX) {
+		if ((n = realloc(b->data, ncap)) == NULL)
+			return SMTPC_ENOMEM;
+	} else {
+		if ((n = malloc(ncap)) == NULL)
+			return SMTPC_ENOMEM;
+		if (b->data != NULL) {
+			memcpy(n, b->data, b->len + 1);
+			OPENSSL_cleanse(b->data, b->cap);
+			free(b->data);
+		}
+	}
 	b->data = n;
 	b->cap = ncap;
 	return 0;
@@ -112,6 +130,15 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	b->len += (size_t)n;
 	return 0;
+}
+
+void
+buf_truncate(struct buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
 }
 
 void

@@ -6,7 +6,10 @@
  * NUL is not counted in `len`), and binary-safe.  An append that would pass
  * `max` or cannot allocate leaves the buffer unchanged and returns
  * SMTPC_ELIMIT or SMTPC_ENOMEM.  buf_free() releases; buf_wipe_free() also
- * overwrites the memory first (for secrets).
+ * overwrites the memory first (for secrets).  Growth of a buffer of up to
+ * 64 KiB moves the contents to a new block and wipes the old one, so a
+ * secret (a password, an AUTH line: all far smaller) never stays behind in
+ * freed memory.
  */
 #ifndef SMTPC_BUF_H
 #define SMTPC_BUF_H
@@ -30,6 +33,8 @@ int buf_append_str(struct buf *b, const char *s);
 int buf_append_byte(struct buf *b, unsigned char c);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Cut back to the first `len` bytes (len <= b->len): undoes appends. */
+void buf_truncate(struct buf *b, size_t len);
 /* Drop the first `n` bytes (n <= len). */
 void buf_consume(struct buf *b, size_t n);
 /* The contents as a C string ("" when empty; never NULL). */

@@ -90,7 +90,10 @@ int conn_is_tls(const struct conn *c);
 /* Fails with SMTPC_EINVAL when TLS is not active. */
 int conn_tls_info(const struct conn *c, struct smtpc_tls_info *out);
 
-/* Close (TLS close_notify best effort, no waiting) and free; NULL is a no-op. */
+/*
+ * Close (TLS close_notify best effort, no waiting) and free; NULL is a
+ * no-op.
+ */
 void conn_close(struct conn *c);
 
 #endif

@@ -115,9 +115,7 @@ header_begin(struct hfold *f, struct buf *out, const char *name)
 void
 header_abort(struct hfold *f)
 {
-	f->out->len = f->start;
-	if (f->out->data != NULL)
-		f->out->data[f->start] = '\0';
+	buf_truncate(f->out, f->start);
 }
 
 int

@@ -603,6 +603,49 @@ mime_type_by_magic(const char *path)
 	return r;
 }
 
+/* A character that may stand in a Content-ID as we write it (msg-id). */
+static int
+mime_cid_char_ok(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("<>\"()[]\\,;:", c) == NULL;
+}
+
+/* A caller's Content-ID: id-left characters, no "=?" (see smtpc.h). */
+static int
+mime_cid_check(const char *cid, struct smtpc_error *err)
+{
+	size_t i;
+
+	for (i = 0; cid[i] != '\0'; i++)
+		if (!mime_cid_char_ok((unsigned char)cid[i]))
+			return error_set(err, SMTPC_EDATA, "message",
+			    "bad Content-ID \"%s\": printable ASCII without "
+			    "spaces or <>\"()[]\\,;:", cid);
+	if (i == 0 || i > 250)
+		return error_set(err, SMTPC_EDATA, "message",
+		    "bad Content-ID length");
+	/* Readers would decode it as an encoded-word. */
+	if (strstr(cid, "=?") != NULL)
+		return error_set(err, SMTPC_EDATA, "message",
+		    "bad Content-ID \"%s\": contains \"=?\"", cid);
+	return 0;
+}
+
+/* A base name made a valid Content-ID, in place (see smtpc.h). */
+static void
+mime_cid_from_name(char *cid)
+{
+	size_t i;
+
+	for (i = 0; cid[i] != '\0'; i++)
+		if (!mime_cid_char_ok((unsigned char)cid[i]))
+			cid[i] = '_';
+	/* "=?" would be decoded as an encoded-word by readers. */
+	for (i = 0; cid[i] != '\0'; i++)
+		if (cid[i] == '=' && cid[i + 1] == '?')
+			cid[i + 1] = '_';
+}
+
 static int
 mime_add_file(struct smtpc_msg *m, const char *path, const char *type,
     const char *name, const char *cid, int is_inline,
@@ -649,22 +692,8 @@ mime_add_file(struct smtpc_msg *m, const char *path, const char *type,
 		return error_set(err, SMTPC_EDATA, "message",
 		    "the file name \"%s\" contains a line break or is not "
 		    "UTF-8", name);
-	if (cid != NULL) {
-		for (i = 0; cid[i] != '\0'; i++)
-			if ((unsigned char)cid[i] <= 0x20 ||
-			    (unsigned char)cid[i] >= 0x7f ||
-			    strchr("<>\"()[]\\,;:", cid[i]) != NULL)
-				return error_set(err, SMTPC_EDATA, "message",
-				    "bad Content-ID \"%s\": printable ASCII "
-				    "without spaces or <>\"()[]\\,;:", cid);
-		if (i == 0 || i > 250)
-			return error_set(err, SMTPC_EDATA, "message",
-			    "bad Content-ID length");
-		/* Readers would decode it as an encoded-word. */
-		if (strstr(cid, "=?") != NULL)
-			return error_set(err, SMTPC_EDATA, "message",
-			    "bad Content-ID \"%s\": contains \"=?\"", cid);
-	}
+	if (cid != NULL && mime_cid_check(cid, err) != 0)
+		return SMTPC_EDATA;
 	memset(&f, 0, sizeof(f));
 	f.is_inline = is_inline;
 	f.size = (uint64_t)st.st_size;
@@ -674,15 +703,8 @@ mime_add_file(struct smtpc_msg *m, const char *path, const char *type,
 		if ((f.cid = strdup(cid != NULL ? cid : base)) == NULL)
 			goto free_file;
 		/* A base name is not always a valid msg-id: make it one. */
-		for (i = 0; cid == NULL && f.cid[i] != '\0'; i++)
-			if ((unsigned char)f.cid[i] <= 0x20 ||
-			    (unsigned char)f.cid[i] >= 0x7f ||
-			    strchr("<>\"()[]\\,;:", f.cid[i]) != NULL)
-				f.cid[i] = '_';
-		/* "=?" would be decoded as an encoded-word by readers. */
-		for (i = 0; cid == NULL && f.cid[i] != '\0'; i++)
-			if (f.cid[i] == '=' && f.cid[i + 1] == '?')
-				f.cid[i + 1] = '_';
+		if (cid == NULL)
+			mime_cid_from_name(f.cid);
 	}
 	/* The HTML refers to parts by Content-ID: each must be unique. */
 	for (i = 0; is_inline && i < m->nfiles; i++)

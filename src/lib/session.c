@@ -1314,6 +1314,29 @@ session_envelope(struct smtpc_session *s, const char *from,
 	return 0;
 }
 
+/*
+ * One chunk of the body from the caller's source into `in`
+ * (LIMIT_IO_CHUNK bytes); *ret_n == 0 at the end.  A failure of the source
+ * is reported as the source said, in stage "message" unless it named one.
+ */
+static int
+session_pull(smtpc_body_read_fn *read, void *read_user, unsigned char *in,
+    size_t *ret_n, struct smtpc_error *err)
+{
+	int rc;
+
+	*ret_n = 0;
+	if ((rc = read(read_user, in, LIMIT_IO_CHUNK, ret_n, err)) != 0) {
+		if (err != NULL && err->stage[0] == '\0')
+			session_stage(err, "message");
+		return rc;
+	}
+	if (*ret_n > LIMIT_IO_CHUNK)
+		return error_set(err, SMTPC_EINTERNAL, "message",
+		    "body reader returned more than asked");
+	return 0;
+}
+
 static int
 session_body(struct smtpc_session *s, smtpc_body_read_fn *read,
     void *read_user, struct smtpc_error *err)
@@ -1330,20 +1353,9 @@ session_body(struct smtpc_session *s, smtpc_body_read_fn *read,
 	buf_init(&out, 2 * LIMIT_IO_CHUNK + 5);
 	dotstuff_init(&ds);
 	for (;;) {
-		n = 0;
-		if ((rc = read(read_user, chunk, LIMIT_IO_CHUNK, &n,
-		    err)) != 0) {
-			/* No final dot: a cut message must not be delivered. */
-			if (err != NULL && err->stage[0] == '\0')
-				session_stage(err, "message");
-			break;
-		}
-		if (n > LIMIT_IO_CHUNK) {
-			rc = error_set(err, SMTPC_EINTERNAL, "message",
-			    "body reader returned more than asked");
-			break;
-		}
-		if (n == 0)
+		/* On failure no final dot: a cut message is not delivered. */
+		if ((rc = session_pull(read, read_user, chunk, &n, err)) != 0 ||
+		    n == 0)
 			break;
 		buf_reset(&out);
 		if ((rc = dotstuff_push(&ds, chunk, n, &out)) != 0) {
@@ -1395,19 +1407,10 @@ session_bdat(struct smtpc_session *s, smtpc_body_read_fn *read,
 	dotstuff_init_crlf(&ds);
 	for (;;) {
 		while (!eof && chunk.len < SESSION_BDAT_CHUNK) {
-			n = 0;
-			if ((rc = read(read_user, in, LIMIT_IO_CHUNK, &n,
-			    err)) != 0) {
-				/* No LAST chunk: a cut message is not sent. */
-				if (err != NULL && err->stage[0] == '\0')
-					session_stage(err, "message");
+			/* On failure no LAST chunk: nothing cut is sent. */
+			if ((rc = session_pull(read, read_user, in, &n,
+			    err)) != 0)
 				goto out;
-			}
-			if (n > LIMIT_IO_CHUNK) {
-				rc = error_set(err, SMTPC_EINTERNAL, "message",
-				    "body reader returned more than asked");
-				goto out;
-			}
 			if (n == 0) {
 				eof = 1;
 				rc = dotstuff_finish(&ds, &chunk);
@@ -1465,12 +1468,17 @@ out:
 	return rc;
 }
 
+/*
+ * Everything that can be refused before a byte is sent: arguments,
+ * addresses, and what the message needs of the server.  *ret_utf8: MAIL
+ * FROM must say SMTPUTF8.
+ */
 static int
-session_transaction(struct smtpc_session *s, const char *from,
+session_send_check(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
-    void *read_user, unsigned flags, struct smtpc_error *err)
+    unsigned flags, int *ret_utf8, struct smtpc_error *err)
 {
-	size_t i, accepted = 0;
+	size_t i;
 	int rc, utf8 = 0;
 
 	if (nrcpts == 0 || rcpts == NULL)
@@ -1510,6 +1518,21 @@ session_transaction(struct smtpc_session *s, const char *from,
 		    "the message has 8-bit content and the server does not "
 		    "offer 8BITMIME; not sending it (encode the body as "
 		    "quoted-printable or base64)");
+	*ret_utf8 = utf8;
+	return 0;
+}
+
+static int
+session_transaction(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
+    void *read_user, unsigned flags, struct smtpc_error *err)
+{
+	size_t accepted = 0;
+	int rc, utf8 = 0;
+
+	if ((rc = session_send_check(s, from, rcpts, nrcpts, read, flags,
+	    &utf8, err)) != 0)
+		return rc;
 	if ((s->dsn_notify != 0 || s->dsn_ret != SMTPC_DSN_RET_DEFAULT ||
 	    s->dsn_envid != NULL) && !session_uses_dsn(s))
 		session_info(s, "server does not offer DSN; sending without "

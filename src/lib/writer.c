@@ -667,13 +667,19 @@ writer_item_size(const struct witem *it)
 int
 smtpc_reader_size(struct smtpc_reader *w, uint64_t *ret_size)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, n;
 	size_t i;
 
 	if (w == NULL || ret_size == NULL)
 		return SMTPC_EINVAL;
-	for (i = 0; i < w->nitems; i++)
-		total += writer_item_size(&w->items[i]);
+	/*
+	 * Sparse files of exabytes could wrap the sum to a small size that a
+	 * server would accept; saturate so SIZE= stays an upper bound.
+	 */
+	for (i = 0; i < w->nitems; i++) {
+		n = writer_item_size(&w->items[i]);
+		total = n > UINT64_MAX - total ? UINT64_MAX : total + n;
+	}
 	*ret_size = total;
 	return 0;
 }

@@ -3,14 +3,24 @@
 The binary under test is $SMTPC_BIN (default build/src/cli/smtpc, relative
 to the repository root).  Servers start once per session; recorders are
 reset by each test that uses them.
+
+$SMTPC_WRAP, when set, is a command that prefixes every run of the binary
+(scripts/valgrind: "valgrind --error-exitcode=99 --leak-check=full -q ...");
+a report of the tool in smtpc's stderr fails the test, and wall-clock
+limits are multiplied by $SMTPC_WRAP_SLOW (default 6 under a wrapper).
 """
 
+import atexit
 import email
 import email.policy
 import hashlib
 import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -28,6 +38,51 @@ def smtpc_path():
     if not os.path.isabs(p):
         p = os.path.join(REPO, p)
     return p
+
+
+# The wrapper (valgrind) around every run of smtpc, and how much slower it
+# makes smtpc by the wall clock: deadline checks allow SLOW times the slack.
+WRAP = shlex.split(os.environ.get("SMTPC_WRAP", ""))
+SLOW = float(os.environ.get("SMTPC_WRAP_SLOW", "6")) if WRAP else 1.0
+_VALGRIND = re.compile(r"(?m)^==\d+== ")
+_exe = []
+
+
+def smtpc_argv(*args):
+    """argv that runs smtpc with ARGS under $SMTPC_WRAP."""
+    return WRAP + [smtpc_path()] + [str(a) for a in args]
+
+
+def smtpc_exe():
+    """One executable path that runs smtpc under $SMTPC_WRAP, for code that
+    takes a program path (golden.py, conformance.py).  A valgrind report
+    shows there as exit status 99 (--error-exitcode in $SMTPC_WRAP)."""
+    if not WRAP:
+        return smtpc_path()
+    if not _exe:
+        d = tempfile.mkdtemp(prefix="smtpc-wrap-")
+        atexit.register(shutil.rmtree, d, True)
+        p = os.path.join(d, "smtpc")
+        with open(p, "w") as f:
+            f.write("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(
+                shlex.quote(a) for a in WRAP + [smtpc_path()]))
+        os.chmod(p, 0o755)
+        _exe.append(p)
+    return _exe[0]
+
+
+def assert_no_report(err, what=""):
+    """No sanitizer or valgrind report in smtpc's stderr ERR (str)."""
+    for mark in ("ERROR: AddressSanitizer", "runtime error:",
+                 "LeakSanitizer"):
+        assert mark not in err, "%s\n%s" % (what, err[-6000:])
+    assert not _VALGRIND.search(err), "valgrind: %s\n%s" % (
+        what, err[-6000:])
+
+
+def skip_if_wrapped(reason):
+    if WRAP:
+        pytest.skip("under %s: %s" % (os.path.basename(WRAP[0]), reason))
 
 
 def sha256(b):
@@ -72,7 +127,8 @@ class Smtpc:
         e["LC_ALL"] = "C.UTF-8"
         if env:
             e.update(env)
-        argv = list(wrap) + [self.bin] + [str(a) for a in args]
+        argv = list(wrap) + WRAP + [self.bin] + [str(a) for a in args]
+        timeout *= SLOW
         try:
             cp = subprocess.run(argv, env=e, input=stdin,
                                 stdin=None if stdin is not None
@@ -82,10 +138,8 @@ class Smtpc:
         except subprocess.TimeoutExpired:
             pytest.fail("smtpc did not finish in %ss: %s" % (timeout, args))
         r = Result(cp, [str(a) for a in args])
-        # Sanitizer reports must never pass silently.
-        assert "ERROR: AddressSanitizer" not in r.err, r
-        assert "runtime error:" not in r.err, r
-        assert "LeakSanitizer" not in r.err, r
+        # Sanitizer and valgrind reports must never pass silently.
+        assert_no_report(r.err, repr(r))
         return r
 
     def server(self, port, tls="starttls", ca=True, auth=True):

@@ -14,14 +14,15 @@ GOLDEN = os.path.join(os.path.dirname(HERE), "golden")
 sys.path.insert(0, GOLDEN)
 
 import golden       # noqa: E402
-from conftest import smtpc_path     # noqa: E402
+from conftest import assert_no_report, smtpc_exe     # noqa: E402
 
 
 @pytest.mark.parametrize("name,args", golden.CASES,
                          ids=[c[0] for c in golden.CASES])
 def test_golden(name, args, tmp_path):
     out = str(tmp_path / (name + ".eml"))
-    rc, err = golden.run(smtpc_path(), args, out)
+    rc, err = golden.run(smtpc_exe(), args, out)
+    assert_no_report(err, name)
     assert rc == 0, err
     with open(out, "rb") as f:
         got = f.read()

@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from conftest import smtpc_path
+from conftest import SLOW, assert_no_report, smtpc_argv
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 
@@ -86,7 +86,7 @@ def without_utf8():
 
 
 def send(rec, *args, dry_run=None):
-    argv = [smtpc_path(), "send"]
+    argv = smtpc_argv("send")
     if dry_run:
         argv += ["--dry-run", "-o", dry_run]
     else:
@@ -94,8 +94,11 @@ def send(rec, *args, dry_run=None):
     argv += list(args)
     cp = subprocess.run(argv, stdin=subprocess.DEVNULL,
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                        timeout=60, env={"LC_ALL": "C.UTF-8", "HOME": "/"})
-    return cp.returncode, cp.stderr.decode("utf-8", "replace")
+                        timeout=60 * SLOW,
+                        env={"LC_ALL": "C.UTF-8", "HOME": "/"})
+    err = cp.stderr.decode("utf-8", "replace")
+    assert_no_report(err, " ".join(argv))
+    return cp.returncode, err
 
 
 def fresh(rec):

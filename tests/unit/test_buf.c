@@ -32,6 +32,34 @@ main(void)
 	ok(p != NULL && len == 5 && strcmp(p, "42-ok") == 0, "detach");
 	ok(b.data == NULL && b.len == 0, "detach empties the buffer");
 	free(p);
+	{
+		/* Growth moves small blocks by hand (wiping the old) and
+		   reallocs large ones: the contents, NULs included, survive
+		   every doubling on both sides of the 64 KiB line. */
+		struct buf g;
+		size_t i, bad = 0, n = 200000;
+
+		buf_init(&g, 1 << 18);
+		for (i = 0; i < n; i++)
+			if (buf_append_byte(&g, (unsigned char)(i % 251)) != 0)
+				bad++;
+		for (i = 0; i < g.len; i++)
+			if (g.data[i] != (unsigned char)(i % 251))
+				bad++;
+		ok(bad == 0 && g.len == n && g.data[n] == '\0' &&
+		    g.cap >= n + 1, "growth keeps contents and terminator");
+		buf_wipe_free(&g);
+	}
+	buf_init(&b, 16);
+	buf_truncate(&b, 0);
+	ok(b.data == NULL && b.len == 0, "truncate of an empty buffer");
+	buf_append_str(&b, "abcdef");
+	buf_truncate(&b, 9);
+	ok(b.len == 6, "truncate past the end changes nothing");
+	buf_truncate(&b, 2);
+	ok(b.len == 2 && strcmp(buf_cstr(&b), "ab") == 0,
+	    "truncate cuts and keeps the NUL");
+	buf_free(&b);
 	buf_append_str(&b, "secret");
 	buf_wipe_free(&b);
 	ok(b.data == NULL, "wipe_free releases");

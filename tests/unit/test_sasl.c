@@ -313,6 +313,29 @@ sasl_scram_hostile(void)
 		sasl_client_free(&c);
 	}
 
+	/* The longest server-first we take: its nonce fits the reply. */
+	{
+		static char sf[4097];
+		struct buf big;
+		size_t pre = strlen("r=rOprNGfwEbeRWgbNEkqO");
+		const char *tail = ",s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+
+		memcpy(sf, "r=rOprNGfwEbeRWgbNEkqO", pre);
+		memset(sf + pre, 'x', 4096 - pre - strlen(tail));
+		memcpy(sf + 4096 - strlen(tail), tail, strlen(tail) + 1);
+		buf_init(&big, 16384);
+		sasl_client_init(&c, sasl_find("SCRAM-SHA-256"), "user",
+		    "pencil", 6);
+		c.nonce = "rOprNGfwEbeRWgbNEkqO";
+		rc = step_str(&c, NULL, &big, &err);
+		buf_reset(&big);
+		ok(rc == 0 && strlen(sf) == 4096 &&
+		    step_str(&c, sf, &big, &err) == 0,
+		    "a 4096-byte server-first with a long nonce is answered");
+		sasl_client_free(&c);
+		buf_wipe_free(&big);
+	}
+
 	/* Controls in the user or password (SASLprep-lite), odd names. */
 	sasl_client_init(&c, sasl_find("SCRAM-SHA-1"), "us\ter", "pencil", 6);
 	ok(step_str(&c, NULL, &out, &err) == SMTPC_EINVAL,
