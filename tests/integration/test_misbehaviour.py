@@ -196,6 +196,13 @@ def test_scripted(smtpc, servers, files, case):
     assert r.rc in case.rc, "%r\nserver saw: %s\nserver errors: %s" % (
         r, s.lines[:20], s.errors[:3])
     cmds = s.commands()
+    # Whatever the server did, the password never crossed in the clear.
+    for tls, line in s.lines:
+        if tls:
+            continue
+        assert not line.upper().startswith("AUTH"), line
+        for f in srv.secret_forms():
+            assert f.decode("latin-1") not in line, line
     for c in case.never:
         assert c not in cmds, "client sent %s: %s" % (c, s.lines[:20])
     if case.max_seconds is not None:
