@@ -7,7 +7,7 @@ reset by each test that uses them.
 $SMTPC_WRAP, when set, is a command that prefixes every run of the binary
 (scripts/valgrind: "valgrind --error-exitcode=99 --leak-check=full -q ...");
 a report of the tool in smtpc's stderr fails the test, and wall-clock
-limits are multiplied by $SMTPC_WRAP_SLOW (default 6 under a wrapper).
+limits are multiplied by $SMTPC_WRAP_SLOW (default 8 under a wrapper).
 """
 
 import atexit
@@ -43,7 +43,7 @@ def smtpc_path():
 # The wrapper (valgrind) around every run of smtpc, and how much slower it
 # makes smtpc by the wall clock: deadline checks allow SLOW times the slack.
 WRAP = shlex.split(os.environ.get("SMTPC_WRAP", ""))
-SLOW = float(os.environ.get("SMTPC_WRAP_SLOW", "6")) if WRAP else 1.0
+SLOW = float(os.environ.get("SMTPC_WRAP_SLOW", "8")) if WRAP else 1.0
 _VALGRIND = re.compile(r"(?m)^==\d+== ")
 _exe = []
 
