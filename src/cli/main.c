@@ -251,8 +251,10 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 		goto out;
 	if (smtpc_reader_size(r, &size) == 0)
 		smtpc_session_set_size(s, size);
-	if ((rc = main_set_dsn(o, s)) != 0)
+	if ((rc = main_set_dsn(o, s)) != 0) {
+		smtpc_session_quit(s, NULL);
 		goto out;
+	}
 	if (smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
 	    main_body_read, r, flags, &err) != 0) {
 		main_print_refusals(s, "recipient refused:");
