@@ -152,7 +152,8 @@ static void
 fuzz_check_text_body(const unsigned char *p, size_t n,
     const struct buf *text)
 {
-	const char *h = "Content-Transfer-Encoding: ", *e;
+	/* Anchored at a line start: a user header may quote the name. */
+	const char *h = "\r\nContent-Transfer-Encoding: ", *e;
 	const unsigned char *end, *body, *l, *nl;
 	struct buf dec, flat;
 	size_t i, hl = strlen(h), len;
