@@ -17,8 +17,8 @@
 int
 main(int argc, char **argv)
 {
-	struct smtpc_server srv = { 0 };
-	struct smtpc_error err = { 0 };
+	struct smtpc_server srv = {0};
+	struct smtpc_error err = {0};
 	struct smtpc_msg *msg;
 	const char *text = "Hello,\n\nthe picture is below.\n";
 	int rc = SMTPC_ENOMEM;
@@ -37,8 +37,8 @@ main(int argc, char **argv)
 
 	if ((msg = smtpc_msg_new()) == NULL ||
 	    (rc = smtpc_msg_set_from(msg, argv[4], &err)) != 0 ||
-	    (rc = smtpc_msg_add_recipient(msg, SMTPC_RCPT_TO, argv[5],
-	    &err)) != 0 ||
+	    (rc = smtpc_msg_add_recipient(msg, SMTPC_RCPT_TO, argv[5], &err)) !=
+		0 ||
 	    (rc = smtpc_msg_set_subject(msg, "A picture", &err)) != 0 ||
 	    (rc = smtpc_msg_set_text(msg, text, strlen(text), &err)) != 0 ||
 	    (rc = smtpc_msg_add_inline(msg, argv[6], NULL, NULL, &err)) != 0 ||

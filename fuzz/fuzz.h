@@ -19,15 +19,17 @@
 #include "buf.h"
 
 /* A property failed: say which and crash, so the input is saved. */
-#define FUZZ_CHECK(cond, ...) do {					\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: property failed: %s: ",	\
-		    __FILE__, __LINE__, #cond);				\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		abort();						\
-	}								\
-} while (0)
+#define FUZZ_CHECK(cond, ...)                                                  \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr,                                        \
+			    "%s:%d: property failed: %s: ", __FILE__,          \
+			    __LINE__, #cond);                                  \
+			fprintf(stderr, __VA_ARGS__);                          \
+			fputc('\n', stderr);                                   \
+			abort();                                               \
+		}                                                              \
+	} while (0)
 
 struct fz {
 	const uint8_t *p;
@@ -136,14 +138,16 @@ fz_b64_decode(const char *in, size_t len, struct buf *out)
 			    (v[k] = fz_b64_value((unsigned char)in[i + k])) < 0)
 				return -1;
 		}
-		if (buf_append_byte(out, (unsigned char)(v[0] << 2 |
-		    v[1] >> 4)) != 0)
+		if (buf_append_byte(
+			out, (unsigned char)(v[0] << 2 | v[1] >> 4)) != 0)
 			return -1;
-		if (pad < 2 && buf_append_byte(out, (unsigned char)
-		    ((v[1] & 0xf) << 4 | v[2] >> 2)) != 0)
+		if (pad < 2 &&
+		    buf_append_byte(out,
+			(unsigned char)((v[1] & 0xf) << 4 | v[2] >> 2)) != 0)
 			return -1;
-		if (pad < 1 && buf_append_byte(out, (unsigned char)
-		    ((v[2] & 3) << 6 | v[3])) != 0)
+		if (pad < 1 &&
+		    buf_append_byte(
+			out, (unsigned char)((v[2] & 3) << 6 | v[3])) != 0)
 			return -1;
 	}
 	return 0;

@@ -72,12 +72,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(header_utf8_valid(a.spec, strlen(a.spec)), "spec UTF-8");
 	for (i = 0; a.spec[i] != '\0'; i++)
 		FUZZ_CHECK((unsigned char)a.spec[i] >= 0x20 &&
-		    (unsigned char)a.spec[i] != 0x7f, "spec byte %02x",
-		    (unsigned char)a.spec[i]);
+			(unsigned char)a.spec[i] != 0x7f,
+		    "spec byte %02x", (unsigned char)a.spec[i]);
 	FUZZ_CHECK(strrchr(a.spec, '@') != NULL, "spec without @: %s", a.spec);
 	/* Only the local part may be UTF-8 (RFC 6532); domains are A-labels. */
 	for (i = (size_t)(strrchr(a.spec, '@') - a.spec); a.spec[i] != '\0';
-	    i++)
+	     i++)
 		FUZZ_CHECK((unsigned char)a.spec[i] < 0x80,
 		    "non-ASCII domain in [%s]", a.spec);
 	utf8 = !fuzz_ascii(a.spec);
@@ -96,13 +96,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "addr_fold failed with %d for [%s]", rc, in);
 	if (rc != 0)
 		goto done;
-	FUZZ_CHECK(out.len >= 5 && memcmp(out.data + out.len - 2, "\r\n",
-	    2) == 0, "field not ended by CRLF");
+	FUZZ_CHECK(
+	    out.len >= 5 && memcmp(out.data + out.len - 2, "\r\n", 2) == 0,
+	    "field not ended by CRLF");
 	FUZZ_CHECK(fz_unfold((char *)out.data + 3, out.len - 5, &flat) == 0,
 	    "bare CR or LF in [%s]", out.data);
 	for (i = 0; i < flat.len; i++)
-		FUZZ_CHECK(flat.data[i] == '\t' || (flat.data[i] >= 0x20 &&
-		    flat.data[i] < 0x7f) || (utf8 && flat.data[i] >= 0x80),
+		FUZZ_CHECK(flat.data[i] == '\t' ||
+			(flat.data[i] >= 0x20 && flat.data[i] < 0x7f) ||
+			(utf8 && flat.data[i] >= 0x80),
 		    "non-ASCII byte in the field [%s]", out.data);
 	/* Encoding can make the field longer than an address may be. */
 	if (flat.len > LIMIT_ADDRESS)
@@ -110,8 +112,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = addr_parse(buf_cstr(&flat), &b, &err);
 	FUZZ_CHECK(rc == 0, "formatted form [%s] of [%s] refused: %s",
 	    buf_cstr(&flat), in, err.message);
-	FUZZ_CHECK(strcmp(a.spec, b.spec) == 0, "spec [%s] became [%s]",
-	    a.spec, b.spec);
+	FUZZ_CHECK(strcmp(a.spec, b.spec) == 0, "spec [%s] became [%s]", a.spec,
+	    b.spec);
 	/* The display name, decoded again where it was encoded. */
 	/* The display part: everything before "<spec>". */
 	i = strlen(a.spec) + 2;
@@ -120,15 +122,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_collapse(a.display, strlen(a.display), &d1);
 	if (b.display != NULL) {
 		if (!quoted)
-			FUZZ_CHECK(fz_rfc2047_text(b.display,
-			    strlen(b.display), &dec) == 0,
+			FUZZ_CHECK(fz_rfc2047_text(
+				       b.display, strlen(b.display), &dec) == 0,
 			    "broken encoded-word in [%s]", b.display);
 		else
 			buf_append_str(&dec, b.display);
 		fuzz_collapse((char *)dec.data, dec.len, &d2);
 	}
-	FUZZ_CHECK(d1.len == d2.len && (d1.len == 0 ||
-	    memcmp(d1.data, d2.data, d1.len) == 0),
+	FUZZ_CHECK(d1.len == d2.len &&
+		(d1.len == 0 || memcmp(d1.data, d2.data, d1.len) == 0),
 	    "display [%s] came back as [%s] via [%s]", buf_cstr(&d1),
 	    buf_cstr(&d2), buf_cstr(&flat));
 	addr_free(&b);

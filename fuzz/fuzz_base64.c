@@ -15,8 +15,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-fuzz_wrap(const uint8_t *p, size_t n, uint32_t seed, int chunked,
-    struct buf *out)
+fuzz_wrap(
+    const uint8_t *p, size_t n, uint32_t seed, int chunked, struct buf *out)
 {
 	struct b64_wrap w;
 	size_t off = 0, k;
@@ -24,8 +24,7 @@ fuzz_wrap(const uint8_t *p, size_t n, uint32_t seed, int chunked,
 	b64_wrap_init(&w);
 	while (off < n) {
 		k = chunked ? fz_chunk(&seed, n - off) : n - off;
-		FUZZ_CHECK(b64_wrap_update(&w, p + off, k, out) == 0,
-		    "update");
+		FUZZ_CHECK(b64_wrap_update(&w, p + off, k, out) == 0, "update");
 		off += k;
 	}
 	FUZZ_CHECK(b64_wrap_final(&w, out) == 0, "final");
@@ -51,8 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_wrap(data, size, seed, 0, &one);
 	fuzz_wrap(data, size, seed, 1, &many);
-	FUZZ_CHECK(one.len == many.len && (one.len == 0 ||
-	    memcmp(one.data, many.data, one.len) == 0),
+	FUZZ_CHECK(one.len == many.len &&
+		(one.len == 0 || memcmp(one.data, many.data, one.len) == 0),
 	    "chunking changed the output");
 	FUZZ_CHECK(one.len == b64_wrap_size(size), "size %zu, predicted %llu",
 	    one.len, (unsigned long long)b64_wrap_size(size));
@@ -61,22 +60,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (one.data[i] == '\r') {
 			FUZZ_CHECK(i + 1 < one.len && one.data[i + 1] == '\n',
 			    "bare CR");
-			FUZZ_CHECK(line > 0 && line <= B64_LINE,
-			    "line of %zu", line);
+			FUZZ_CHECK(
+			    line > 0 && line <= B64_LINE, "line of %zu", line);
 			i++;
 			line = 0;
 			continue;
 		}
-		FUZZ_CHECK(one.data[i] == '=' ||
-		    fz_b64_value(one.data[i]) >= 0, "byte %02x", one.data[i]);
+		FUZZ_CHECK(one.data[i] == '=' || fz_b64_value(one.data[i]) >= 0,
+		    "byte %02x", one.data[i]);
 		buf_append_byte(&flat, one.data[i]);
 		line++;
 	}
 	FUZZ_CHECK(line == 0, "last line not ended");
 	FUZZ_CHECK(fz_b64_decode(buf_cstr(&flat), flat.len, &dec) == 0,
 	    "reference decoder refused the output");
-	FUZZ_CHECK(dec.len == size && (size == 0 ||
-	    memcmp(dec.data, data, size) == 0), "round trip");
+	FUZZ_CHECK(
+	    dec.len == size && (size == 0 || memcmp(dec.data, data, size) == 0),
+	    "round trip");
 
 	/* One-shot encoder and strict decoder. */
 	buf_reset(&flat);
@@ -84,17 +84,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(b64_encode(data, size, &flat) == 0, "encode");
 	FUZZ_CHECK(b64_decode(buf_cstr(&flat), flat.len, &dec) == 0,
 	    "decode refused our own encoding");
-	FUZZ_CHECK(dec.len == size && (size == 0 ||
-	    memcmp(dec.data, data, size) == 0), "one-shot round trip");
+	FUZZ_CHECK(
+	    dec.len == size && (size == 0 || memcmp(dec.data, data, size) == 0),
+	    "one-shot round trip");
 
 	/* The strict decoder on the raw bytes. */
 	buf_reset(&flat);
 	buf_reset(&dec);
 	if (b64_decode((const char *)data, size, &dec) == 0) {
-		FUZZ_CHECK(b64_encode(dec.data, dec.len, &flat) == 0,
-		    "re-encode");
-		FUZZ_CHECK(flat.len == size && (size == 0 ||
-		    memcmp(flat.data, data, size) == 0),
+		FUZZ_CHECK(
+		    b64_encode(dec.data, dec.len, &flat) == 0, "re-encode");
+		FUZZ_CHECK(flat.len == size &&
+			(size == 0 || memcmp(flat.data, data, size) == 0),
 		    "accepted a non-canonical encoding");
 	} else
 		FUZZ_CHECK(dec.len == 0, "failed decode left output");

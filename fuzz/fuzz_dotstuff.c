@@ -32,8 +32,9 @@ fuzz_reference(const uint8_t *p, size_t n, int crlf_only, struct buf *out)
 		else
 			buf_append_byte(&norm, p[i]);
 	}
-	if (norm.len > 0 && !(norm.len >= 2 &&
-	    memcmp(norm.data + norm.len - 2, "\r\n", 2) == 0))
+	if (norm.len > 0 &&
+	    !(norm.len >= 2 &&
+		memcmp(norm.data + norm.len - 2, "\r\n", 2) == 0))
 		buf_append(&norm, "\r\n", 2);
 	for (i = 0; i < norm.len; i++) {
 		if (!crlf_only && (i == 0 || norm.data[i - 1] == '\n') &&
@@ -77,8 +78,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(dotstuff_finish(&d, &out) == 0, "finish");
 	FUZZ_CHECK(out.len <= 2 * size + 5, "grew past 2n+5");
 	fuzz_reference(data, size, crlf_only, &ref);
-	FUZZ_CHECK(out.len == ref.len && memcmp(buf_cstr(&out),
-	    buf_cstr(&ref), out.len) == 0, "differs from the reference");
+	FUZZ_CHECK(out.len == ref.len &&
+		memcmp(buf_cstr(&out), buf_cstr(&ref), out.len) == 0,
+	    "differs from the reference");
 	for (i = 0; i < out.len; i++) {
 		if (out.data[i] == '\r')
 			FUZZ_CHECK(i + 1 < out.len && out.data[i + 1] == '\n',
@@ -90,19 +92,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			dots++;
 	}
 	if (!crlf_only)
-		FUZZ_CHECK(dots == 1 && out.len >= 3 && memcmp(out.data +
-		    out.len - 3, ".\r\n", 3) == 0, "%zu end-of-data lines",
-		    dots);
+		FUZZ_CHECK(dots == 1 && out.len >= 3 &&
+			memcmp(out.data + out.len - 3, ".\r\n", 3) == 0,
+		    "%zu end-of-data lines", dots);
 	/* The filter is reusable after finish, in the same mode. */
 	buf_reset(&out);
 	FUZZ_CHECK(dotstuff_push(&d, ".", 1, &out) == 0 &&
-	    dotstuff_finish(&d, &out) == 0, "after finish");
+		dotstuff_finish(&d, &out) == 0,
+	    "after finish");
 	if (crlf_only)
 		FUZZ_CHECK(out.len == 3 && memcmp(out.data, ".\r\n", 3) == 0,
 		    "CRLF-only state after finish");
 	else
-		FUZZ_CHECK(out.len == 7 && memcmp(out.data, "..\r\n.\r\n",
-		    7) == 0, "state after finish");
+		FUZZ_CHECK(
+		    out.len == 7 && memcmp(out.data, "..\r\n.\r\n", 7) == 0,
+		    "state after finish");
 	buf_free(&out);
 	buf_free(&ref);
 	return 0;

@@ -28,17 +28,19 @@ fuzz_check_caps(const struct reply_caps *c)
 
 	FUZZ_CHECK(((c->flags & REPLY_CAP_AUTH) != 0) == (c->auth.len > 0),
 	    "AUTH flag %u with list [%s]", c->flags, a);
-	FUZZ_CHECK(c->auth.len == 0 || (a[0] != ' ' &&
-	    a[c->auth.len - 1] != ' ' && strstr(a, "  ") == NULL),
+	FUZZ_CHECK(c->auth.len == 0 ||
+		(a[0] != ' ' && a[c->auth.len - 1] != ' ' &&
+		    strstr(a, "  ") == NULL),
 	    "auth list spacing [%s]", a);
 	for (i = 0; i < c->auth.len; i++)
 		FUZZ_CHECK(!(a[i] >= 'a' && a[i] <= 'z') && a[i] > 0x20 - 1 &&
-		    a[i] != '\t', "auth list [%s]", a);
+			a[i] != '\t',
+		    "auth list [%s]", a);
 	/* No duplicates. */
 	for (w = a; *w != '\0'; w += wl + (w[wl] == ' ')) {
 		wl = strcspn(w, " ");
 		for (x = w + wl + (w[wl] == ' '); *x != '\0';
-		    x += n + (x[n] == ' ')) {
+		     x += n + (x[n] == ' ')) {
 			n = strcspn(x, " ");
 			FUZZ_CHECK(!(n == wl && memcmp(w, x, n) == 0),
 			    "duplicate %.*s", (int)n, x);
@@ -50,7 +52,7 @@ fuzz_check_caps(const struct reply_caps *c)
 		wl = strcspn(w, "\n");
 		for (i = 0; i < wl && w[i] != ' '; i++)
 			FUZZ_CHECK((w[i] >= 'A' && w[i] <= 'Z') ||
-			    (w[i] >= '0' && w[i] <= '9') || w[i] == '-',
+				(w[i] >= '0' && w[i] <= '9') || w[i] == '-',
 			    "keyword [%.*s]", (int)wl, w);
 		FUZZ_CHECK(i > 0, "empty keyword");
 	}
@@ -84,8 +86,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	reply_init(&r);
 	reply_caps_init(&c);
-	FUZZ_CHECK(reply_push(&r, "250-mx.test greets you", 22, &done,
-	    &err) == 0, "greeting line");
+	FUZZ_CHECK(
+	    reply_push(&r, "250-mx.test greets you", 22, &done, &err) == 0,
+	    "greeting line");
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		last = nl == NULL || nl + 1 == end;
@@ -98,15 +101,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(line + 4, p, len);
 		/* A refused line resets the reply: start it again. */
 		if (reply_push(&r, line, len + 4, &done, &err) != 0)
-			FUZZ_CHECK(reply_push(&r, "250-mx.test", 11, &done,
-			    &err) == 0, "restart");
+			FUZZ_CHECK(
+			    reply_push(&r, "250-mx.test", 11, &done, &err) == 0,
+			    "restart");
 		if (nl == NULL)
 			break;
 		p = nl + 1;
 	}
 	if (!done)
-		FUZZ_CHECK(reply_push(&r, "250 END", 7, &done, &err) == 0 &&
-		    done, "last line");
+		FUZZ_CHECK(
+		    reply_push(&r, "250 END", 7, &done, &err) == 0 && done,
+		    "last line");
 	FUZZ_CHECK(reply_caps_parse(&c, &r, &err) == 0, "caps");
 	fuzz_check_caps(&c);
 	reply_caps_free(&c);

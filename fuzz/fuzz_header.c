@@ -29,15 +29,16 @@ fuzz_pct(const char *v, size_t len, struct buf *out)
 	for (i = 0; i < len; i++) {
 		if (v[i] != '%') {
 			FUZZ_CHECK((unsigned char)v[i] > 0x20 &&
-			    (unsigned char)v[i] < 0x7f &&
-			    strchr("*'()<>@,;:\\\"/[]?=", v[i]) == NULL,
+				(unsigned char)v[i] < 0x7f &&
+				strchr("*'()<>@,;:\\\"/[]?=", v[i]) == NULL,
 			    "raw %02x in an RFC 2231 value",
 			    (unsigned char)v[i]);
 			buf_append_byte(out, (unsigned char)v[i]);
 			continue;
 		}
-		FUZZ_CHECK(i + 2 < len && (a = fz_hex((unsigned char)v[i + 1]))
-		    >= 0 && (b = fz_hex((unsigned char)v[i + 2])) >= 0,
+		FUZZ_CHECK(i + 2 < len &&
+			(a = fz_hex((unsigned char)v[i + 1])) >= 0 &&
+			(b = fz_hex((unsigned char)v[i + 2])) >= 0,
 		    "bad %%XX");
 		buf_append_byte(out, (unsigned char)(a << 4 | b));
 		i += 2;
@@ -66,8 +67,8 @@ fuzz_unquote(const char *p, size_t len, struct buf *out)
  * called `attr` in its plain, quoted, RFC 2231 or continued form.
  */
 static void
-fuzz_param_decode(const char *p, size_t len, const char *attr, int ew,
-    struct buf *out)
+fuzz_param_decode(
+    const char *p, size_t len, const char *attr, int ew, struct buf *out)
 {
 	size_t i = 0, al = strlen(attr), e, seg = 0, n;
 	struct buf raw;
@@ -91,8 +92,8 @@ fuzz_param_decode(const char *p, size_t len, const char *attr, int ew,
 				i += fuzz_unquote(p + i, len - i, &raw);
 			else {
 				for (e = i; e < len && p[e] != ';'; e++)
-					buf_append_byte(&raw,
-					    (unsigned char)p[e]);
+					buf_append_byte(
+					    &raw, (unsigned char)p[e]);
 				i = e;
 			}
 			FUZZ_CHECK(seg == 0, "plain after continuations");
@@ -104,8 +105,9 @@ fuzz_param_decode(const char *p, size_t len, const char *attr, int ew,
 		if (p[i] == '=') {
 			/* attr*=UTF-8''value */
 			i++;
-			FUZZ_CHECK(len - i >= 7 && memcmp(p + i, "UTF-8''", 7)
-			    == 0, "charset");
+			FUZZ_CHECK(
+			    len - i >= 7 && memcmp(p + i, "UTF-8''", 7) == 0,
+			    "charset");
 			i += 7;
 			for (e = i; e < len && p[e] != ';'; e++)
 				;
@@ -116,14 +118,15 @@ fuzz_param_decode(const char *p, size_t len, const char *attr, int ew,
 		}
 		for (idx = 0; i < len && p[i] >= '0' && p[i] <= '9'; i++)
 			idx = idx * 10 + (p[i] - '0');
-		FUZZ_CHECK((size_t)idx == seg, "segment %ld, want %zu", idx,
-		    seg);
+		FUZZ_CHECK(
+		    (size_t)idx == seg, "segment %ld, want %zu", idx, seg);
 		FUZZ_CHECK(len - i >= 2 && p[i] == '*' && p[i + 1] == '=',
 		    "*= expected");
 		i += 2;
 		if (seg == 0) {
-			FUZZ_CHECK(len - i >= 7 && memcmp(p + i, "UTF-8''", 7)
-			    == 0, "charset");
+			FUZZ_CHECK(
+			    len - i >= 7 && memcmp(p + i, "UTF-8''", 7) == 0,
+			    "charset");
 			i += 7;
 		}
 		for (e = i; e < len && p[e] != ';'; e++)
@@ -135,8 +138,9 @@ fuzz_param_decode(const char *p, size_t len, const char *attr, int ew,
 	if (raw.len > 0 || seg == (size_t)-1) {
 		if (ew) {
 			n = out->len;
-			FUZZ_CHECK(fz_rfc2047_text(buf_cstr(&raw), raw.len,
-			    out) == 0, "broken encoded-word in a parameter");
+			FUZZ_CHECK(
+			    fz_rfc2047_text(buf_cstr(&raw), raw.len, out) == 0,
+			    "broken encoded-word in a parameter");
 			(void)n;
 		} else
 			buf_append(out, raw.data, raw.len);
@@ -161,14 +165,16 @@ fuzz_params(const char *v, size_t size)
 		buf_init(&flat, 1 << 20);
 		buf_init(&dec, 1 << 20);
 		FUZZ_CHECK(header_begin(&f, &out, "Content-Type") == 0 &&
-		    header_atom_str(&f, " ", "application/pdf") == 0, "begin");
-		rc = plain ? header_param_plain(&f, "name", v) :
-		    header_param(&f, "filename", v);
+			header_atom_str(&f, " ", "application/pdf") == 0,
+		    "begin");
+		rc = plain ? header_param_plain(&f, "name", v)
+			   : header_param(&f, "filename", v);
 		if (rc == 0)
 			rc = header_end(&f);
 		/* Only a long ASCII value in the plain form may not fit. */
-		FUZZ_CHECK(rc == 0 || (rc == SMTPC_ELIMIT && plain && ascii &&
-		    size > 900), "param (plain %d): %d", plain, rc);
+		FUZZ_CHECK(rc == 0 ||
+			(rc == SMTPC_ELIMIT && plain && ascii && size > 900),
+		    "param (plain %d): %d", plain, rc);
 		if (rc != 0) {
 			FUZZ_CHECK(out.len == 0, "failed field left output");
 			goto next;
@@ -184,19 +190,20 @@ fuzz_params(const char *v, size_t size)
 				continue;
 			}
 			FUZZ_CHECK(out.data[i] == '\t' ||
-			    (out.data[i] >= 0x20 && out.data[i] < 0x7f),
+				(out.data[i] >= 0x20 && out.data[i] < 0x7f),
 			    "byte %02x in a parameter", out.data[i]);
 			line++;
 		}
-		FUZZ_CHECK(fz_unfold((char *)out.data, out.len - 2, &flat) ==
-		    0, "unfold");
-		fuzz_param_decode(buf_cstr(&flat), flat.len, plain ? "name" :
-		    "filename", plain, &dec);
-		FUZZ_CHECK(dec.len == size && memcmp(buf_cstr(&dec), v,
-		    size) == 0, "parameter (plain %d) [%.*s] came back as [%s] "
-		    "via [%s]", plain, (int)size, v, buf_cstr(&dec),
-		    buf_cstr(&out));
-next:
+		FUZZ_CHECK(fz_unfold((char *)out.data, out.len - 2, &flat) == 0,
+		    "unfold");
+		fuzz_param_decode(buf_cstr(&flat), flat.len,
+		    plain ? "name" : "filename", plain, &dec);
+		FUZZ_CHECK(
+		    dec.len == size && memcmp(buf_cstr(&dec), v, size) == 0,
+		    "parameter (plain %d) [%.*s] came back as [%s] "
+		    "via [%s]",
+		    plain, (int)size, v, buf_cstr(&dec), buf_cstr(&out));
+	next:
 		buf_free(&out);
 		buf_free(&flat);
 		buf_free(&dec);
@@ -233,8 +240,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Longest word and whitespace run: they bound the line length. */
 	for (i = 0, run = 0; i < size; i++) {
-		run = i > 0 && fuzz_is_ws(v[i]) == fuzz_is_ws(v[i - 1]) ?
-		    run + 1 : 1;
+		run = i > 0 && fuzz_is_ws(v[i]) == fuzz_is_ws(v[i - 1])
+		    ? run + 1
+		    : 1;
 		if (fuzz_is_ws(v[i]) && run > maxws)
 			maxws = run;
 		if (!fuzz_is_ws(v[i]) && run > maxword)
@@ -259,7 +267,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto done;
 	}
 	FUZZ_CHECK(out.len >= 10 && memcmp(out.data, "Subject:", 8) == 0 &&
-	    memcmp(out.data + out.len - 2, "\r\n", 2) == 0, "field shape");
+		memcmp(out.data + out.len - 2, "\r\n", 2) == 0,
+	    "field shape");
 	/* Lines: printable 7-bit, CRLF only, bounded. */
 	for (i = 0, line = 0; i < out.len; i++) {
 		unsigned char c = out.data[i];
@@ -269,11 +278,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    "bare CR");
 			FUZZ_CHECK(line <= 998, "line of %zu octets", line);
 			FUZZ_CHECK(line <= 78 || maxword > 60 || maxws > 3,
-			    "line of %zu octets (word %zu, ws %zu): [%s]",
-			    line, maxword, maxws, out.data);
+			    "line of %zu octets (word %zu, ws %zu): [%s]", line,
+			    maxword, maxws, out.data);
 			/* A continuation line must start with whitespace. */
 			FUZZ_CHECK(i + 2 == out.len ||
-			    fuzz_is_ws((char)out.data[i + 2]),
+				fuzz_is_ws((char)out.data[i + 2]),
 			    "fold without whitespace");
 			FUZZ_CHECK(line > 0, "empty line");
 			i++;
@@ -289,8 +298,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i + 1 < out.len; i++) {
 		if (out.data[i] == '=' && out.data[i + 1] == '?' &&
 		    (i == 0 || fuzz_is_ws((char)out.data[i - 1]))) {
-			for (s = i; s < out.len && !fuzz_is_ws((char)
-			    out.data[s]) && out.data[s] != '\r'; s++)
+			for (s = i;
+			     s < out.len && !fuzz_is_ws((char)out.data[s]) &&
+			     out.data[s] != '\r';
+			     s++)
 				;
 			FUZZ_CHECK(s - i <= 75, "encoded-word of %zu", s - i);
 		}
@@ -308,7 +319,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (i < dec.len && fuzz_is_ws((char)dec.data[i]))
 		i++;
 	FUZZ_CHECK(dec.len - i == e - s &&
-	    memcmp(buf_cstr(&dec) + i, v + s, e - s) == 0,
+		memcmp(buf_cstr(&dec) + i, v + s, e - s) == 0,
 	    "round trip: [%.*s] became [%s] via [%s]", (int)(e - s), v + s,
 	    buf_cstr(&dec) + i, buf_cstr(&out));
 done:

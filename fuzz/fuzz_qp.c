@@ -17,8 +17,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-fuzz_qp(const uint8_t *p, size_t n, uint32_t seed, int chunked,
-    struct buf *out)
+fuzz_qp(const uint8_t *p, size_t n, uint32_t seed, int chunked, struct buf *out)
 {
 	struct qp_enc q;
 	size_t off = 0, k;
@@ -50,8 +49,8 @@ fuzz_qp_line(const unsigned char *l, size_t len, struct buf *out)
 		a = fz_hex(l[i + 1]);
 		b = fz_hex(l[i + 2]);
 		FUZZ_CHECK(a >= 0 && b >= 0 && !(l[i + 1] >= 'a') &&
-		    !(l[i + 2] >= 'a'), "bad escape =%c%c", l[i + 1],
-		    l[i + 2]);
+			!(l[i + 2] >= 'a'),
+		    "bad escape =%c%c", l[i + 1], l[i + 2]);
 		buf_append_byte(out, (unsigned char)(a << 4 | b));
 		i += 2;
 	}
@@ -115,25 +114,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_qp(data, size, seed, 0, &one);
 	fuzz_qp(data, size, seed, 1, &many);
-	FUZZ_CHECK(one.len == many.len && (one.len == 0 ||
-	    memcmp(one.data, many.data, one.len) == 0),
+	FUZZ_CHECK(one.len == many.len &&
+		(one.len == 0 || memcmp(one.data, many.data, one.len) == 0),
 	    "chunking changed the output");
 	for (s = 0; s < one.len; s = i) {
 		l = one.data + s;
-		for (i = s; i < one.len && one.data[i] != '\r' &&
-		    one.data[i] != '\n'; i++)
+		for (i = s;
+		     i < one.len && one.data[i] != '\r' && one.data[i] != '\n';
+		     i++)
 			FUZZ_CHECK(one.data[i] == '\t' ||
-			    (one.data[i] >= 0x20 && one.data[i] < 0x7f),
+				(one.data[i] >= 0x20 && one.data[i] < 0x7f),
 			    "byte %02x", one.data[i]);
 		len = i - s;
 		if (i < one.len) {
 			FUZZ_CHECK(one.data[i] == '\r' && i + 1 < one.len &&
-			    one.data[i + 1] == '\n', "bare CR or LF");
+				one.data[i + 1] == '\n',
+			    "bare CR or LF");
 			i += 2;
 		}
 		FUZZ_CHECK(len <= QP_LINE, "line of %zu", len);
-		FUZZ_CHECK(len == 0 || (l[len - 1] != ' ' &&
-		    l[len - 1] != '\t'), "whitespace before the line end");
+		FUZZ_CHECK(
+		    len == 0 || (l[len - 1] != ' ' && l[len - 1] != '\t'),
+		    "whitespace before the line end");
 		FUZZ_CHECK(!(len >= 5 && memcmp(l, "From ", 5) == 0),
 		    "line starts with From");
 		FUZZ_CHECK(!(len == 1 && l[0] == '.'), "lone dot");
@@ -145,8 +147,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!(soft && i >= one.len), "ends with a soft break");
 	}
 	fuzz_norm(data, size, &want);
-	FUZZ_CHECK(dec.len == want.len && (dec.len == 0 ||
-	    memcmp(dec.data, want.data, dec.len) == 0),
+	FUZZ_CHECK(dec.len == want.len &&
+		(dec.len == 0 || memcmp(dec.data, want.data, dec.len) == 0),
 	    "round trip (%zu vs %zu bytes)", dec.len, want.len);
 	/* No soft break inside a well-formed UTF-8 character. */
 	for (k = 0; k < nsoft; k++)

@@ -224,6 +224,28 @@ addr_has_alabel(const char *d)
 	}
 }
 
+/*
+ * One step of a scan that must skip quoted strings: returns 1 when s[*i]
+ * belongs to one (its quotes included; a backslash pair is passed whole),
+ * 0 for a byte outside, which the caller then looks at.
+ */
+static int
+addr_in_quotes(const char *s, size_t *i, int *inq)
+{
+	if (*inq) {
+		if (s[*i] == '\\')
+			(*i)++;
+		else if (s[*i] == '"')
+			*inq = 0;
+		return 1;
+	}
+	if (s[*i] == '"') {
+		*inq = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* Validate "local@domain" and build the envelope form into `out`. */
 static int
 addr_parse_spec(const char *s, size_t len, struct buf *out,
@@ -234,16 +256,9 @@ addr_parse_spec(const char *s, size_t len, struct buf *out,
 	char *dom = NULL, *alabel = NULL;
 
 	for (i = 0; i < len; i++) {
-		if (inq) {
-			if (s[i] == '\\')
-				i++;
-			else if (s[i] == '"')
-				inq = 0;
+		if (addr_in_quotes(s, &i, &inq))
 			continue;
-		}
-		if (s[i] == '"')
-			inq = 1;
-		else if (s[i] == '@') {
+		if (s[i] == '@') {
 			at = i;
 			/* A domain literal may hold ':' (IPv6). */
 			if (i + 1 < len && s[i + 1] == '[')
@@ -398,16 +413,9 @@ addr_parse(const char *in, struct addr *ret, struct smtpc_error *err)
 	c = buf_cstr(&clean);
 	len = clean.len;
 	for (i = 0; i < len; i++) {
-		if (inq) {
-			if (c[i] == '\\')
-				i++;
-			else if (c[i] == '"')
-				inq = 0;
+		if (addr_in_quotes(c, &i, &inq))
 			continue;
-		}
-		if (c[i] == '"')
-			inq = 1;
-		else if (c[i] == '<') {
+		if (c[i] == '<') {
 			if (haslt) {
 				rc = ADDR_FAIL(err, "more than one '<' in "
 				    "address");

@@ -19,7 +19,7 @@ exactly what went in, every file byte-identical (SHA-256), and that every
 line of the message ends in CRLF and is at most 998 octets.
 
 Known parser quirks are normalised below, each where it is handled and
-named "QUIRK" (see also /work/shared/notes/mime-parsers.md).  Everything
+named "QUIRK" (see also shared/notes/mime-parsers.md beside the repository).  Everything
 else that differs is a failure.
 
 With --wire N the first N messages are also sent to an aiosmtpd server on

@@ -14,30 +14,7 @@
 #include "mime.h"
 #include "smtpc.h"
 #include "tap.h"
-
-static char dir[64];
-
-static char *
-path_of(const char *name)
-{
-	static char p[8][256];
-	static int k;
-
-	k = (k + 1) % 8;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
-	return p[k];
-}
-
-static void
-write_file(const char *name, const void *data, size_t len)
-{
-	FILE *f = fopen(path_of(name), "wb");
-
-	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		printf("Bail out! cannot write %s\n", name);
-		exit(1);
-	}
-}
+#include "tmpfiles.h"
 
 static void
 test_envelope(void)
@@ -302,11 +279,7 @@ test_files(void)
 int
 main(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/smtpc-test-mime-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
-		return 1;
-	}
+	tmp_setup("mime");
 	test_envelope();
 	test_fields();
 	test_bodies();

@@ -18,30 +18,7 @@
 #include "buf.h"
 #include "smtpc.h"
 #include "tap.h"
-
-static char dir[64];
-
-static char *
-path_of(const char *name)
-{
-	static char p[8][256];
-	static int k;
-
-	k = (k + 1) % 8;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
-	return p[k];
-}
-
-static void
-write_file(const char *name, const void *data, size_t len)
-{
-	FILE *f = fopen(path_of(name), "wb");
-
-	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-		printf("Bail out! cannot write %s\n", name);
-		exit(1);
-	}
-}
+#include "tmpfiles.h"
 
 static uint64_t
 mix(uint64_t *s)
@@ -1008,11 +985,7 @@ main(void)
 
 	setenv("TZ", "UTC", 1);
 	tzset();
-	snprintf(dir, sizeof(dir), "/tmp/smtpc-test-writer-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
-		return 1;
-	}
+	tmp_setup("writer");
 	pseudo_random(pdf, sizeof(pdf), 99);
 	write_file("doc.pdf", pdf, sizeof(pdf));
 	write_file("dot.png", png, sizeof(png));
