@@ -336,14 +336,17 @@ SMTPC_API int smtpc_session_open(struct smtpc_session *s,
 #define SMTPC_SEND_SMTPUTF8 0x10
 
 /*
- * One mail transaction: MAIL FROM, RCPT TO for each recipient (pipelined
- * when the server offers PIPELINING), then the body pulled from `read`:
- * with BDAT chunks of 1 MiB when the server offers CHUNKING (CRLF
- * normalised; each chunk waits for its 250), else with DATA (CRLF
- * normalised and dot-stuffed on the fly).
- * When a recipient is refused and SMTPC_SEND_ALLOW_PARTIAL is not set, the
- * transaction is reset (RSET) and nothing is sent; the refusals are listed
- * by smtpc_session_refused().  Returns 0 when the server accepted the
+ * One mail transaction: MAIL FROM, RCPT TO for each recipient, then the
+ * body pulled from `read`: with BDAT chunks of 1 MiB when the server offers
+ * CHUNKING (CRLF normalised; each chunk waits for its 250), else with DATA
+ * (CRLF normalised and dot-stuffed on the fly).  When the server offers
+ * PIPELINING, MAIL, the RCPTs and DATA go in one write.
+ * When a recipient is refused and SMTPC_SEND_ALLOW_PARTIAL is not set,
+ * nothing is sent: the transaction is reset (RSET), or, when the server
+ * took the pipelined DATA for the other recipients, the connection is
+ * closed before the end of the data so that the server discards it (the
+ * session is then closed).  The refusals are listed by
+ * smtpc_session_refused().  Returns 0 when the server accepted the
  * message for at least one recipient.
  *
  * Failures name their stage in err->stage ("MAIL FROM", "RCPT TO",

@@ -121,6 +121,8 @@ struct smtpc_session {
 	enum smtpc_dsn_ret dsn_ret;
 	char *dsn_envid;	/* already xtext-encoded */
 	int closing;		/* the server said 421: QUIT, then close */
+	size_t unanswered;	/* pipelined commands whose replies were
+				   never read: QUIT skips them first */
 	int64_t stage_end;	/* a stage of several exchanges (AUTH): one
 				   deadline for all of them; 0: none */
 
@@ -301,6 +303,7 @@ session_close(struct smtpc_session *s)
 	if (s->conn != NULL)
 		s->io->close(s->conn);
 	s->conn = NULL;
+	s->unanswered = 0;
 	session_set_state(s, SESSION_CLOSED);
 }
 
@@ -963,6 +966,28 @@ session_open(struct smtpc_session *s, struct smtpc_error *err)
 }
 
 /* QUIT, wait for the reply, close; errors are the caller's to ignore. */
+/*
+ * Read the replies still owed to a pipelined window that a 421 cut
+ * short, so that QUIT's own reply is not mistaken for one of them.  What
+ * they say no longer matters (a 421 among them is expected), except a 354:
+ * the server is then reading a message, which only hanging up ends.
+ */
+static int
+session_skip_unanswered(struct smtpc_session *s, struct smtpc_error *err)
+{
+	int rc;
+
+	for (; s->unanswered > 0; s->unanswered--) {
+		rc = session_reply(s, SESSION_T_QUIT, 1, "QUIT", err);
+		if (rc != 0 && s->reply.code != 421)
+			return rc;
+		if (s->reply.code == 354)
+			return error_set(err, SMTPC_EPROTO, "QUIT",
+			    "server took DATA after refusing the transaction");
+	}
+	return 0;
+}
+
 static int
 session_quit(struct smtpc_session *s, struct smtpc_error *err)
 {
@@ -971,7 +996,8 @@ session_quit(struct smtpc_session *s, struct smtpc_error *err)
 	if (s->conn == NULL)
 		return 0;
 	session_set_state(s, SESSION_QUIT);
-	if ((rc = session_cmd(s, err, "QUIT")) == 0 &&
+	if ((rc = session_skip_unanswered(s, err)) == 0 &&
+	    (rc = session_cmd(s, err, "QUIT")) == 0 &&
 	    (rc = session_send(s, NULL, 1, SESSION_T_QUIT, "QUIT",
 	    err)) == 0 &&
 	    (rc = session_reply(s, SESSION_T_QUIT, 1, "QUIT", err)) == 0 &&
@@ -1123,6 +1149,38 @@ session_rset(struct smtpc_session *s)
 	session_set_state(s, SESSION_READY);
 }
 
+/*
+ * End a transaction refused at RCPT.  A DATA pipelined with the envelope
+ * may have been taken anyway.  With no recipient, a lone dot ends it and
+ * delivers nothing (RFC 2920 3.1).  With some recipients accepted that dot
+ * would deliver an empty message, so the connection is dropped before the
+ * end of the data instead: the server then discards the transaction.
+ */
+static void
+session_abandon(struct smtpc_session *s, size_t accepted, int data_sent)
+{
+	struct smtpc_error ignored;
+
+	if (!data_sent || s->reply.code != 354) {
+		session_rset(s);
+		return;
+	}
+	if (accepted > 0) {
+		session_info(s, "closing the connection so that the server "
+		    "discards the message");
+		s->soft = 0;
+		return;
+	}
+	if (session_cmd(s, &ignored, ".") != 0 ||
+	    session_send(s, NULL, 1, SESSION_T_DOT, "message",
+	    &ignored) != 0 ||
+	    session_reply(s, SESSION_T_DOT, 0, "message", &ignored) != 0) {
+		s->soft = 0;
+		return;
+	}
+	session_rset(s);
+}
+
 /* Fail with the first refusal's words (a 5xx one, if any, decides). */
 static int
 session_fail_refused(struct smtpc_session *s, size_t accepted,
@@ -1184,11 +1242,6 @@ session_check_size(struct smtpc_session *s, struct smtpc_error *err)
 	    (unsigned long long)s->caps.size_max);
 }
 
-/*
- * MAIL FROM and every RCPT TO.  With PIPELINING (RFC 2920) commands go
- * out in windows and their replies are matched in order; DATA is never
- * pipelined, so a refused recipient can still stop the message.
- */
 /* RFC 3461: DSN parameters only when asked for and offered. */
 static int
 session_uses_dsn(const struct smtpc_session *s)
@@ -1242,19 +1295,42 @@ session_rcpt_params(const struct smtpc_session *s, char *out, size_t cap)
 			    n == 0 ? " NOTIFY=" : ",", names[i].name);
 }
 
+/* The i-th command of the envelope: MAIL, one RCPT each, then DATA. */
+static const char *
+envelope_stage(size_t i, size_t nrcpts)
+{
+	return i == 0 ? "MAIL FROM" : i <= nrcpts ? "RCPT TO" : "DATA";
+}
+
+static unsigned
+envelope_timeout(size_t i, size_t nrcpts)
+{
+	return i == 0 ? SESSION_T_MAIL : i <= nrcpts ? SESSION_T_RCPT :
+	    SESSION_T_DATA;
+}
+
+/*
+ * MAIL FROM, every RCPT TO and, when `data` and PIPELINING is on, DATA
+ * too: in windows of one write each, replies matched in order (RFC 2920).
+ * *ret_data: DATA went out and its reply is in s->reply, for the caller
+ * to judge against the recipients' replies.
+ */
 static int
 session_envelope(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, int utf8, unsigned flags,
-    size_t *ret_accepted, struct smtpc_error *err)
+    int data, size_t *ret_accepted, int *ret_data, struct smtpc_error *err)
 {
 	int pipe = (s->caps.flags & REPLY_CAP_PIPELINING) != 0 &&
 	    !(flags & SMTPC_SEND_NO_PIPELINING);
 	size_t window = pipe ? SESSION_PIPE_WINDOW : 1;
 	char mparams[SESSION_PARAMS_MAX], rparams[64];
-	size_t total = nrcpts + 1, start, end, i, accepted = 0;
+	size_t total, start, end, i, accepted = 0;
 	struct smtpc_error mail_err;
 	int rc, mail_failed = 0;
 
+	*ret_data = 0;
+	data = data && pipe;	/* unpipelined, DATA waits for the RCPTs */
+	total = nrcpts + 1 + (data ? 1 : 0);
 	memset(&mail_err, 0, sizeof(mail_err));
 	session_mail_params(s, utf8, (flags & SMTPC_SEND_8BIT) != 0, mparams,
 	    sizeof(mparams));
@@ -1266,21 +1342,28 @@ session_envelope(struct smtpc_session *s, const char *from,
 			if (i == 0)
 				rc = session_cmd(s, err, "MAIL FROM:<%s>%s",
 				    from, mparams);
-			else
+			else if (i <= nrcpts)
 				rc = session_cmd(s, err, "RCPT TO:<%s>%s",
 				    rcpts[i - 1], rparams);
+			else
+				rc = session_cmd(s, err, "DATA");
 			if (rc == 0)
 				rc = session_send(s, NULL, i + 1 == end,
-				    i == 0 ? SESSION_T_MAIL : SESSION_T_RCPT,
-				    i == 0 ? "MAIL FROM" : "RCPT TO", err);
+				    envelope_timeout(i, nrcpts),
+				    envelope_stage(i, nrcpts), err);
 			if (rc != 0)
 				return rc;
 		}
 		for (i = start; i < end; i++) {
-			if ((rc = session_reply(s, i == 0 ? SESSION_T_MAIL :
-			    SESSION_T_RCPT, i + 1 < end,
-			    i == 0 ? "MAIL FROM" : "RCPT TO", err)) != 0)
+			if ((rc = session_reply(s, envelope_timeout(i, nrcpts),
+			    i + 1 < end, envelope_stage(i, nrcpts), err)) != 0) {
+				s->unanswered = end - i - 1;
 				return rc;
+			}
+			if (i > nrcpts) {
+				*ret_data = 1;	/* the last reply of all */
+				break;
+			}
 			if (i == 0) {
 				if (reply_class(&s->reply) == 2)
 					continue;
@@ -1306,7 +1389,12 @@ session_envelope(struct smtpc_session *s, const char *from,
 		if (mail_failed) {
 			if (err != NULL)
 				*err = mail_err;
-			s->soft = mail_err.code != SMTPC_EPROTO;
+			/*
+			 * A DATA taken without a sender is a server gone
+			 * wrong; only hanging up ends it safely.
+			 */
+			s->soft = mail_err.code != SMTPC_EPROTO &&
+			    !(*ret_data && s->reply.code == 354);
 			return mail_err.code;
 		}
 	}
@@ -1528,7 +1616,7 @@ session_transaction(struct smtpc_session *s, const char *from,
     void *read_user, unsigned flags, struct smtpc_error *err)
 {
 	size_t accepted = 0;
-	int rc, utf8 = 0;
+	int rc, utf8 = 0, chunking, data_sent;
 
 	if ((rc = session_send_check(s, from, rcpts, nrcpts, read, flags,
 	    &utf8, err)) != 0)
@@ -1537,26 +1625,27 @@ session_transaction(struct smtpc_session *s, const char *from,
 	    s->dsn_envid != NULL) && !session_uses_dsn(s))
 		session_info(s, "server does not offer DSN; sending without "
 		    "delivery status notification requests");
+	chunking = (s->caps.flags & REPLY_CAP_CHUNKING) &&
+	    !(flags & SMTPC_SEND_NO_CHUNKING);
 	if ((rc = session_envelope(s, from, rcpts, nrcpts, utf8, flags,
-	    &accepted, err)) != 0)
+	    !chunking, &accepted, &data_sent, err)) != 0)
 		return rc;
 	if (accepted == 0 || (s->nrefused > 0 &&
 	    !(flags & SMTPC_SEND_ALLOW_PARTIAL))) {
 		rc = session_fail_refused(s, accepted, err);
-		session_rset(s);
+		session_abandon(s, accepted, data_sent);
 		return rc;
 	}
 
-	if ((s->caps.flags & REPLY_CAP_CHUNKING) &&
-	    !(flags & SMTPC_SEND_NO_CHUNKING)) {
+	if (chunking) {
 		if ((rc = session_bdat(s, read, read_user, err)) != 0)
 			return rc;
 		goto final;
 	}
 	session_set_state(s, SESSION_DATA);
-	if ((rc = session_cmd(s, err, "DATA")) != 0 ||
+	if (!data_sent && ((rc = session_cmd(s, err, "DATA")) != 0 ||
 	    (rc = session_send(s, NULL, 1, SESSION_T_DATA, "DATA", err)) != 0 ||
-	    (rc = session_reply(s, SESSION_T_DATA, 0, "DATA", err)) != 0)
+	    (rc = session_reply(s, SESSION_T_DATA, 0, "DATA", err)) != 0))
 		return rc;
 	if (s->reply.code != 354) {
 		rc = session_fail_reply(s, session_code_of(s->reply.code),

@@ -21,6 +21,13 @@ nothing more (the client's writes fill the socket buffers) until the
 client leaves or the server stops.  `capabilities` replaces the EHLO
 keywords; `auth` the AUTH line ("" for none).
 
+Like Postfix, it answers DATA with 554 when no recipient of the
+transaction was accepted (unless DATA is overridden), and after it has
+said 421 it answers MAIL, RCPT, DATA and RSET with 421 until QUIT (those
+a case overrides excepted).  A body
+counts as delivered (`data`) only when a recipient was accepted; `bodies`
+has every body that ended in a final dot.
+
 BDAT (RFC 3030) is served when a case offers CHUNKING: each chunk is
 read whole, its size recorded in `bdat` as (size, last); "BDAT" overrides
 the reply to a chunk that is not the last, "DOT" the final reply (to the
@@ -43,6 +50,10 @@ class Conn:
         self.sock = sock
         self.buf = b""
         self.tls = False
+        self.reply = b""         # what the server sent for the last event
+        self.mail = False        # MAIL FROM was accepted
+        self.rcpts = 0           # recipients accepted in this transaction
+        self.closing = False     # it said 421: only QUIT is served now
 
     def readline(self, limit=1 << 20):
         while b"\n" not in self.buf:
@@ -65,6 +76,9 @@ class Conn:
         return out
 
     def send(self, data):
+        self.reply += data
+        if data.startswith(b"421"):
+            self.closing = True
         self.sock.sendall(data)
 
 
@@ -81,7 +95,10 @@ class ScriptedServer:
         self.user = user
         self.password = password
         self.lines = []          # (tls: bool, line: str)
-        self.data = []           # raw message bytes (dot-unstuffed)
+        self.data = []           # messages delivered (dot-unstuffed):
+                                 # the final dot came, a recipient was
+                                 # accepted
+        self.bodies = []         # every message body that ended in a dot
         self.bdat = []           # (chunk size, last) for each BDAT
         self.batched = []        # lines read with more input already
                                  # waiting: the client pipelined them
@@ -141,6 +158,7 @@ class ScriptedServer:
 
     def _act(self, c, event, default, arg=""):
         """Do the override for event, or send default.  False: stop."""
+        c.reply = b""
         action = self.overrides.get(event)
         if callable(action):
             action = action(arg)
@@ -223,7 +241,9 @@ class ScriptedServer:
     def _session(self, c):
         if not self._act(c, "greeting", b"220 mail.example.test ESMTP\r\n"):
             return
-        while not self.stopping.is_set():
+        # Read until the client hangs up, even once stop() was called: the
+        # client may exit before this thread has read its last command.
+        while True:
             raw = c.readline()
             line = raw.rstrip(b"\r\n").decode("utf-8", "replace")
             self.lines.append((c.tls, line))
@@ -231,6 +251,11 @@ class ScriptedServer:
                 self.batched.append(line)
             cmd, _, arg = line.partition(" ")
             cmd = cmd.upper()
+            if c.closing and cmd in ("MAIL", "RCPT", "DATA", "RSET") and \
+                    cmd not in self.overrides:
+                # A server that said 421 and has not hung up yet.
+                c.send(b"421 4.3.2 Closing\r\n")
+                continue
             if cmd in ("EHLO", "HELO"):
                 if not self._act(c, "EHLO", self._ehlo_reply(c), arg):
                     return
@@ -246,18 +271,28 @@ class ScriptedServer:
                 if ok is None:
                     return
             elif cmd == "MAIL":
+                c.rcpts = 0
                 if not self._act(c, "MAIL", b"250 2.1.0 Ok\r\n", arg):
                     return
+                c.mail = c.reply.startswith(b"25")
             elif cmd == "RCPT":
-                if not self._act(c, "RCPT", b"250 2.1.5 Ok\r\n", arg):
+                if not self._act(c, "RCPT", b"250 2.1.5 Ok\r\n" if c.mail
+                                 else b"503 5.5.1 Error: need MAIL command\r\n",
+                                 arg):
                     return
+                if c.mail and c.reply.startswith(b"25"):
+                    c.rcpts += 1
             elif cmd == "DATA":
-                if not self._act(c, "DATA",
-                                 b"354 End data with <CR><LF>.<CR><LF>\r\n"):
+                # Like Postfix: without an accepted recipient, no DATA.
+                if c.rcpts:
+                    default = b"354 End data with <CR><LF>.<CR><LF>\r\n"
+                elif c.mail:
+                    default = b"554 5.5.1 Error: no valid recipients\r\n"
+                else:
+                    default = b"503 5.5.1 Error: need RCPT command\r\n"
+                if not self._act(c, "DATA", default):
                     return
-                refusal = self.overrides.get("DATA")
-                if isinstance(refusal, bytes) and \
-                        not refusal.startswith(b"354"):
+                if not c.reply.startswith(b"354"):
                     continue        # refused: no message follows
                 if not self._read_data(c):
                     return
@@ -265,6 +300,7 @@ class ScriptedServer:
                 if not self._read_bdat(c, arg):
                     return
             elif cmd == "RSET":
+                c.mail, c.rcpts = False, 0
                 self._chunks = b""
                 c.send(b"250 2.0.0 Ok\r\n")
             elif cmd == "NOOP":
@@ -330,8 +366,10 @@ class ScriptedServer:
         if not last:
             return self._act(c, "BDAT",
                              b"250 2.0.0 %d octets received\r\n" % n, arg)
+        self.bodies.append(self._chunks)
         self.data.append(self._chunks)
         self._chunks = b""
+        c.mail, c.rcpts = False, 0
         return self._act(c, "DOT", b"250 2.0.0 Ok: queued as SCRIPTED\r\n")
 
     def _read_data(self, c):
@@ -352,5 +390,8 @@ class ScriptedServer:
             if line.startswith(b"."):
                 line = line[1:]
             out.append(line)
-        self.data.append(b"".join(out))
+        self.bodies.append(b"".join(out))
+        if c.rcpts:
+            self.data.append(self.bodies[-1])
+        c.mail, c.rcpts = False, 0
         return self._act(c, "DOT", b"250 2.0.0 Ok: queued as SCRIPTED\r\n")

@@ -122,11 +122,9 @@ CASES = [
          never=("MAIL",)),
     # -- envelope
     Case("mail-from-550", 69,
-         {"overrides": {"MAIL": b"550 5.7.1 Sender rejected\r\n"}},
-         never=("DATA",)),
+         {"overrides": {"MAIL": b"550 5.7.1 Sender rejected\r\n"}}),
     Case("mail-from-451", 75,
-         {"overrides": {"MAIL": b"451 4.3.0 Try again later\r\n"}},
-         never=("DATA",)),
+         {"overrides": {"MAIL": b"451 4.3.0 Try again later\r\n"}}),
     Case("mail-reply-without-text", 0,
          {"overrides": {"MAIL": b"250\r\n"}}),
     Case("no-pipelining", 0,
@@ -211,5 +209,6 @@ def test_scripted(smtpc, servers, files, case):
         assert len(s.data) == 1, s.lines
     elif 0 not in case.rc and not case.data_sent:
         assert s.data == [], "message went out in a failure case"
+        assert s.bodies == [], "a body went out in a failure case"
     if case.check:
         case.check(s, files)

@@ -543,13 +543,30 @@ def test_unknown_host_is_68(smtpc, servers):
     assert dns.queries >= 1
 
 
-def test_refused_recipient_at_postfix_is_69(smtpc, postfix):
-    r = smtpc.run("send", *smtpc.postfix(), "-f", USER, "--to", BOB,
+@pytest.mark.parametrize("extra", [[], ["--no-chunking"]],
+                         ids=["bdat", "pipelined-data"])
+def test_refused_recipient_at_postfix_is_69(smtpc, postfix, extra):
+    """With BDAT nothing of the message has started: RSET.  Without it,
+    DATA went in the same write as the RCPTs and Postfix took it for bob:
+    smtpc hangs up before the end of the data and Postfix drops it."""
+    with open(postfix.log, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        log_start = f.tell()
+    r = smtpc.run("send", *smtpc.postfix(), "-v", "-f", USER, "--to", BOB,
                   "--to", "nobody@example.test", "-s", "refused",
-                  "--text", "x\n")
+                  "--text", "x\n", *extra)
     assert r.rc == 69, r
     assert "nobody@example.test" in r.err, r
     assert_nothing_delivered(postfix)
+    with open(postfix.log, "rb") as f:
+        f.seek(log_start)
+        log = f.read().decode("utf-8", "replace")
+    if extra:
+        assert re.search(r"^-> DATA$", r.err, re.M), r
+        assert "-> RSET" not in r.err, r
+        assert "lost connection after DATA" in log, log
+    else:
+        assert "-> RSET" in r.err, r
 
 
 def test_refused_recipient_at_aiosmtpd_is_69(smtpc, servers):

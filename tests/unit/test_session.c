@@ -394,14 +394,45 @@ static const struct session_case cases[] = {
 	      "QUIT", "221 bye\r\n", NULL },
 	    SMTPC_ENOMECH, "AUTH", "does not offer LOGIN",
 	    "<TLS>\nEHLO test.host\nQUIT\n", 0, 1, NULL, 0 },
-	{ "a refused recipient: RSET, no DATA", SMTPC_TLS_NONE, NULL, NULL, 0,
+	{ "a refused recipient, pipelined DATA taken: hung up, no dot",
+	    SMTPC_TLS_NONE, NULL, NULL, 0,
 	    1, 0, { "b@y.test", "bad@y.test", "c@y.test" }, "x",
 	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "RCPT", "550 5.1.1 unknown\r\n",
+	      "RCPT", "250 ok\r\n", "DATA", "354 go\r\n", NULL },
+	    SMTPC_EPERM, "RCPT TO", "recipient refused: bad@y.test",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "RCPT TO:<bad@y.test>\nRCPT TO:<c@y.test>\nDATA\n", 1, 1,
+	    "discards the message", 0 },
+	{ "a refused recipient, pipelined DATA refused: RSET, kept open",
+	    SMTPC_TLS_NONE, NULL, NULL, 0,
+	    1, 0, { "b@y.test", "bad@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH, "MAIL", "250 ok\r\n",
+	      "RCPT", "250 ok\r\n", "RCPT", "550 5.1.1 unknown\r\n",
+	      "DATA", "554 5.5.1 no\r\n", "RSET", "250 ok\r\n", NULL },
+	    SMTPC_EPERM, "RCPT TO", "recipient refused: bad@y.test",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "RCPT TO:<bad@y.test>\nDATA\nRSET\n", 1, 0, NULL, 0 },
+	{ "every recipient refused, pipelined DATA taken: lone dot, RSET",
+	    SMTPC_TLS_NONE, NULL, NULL, 0,
+	    1, 0, { "bad@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH, "MAIL", "250 ok\r\n",
+	      "RCPT", "550 5.1.1 unknown\r\n", "DATA", "354 go\r\n",
+	      "=.", "554 5.5.1 no valid recipients\r\n",
+	      "RSET", "250 ok\r\n", NULL },
+	    SMTPC_EPERM, "RCPT TO", "recipient refused: bad@y.test",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<bad@y.test>\n"
+	    "DATA\n.\nRSET\n", 1, 0, NULL, 0 },
+	{ "a refused recipient, no pipelining: RSET, no DATA",
+	    SMTPC_TLS_NONE, NULL, NULL, 0,
+	    1, 0, { "b@y.test", "bad@y.test", "c@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
 	      "RCPT", "250 ok\r\n", "RCPT", "550 5.1.1 unknown\r\n",
 	      "RCPT", "250 ok\r\n", "RSET", "250 ok\r\n", NULL },
 	    SMTPC_EPERM, "RCPT TO", "recipient refused: bad@y.test",
 	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
-	    "RCPT TO:<bad@y.test>\nRCPT TO:<c@y.test>\nRSET\n", 1, 0, NULL, 0 },
+	    "RCPT TO:<bad@y.test>\nRCPT TO:<c@y.test>\nRSET\n", 1, 0, NULL,
+	    0 },
 	{ "refusals all 4xx: ETEMP", SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0,
 	    { "b@y.test", "c@y.test" }, "x",
 	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
@@ -429,10 +460,18 @@ static const struct session_case cases[] = {
 	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b@y.test" }, "x",
 	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH,
 	      "MAIL", "553 5.7.1 not you\r\n", "RCPT", "503 5.5.1 no MAIL\r\n",
-	      NULL },
+	      "DATA", "503 5.5.1 no RCPT\r\n", NULL },
 	    SMTPC_EPERM, "MAIL FROM", "refused the sender <a@x.test>",
-	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n", 0,
-	    0, NULL, 0 },
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "DATA\n", 0, 0, NULL, 0 },
+	{ "sender refused, yet pipelined DATA taken: hung up",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH,
+	      "MAIL", "553 5.7.1 not you\r\n", "RCPT", "503 5.5.1 no MAIL\r\n",
+	      "DATA", "354 go\r\n", NULL },
+	    SMTPC_EPERM, "MAIL FROM", "refused the sender <a@x.test>",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "DATA\n", 0, 1, NULL, 0 },
 	{ "421 during RCPT: ETEMP, QUIT, closed", SMTPC_TLS_NONE, NULL, NULL,
 	    0, 1, 0, { "b@y.test" }, "x",
 	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
@@ -620,10 +659,19 @@ static const struct session_case cases[] = {
 	    NULL, 0, 1, 0, { "b@y.test" }, "x",
 	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH,
 	      "MAIL", "421 4.3.2 going down\r\n", "RCPT", "503 no\r\n",
-	      "QUIT", "221 bye\r\n", NULL },
+	      "DATA", "503 no\r\n", "QUIT", "221 bye\r\n", NULL },
 	    SMTPC_ETEMP, "MAIL FROM", "closing the connection",
-	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\nQUIT\n",
-	    0, 1, NULL, 0 },
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "DATA\nQUIT\n",
+	    0, 1, "S: 221 bye", 0 },
+	{ "421 to MAIL, yet pipelined DATA taken: hung up, no QUIT",
+	    SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0, { "b@y.test" }, "x",
+	    { "", "220 mx\r\n", "EHLO", EHLO_AUTH,
+	      "MAIL", "421 4.3.2 going down\r\n", "RCPT", "250 ok\r\n",
+	      "DATA", "354 go\r\n", NULL },
+	    SMTPC_ETEMP, "MAIL FROM", "closing the connection",
+	    "EHLO test.host\nMAIL FROM:<a@x.test>\nRCPT TO:<b@y.test>\n"
+	    "DATA\n", 0, 1, NULL, 0 },
 	{ "421 to DATA: ETEMP, QUIT", SMTPC_TLS_NONE, NULL, NULL, 0, 1, 0,
 	    { "b@y.test" }, "x",
 	    { "", "220 mx\r\n", "EHLO", EHLO_PLAIN, "MAIL", "250 ok\r\n",
@@ -877,8 +925,8 @@ session_window(void)
 		script[k++] = i == BAD ? "550 5.1.1 r180 unknown\r\n" :
 		    "250 ok\r\n";
 	}
-	script[k++] = "RSET";
-	script[k++] = "250 ok\r\n";
+	script[k++] = "DATA";
+	script[k++] = "354 go\r\n";
 	script[k] = NULL;
 	f.script = script;
 	buf_init(&f.in, 1 << 16);
@@ -899,9 +947,9 @@ session_window(void)
 	    strcmp(r->text, "5.1.1 r180 unknown") == 0,
 	    "window: the refusal is matched to its recipient");
 	ok(smtpc_session_refused(s, 1) == NULL, "window: index past the end");
-	ok(strstr(buf_cstr(&f.transcript), "DATA") == NULL &&
-	    strstr(buf_cstr(&f.transcript), "RSET\n") != NULL,
-	    "window: RSET, no DATA");
+	ok(strstr(buf_cstr(&f.transcript), "r249@y.test>\nDATA\n") != NULL &&
+	    strstr(buf_cstr(&f.transcript), "\n.\n") == NULL && f.closed,
+	    "window: DATA after the last RCPT; hung up, no dot");
 	smtpc_session_free(s);
 	buf_free(&f.in);
 	buf_free(&f.out);
@@ -992,7 +1040,7 @@ session_ext(void)
 	    "RCPT TO:<b@y.test> NOTIFY=SUCCESS,FAILURE\n"
 	    "RCPT TO:<c@y.test> NOTIFY=SUCCESS,FAILURE\nDATA\ncaf\xc3\xa9\n.\n",
 	    "dsn: RET, ENVID in xtext, NOTIFY on each RCPT");
-	ok(f.max_batch == 3, "dsn: MAIL and RCPTs pipelined");
+	ok(f.max_batch == 4, "dsn: MAIL, RCPTs and DATA pipelined");
 	ext_free(&f);
 
 	dsn.notify = SMTPC_DSN_NEVER;
