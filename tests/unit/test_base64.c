@@ -52,6 +52,45 @@ wrap_chunked(const unsigned char *in, size_t len, size_t step, struct buf *out)
 	return b64_wrap_final(&w, out);
 }
 
+/*
+ * 100 000 bytes in one call (the encoder's block fills and is appended
+ * several times) and in odd chunks: the same bytes as the one-shot
+ * encoding with a CRLF after every 76 characters.
+ */
+static void
+wrap_large(void)
+{
+	enum { N = 100000 };
+	static unsigned char in[N];
+	struct buf flat, expect, one, chunked;
+	size_t i, k;
+
+	for (i = 0; i < N; i++)
+		in[i] = (unsigned char)(i * 2654435761u >> 13);
+	buf_init(&flat, 1 << 20);
+	buf_init(&expect, 1 << 20);
+	buf_init(&one, 1 << 20);
+	buf_init(&chunked, 1 << 20);
+	b64_encode(in, N, &flat);
+	for (i = 0; i < flat.len; i += k) {
+		k = flat.len - i < B64_LINE ? flat.len - i : B64_LINE;
+		buf_append(&expect, flat.data + i, k);
+		buf_append(&expect, "\r\n", 2);
+	}
+	ok(wrap_chunked(in, N, N, &one) == 0 && one.len == expect.len &&
+	    memcmp(one.data, expect.data, one.len) == 0,
+	    "100000 bytes in one call: one-shot encoding, wrapped");
+	ok(wrap_chunked(in, N, 4099, &chunked) == 0 &&
+	    chunked.len == expect.len &&
+	    memcmp(chunked.data, expect.data, chunked.len) == 0,
+	    "100000 bytes in chunks of 4099: the same");
+	ok(one.len == b64_wrap_size(N), "100000 bytes: size as predicted");
+	buf_free(&flat);
+	buf_free(&expect);
+	buf_free(&one);
+	buf_free(&chunked);
+}
+
 int
 main(void)
 {
@@ -155,6 +194,7 @@ main(void)
 		    small.len == 0, "encode past ceiling refused");
 		buf_free(&small);
 	}
+	wrap_large();
 	buf_free(&b);
 	buf_free(&dec);
 	buf_free(&ref);
