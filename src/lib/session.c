@@ -965,7 +965,6 @@ session_open(struct smtpc_session *s, struct smtpc_error *err)
 	return 0;
 }
 
-/* QUIT, wait for the reply, close; errors are the caller's to ignore. */
 /*
  * Read the replies still owed to a pipelined window that a 421 cut
  * short, so that QUIT's own reply is not mistaken for one of them.  What
@@ -988,6 +987,7 @@ session_skip_unanswered(struct smtpc_session *s, struct smtpc_error *err)
 	return 0;
 }
 
+/* QUIT, wait for the reply, close; errors are the caller's to ignore. */
 static int
 session_quit(struct smtpc_session *s, struct smtpc_error *err)
 {
