@@ -21,12 +21,12 @@ nothing more (the client's writes fill the socket buffers) until the
 client leaves or the server stops.  `capabilities` replaces the EHLO
 keywords; `auth` the AUTH line ("" for none).
 
-Like Postfix, it answers DATA with 554 when no recipient of the
-transaction was accepted (unless DATA is overridden), and after it has
-said 421 it answers MAIL, RCPT, DATA and RSET with 421 until QUIT (those
-a case overrides excepted).  A body
-counts as delivered (`data`) only when a recipient was accepted; `bodies`
-has every body that ended in a final dot.
+Like Postfix, it answers RCPT with 503 without an accepted MAIL, DATA
+with 554 (or 503) when no recipient of the transaction was accepted, and
+after it has said 421, MAIL, RCPT, DATA and RSET with 421 until QUIT;
+whatever a case overrides is answered as the case says.  A body counts as
+delivered (`data`) only when a recipient was accepted; `bodies` has every
+body that ended in a final dot.
 
 BDAT (RFC 3030) is served when a case offers CHUNKING: each chunk is
 read whole, its size recorded in `bdat` as (size, last); "BDAT" overrides
