@@ -47,7 +47,7 @@ enum smtpc_code {
 	SMTPC_EDATA = -4,	/* bad message data: address, header, CR/LF */
 	SMTPC_ENOINPUT = -5,	/* an input file is missing or unreadable */
 	SMTPC_EIO = -6,		/* local I/O error (read/write of a file) */
-	SMTPC_ENOHOST = -7,	/* the server's host name does not resolve */
+	SMTPC_ENOHOST = -7,	/* the server's host name does not exist */
 	SMTPC_ECONN = -8,	/* connection refused, reset or closed */
 	SMTPC_ETIMEOUT = -9,	/* a deadline passed */
 	SMTPC_ETLS = -10,	/* TLS handshake or certificate check failed */
@@ -56,7 +56,7 @@ enum smtpc_code {
 	SMTPC_EINSECURE = -13,	/* the action would expose a secret */
 	SMTPC_EAUTH = -14,	/* the server refused authentication */
 	SMTPC_ENOMECH = -15,	/* no usable AUTH mechanism */
-	SMTPC_ETEMP = -16,	/* the server answered 4xx (try later) */
+	SMTPC_ETEMP = -16,	/* 4xx, or DNS failed for now (try later) */
 	SMTPC_EPERM = -17,	/* the server answered 5xx (refused) */
 	SMTPC_ECONFIG = -18,	/* configuration error */
 	SMTPC_EINTERNAL = -19,	/* a bug in smtpc */

@@ -222,6 +222,10 @@ conn_open(struct conn **ret, const char *host, unsigned port,
 		if (rc == EAI_MEMORY)
 			return error_set(err, SMTPC_ENOMEM, "connect",
 			    "out of memory resolving %s", host);
+		/* The resolver failed, not the name: worth a later retry. */
+		if (rc == EAI_AGAIN)
+			return error_set(err, SMTPC_ETEMP, "connect",
+			    "cannot resolve %s: %s", host, gai_strerror(rc));
 		if (rc == EAI_SYSTEM)
 			return error_set(err, SMTPC_ENOHOST, "connect",
 			    "cannot resolve %s: %s", host,

@@ -10,7 +10,8 @@
  * commands and flush, so Nagle would only add delay.
  *
  * Used error codes: SMTPC_ENOMEM, SMTPC_ENOHOST (name does not resolve),
- * SMTPC_ECONN (refused, reset, closed by the peer), SMTPC_ETIMEOUT,
+ * SMTPC_ETEMP (the resolver failed for now: EAI_AGAIN), SMTPC_ECONN
+ * (refused, reset, closed by the peer), SMTPC_ETIMEOUT,
  * SMTPC_ETLS (handshake or verification failed; err->message says why,
  * e.g. "certificate verify failed: self-signed certificate"), SMTPC_ELIMIT
  * (a line longer than the caller's limit), SMTPC_EPROTO (bytes before the

@@ -31,7 +31,7 @@ static const struct error_entry error_table[] = {
 	{ "SMTPC_EINSECURE", "refused to act insecurely" },
 	{ "SMTPC_EAUTH", "authentication refused" },
 	{ "SMTPC_ENOMECH", "no usable authentication mechanism" },
-	{ "SMTPC_ETEMP", "temporary server failure" },
+	{ "SMTPC_ETEMP", "temporary failure" },
 	{ "SMTPC_EPERM", "permanent server refusal" },
 	{ "SMTPC_ECONFIG", "configuration error" },
 	{ "SMTPC_EINTERNAL", "internal error" },

@@ -588,15 +588,17 @@ class Recorder:
 
 
 class NxDomainDns:
-    """A DNS server on 127.0.0.1:53 (UDP) that answers NXDOMAIN to all.
+    """A DNS server on 127.0.0.1:53 (UDP) that answers NXDOMAIN to all
+    (or SERVFAIL, with rcode=2).
 
     With a private /etc/resolv.conf pointing at it (a mount namespace,
     see resolv_conf()), an unknown host is unknown without any query
     leaving the machine.
     """
 
-    def __init__(self, root):
+    def __init__(self, root, rcode=3):
         self.root = root
+        self.rcode = rcode
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 53))
         self.sock.settimeout(0.2)
@@ -621,12 +623,12 @@ class NxDomainDns:
             if len(q) < 12:
                 continue
             self.queries += 1
-            # Same id and question; QR, RD copied, RA, RCODE 3; no answers.
+            # Same id and question; QR, RD copied, RA, the RCODE; no answers.
             qd_end = 12
             while qd_end < len(q) and q[qd_end] != 0:
                 qd_end += q[qd_end] + 1
             qd_end += 5
-            flags = 0x8183
+            flags = 0x8180 | self.rcode
             resp = q[:2] + flags.to_bytes(2, "big") + b"\x00\x01" + \
                 b"\x00\x00\x00\x00\x00\x00" + q[12:qd_end]
             try:

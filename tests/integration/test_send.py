@@ -517,12 +517,16 @@ def test_missing_input_file_is_66_before_connecting(smtpc, servers, opt,
     assert rec.connections == 0
 
 
-def test_unknown_host_is_68(smtpc, servers):
+@pytest.mark.parametrize("rcode,rc", [(3, 68), (2, 75)],
+                         ids=["nxdomain-68", "servfail-75"])
+def test_unknown_host_is_68(smtpc, servers, rcode, rc):
+    """A name that does not exist is 68; a resolver that fails (SERVFAIL:
+    getaddrinfo says EAI_AGAIN) is a temporary failure, 75."""
     if shutil.which("unshare") is None or subprocess.run(
             ["unshare", "--mount", "true"]).returncode != 0:
         pytest.skip("needs unshare --mount (root) for a private resolver")
     try:
-        dns = srv.NxDomainDns(smtpc.tmp)
+        dns = srv.NxDomainDns(smtpc.tmp, rcode=rcode)
     except OSError as e:
         pytest.skip("cannot bind 127.0.0.1:53: %s" % e)
     dns.start()
@@ -539,7 +543,9 @@ def test_unknown_host_is_68(smtpc, servers):
                       wrap=wrap)
     finally:
         dns.stop()
-    assert r.rc == 68, r
+    assert r.rc == rc, r
+    assert "smtpc: connect: cannot resolve mail.no-such-host-smtpc.net" in \
+        r.err, r
     assert dns.queries >= 1
 
 
