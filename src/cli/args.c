@@ -41,6 +41,8 @@ enum long_only {
 	OPT_KEY,
 	OPT_HELO,
 	OPT_TIMEOUT,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -83,6 +85,8 @@ static const struct option send_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -116,14 +120,15 @@ static const char usage_server[] =
     "                        `smtpc check` shows it)\n"
     "  --cert FILE           client certificate (PEM) for servers that ask\n"
     "  --key FILE            its private key (PEM; default: in the --cert file)\n"
-    "  -u, --user NAME       authenticate as NAME\n"
+    "  -u, --user NAME       authenticate as NAME (default: the login of the\n"
+    "                        ~/.netrc entry for the host, except with --tls none)\n"
     "  --auth MECH           AUTH mechanism: SCRAM-SHA-256, SCRAM-SHA-1, PLAIN,\n"
     "                        LOGIN, CRAM-MD5, OAUTHBEARER, XOAUTH2; default: the\n"
     "                        strongest offered (CRAM-MD5 only when named)\n"
     "  --password-file FILE  password in FILE (one trailing newline dropped)\n"
     "  --password-cmd CMD    password is the first line CMD prints\n"
-    "                        (also $SMTPC_PASSWORD, else a prompt on the terminal;\n"
-    "                        never on the command line)\n"
+    "                        (also $SMTPC_PASSWORD, ~/.netrc, else a prompt on\n"
+    "                        the terminal; never on the command line)\n"
     "  --oauth-token-cmd CMD\n"
     "                        an OAuth 2.0 access token instead of a password: the\n"
     "                        first line CMD prints (for OAUTHBEARER or XOAUTH2)\n"
@@ -165,6 +170,10 @@ static const char usage_send[] =
     "                        and smtpc warns)\n"
     "  --no-pipelining       one command at a time even if the server pipelines\n"
     "  --no-chunking         DATA even if the server offers BDAT (CHUNKING)\n"
+    "  --progress            show how much of the message has gone, on stderr\n"
+    "                        (default: on a terminal, for messages of 1 MiB or\n"
+    "                        more, unless -q)\n"
+    "  --no-progress         never show it\n"
     "\n";
 
 static const char usage_check[] =
@@ -555,6 +564,7 @@ args_is_message_option(int c)
 	case OPT_DRY_RUN: case 'o': case OPT_ALLOW_PARTIAL:
 	case OPT_DSN_NOTIFY: case OPT_DSN_RETURN: case OPT_DSN_ENVID:
 	case OPT_NO_PIPELINING: case OPT_NO_CHUNKING:
+	case OPT_PROGRESS: case OPT_NO_PROGRESS:
 		return 1;
 	default:
 		return 0;
@@ -607,6 +617,8 @@ args_option(struct cli_opts *o, int c, const char *arg)
 	case OPT_TIMEOUT: return args_set_timeout(o, arg);
 	case 'v': o->verbose = 1; return 0;
 	case 'q': o->quiet = 1; return 0;
+	case OPT_PROGRESS: o->progress = CLI_PROGRESS_ON; return 0;
+	case OPT_NO_PROGRESS: o->progress = CLI_PROGRESS_OFF; return 0;
 	default:
 		return EX_USAGE_CODE;
 	}

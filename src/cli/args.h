@@ -37,6 +37,13 @@ struct cli_rcpt {
 	const char *address;	/* borrowed from argv */
 };
 
+/* --progress / --no-progress; AUTO: on a terminal, for big messages. */
+enum cli_progress {
+	CLI_PROGRESS_AUTO,
+	CLI_PROGRESS_ON,
+	CLI_PROGRESS_OFF,
+};
+
 struct cli_opts {
 	enum cli_command command;
 
@@ -86,6 +93,7 @@ struct cli_opts {
 	/* output */
 	int verbose;
 	int quiet;
+	enum cli_progress progress;
 };
 
 /*

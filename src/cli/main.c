@@ -16,6 +16,7 @@
 #include "args.h"
 #include "compose.h"
 #include "password.h"
+#include "progress.h"
 #include "report.h"
 #include "smtpc.h"
 
@@ -92,26 +93,77 @@ out:
 	return rc;
 }
 
+/* The message as the session pulls it, counted for the progress line. */
+struct main_body {
+	struct smtpc_reader *reader;
+	struct progress progress;
+};
+
 /* smtpc_reader_read in the shape of smtpc_body_read_fn. */
 static int
 main_body_read(void *user, void *buf, size_t cap, size_t *ret_len,
     struct smtpc_error *err)
 {
-	return smtpc_reader_read(user, buf, cap, ret_len, err);
+	struct main_body *b = user;
+	int rc;
+
+	if ((rc = smtpc_reader_read(b->reader, buf, cap, ret_len, err)) != 0)
+		return rc;
+	progress_add(&b->progress, *ret_len);
+	/* The whole message is out: the line ends before any reply shows. */
+	if (*ret_len == 0)
+		progress_end(&b->progress);
+	return 0;
+}
+
+/* --progress, --no-progress, or a terminal and a big message. */
+static FILE *
+main_progress_out(const struct cli_opts *o, uint64_t size)
+{
+	if (o->progress == CLI_PROGRESS_ON)
+		return stderr;
+	if (o->progress == CLI_PROGRESS_OFF || o->quiet ||
+	    size < PROGRESS_MIN_SIZE || !isatty(STDERR_FILENO))
+		return NULL;
+	return stderr;
+}
+
+/*
+ * The login: -u, else the one ~/.netrc gives for the server.  Not over a
+ * connection without TLS: there a netrc entry would turn a plain relay
+ * into a login with the password in the clear.  *ret_netrc is the string
+ * to free.
+ */
+static int
+main_login(const struct cli_opts *o, enum smtpc_tls_mode tls,
+    const char **ret_user, char **ret_netrc)
+{
+	int rc;
+
+	*ret_user = o->user;
+	*ret_netrc = NULL;
+	if (o->user != NULL || tls == SMTPC_TLS_NONE)
+		return 0;
+	if ((rc = password_netrc_login(o, ret_netrc)) != 0)
+		return rc;
+	*ret_user = *ret_netrc;
+	return 0;
 }
 
 /*
  * Open a session as the options say: password fetched (and wiped once the
  * library holds its own copy), TLS, AUTH.  Returns 0 or an exit code; on an
  * error after the session exists, *ret is still set so that `check` can
- * show what it learned.
+ * show what it learned.  *ret_user: the login used (NULL: none); it lives
+ * in *ret_netrc when ~/.netrc gave it, which the caller frees.
  */
 static int
 main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
-    struct smtpc_error *err)
+    const char **ret_user, char **ret_netrc, struct smtpc_error *err)
 {
 	struct smtpc_server srv;
 	char *password = NULL;
+	const char *user;
 	int rc;
 
 	memset(&srv, 0, sizeof(srv));
@@ -129,7 +181,10 @@ main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
 	srv.key_file = o->key_file;
 	srv.helo = o->helo;
 	srv.timeout = o->timeout;
-	srv.user = o->user;
+	if ((rc = main_login(o, srv.tls, &user, ret_netrc)) != 0)
+		return rc;
+	*ret_user = user;
+	srv.user = user;
 	srv.auth_mech = o->auth;
 	if (o->verbose)
 		srv.trace = report_trace;
@@ -137,15 +192,15 @@ main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
 		fprintf(stderr, "smtpc: warning: --insecure: the server's "
 		    "certificate is not checked; anyone on the network path "
 		    "could read the password and the mail\n");
-	if (o->user != NULL && srv.tls == SMTPC_TLS_NONE && !o->quiet)
+	if (user != NULL && srv.tls == SMTPC_TLS_NONE && !o->quiet)
 		fprintf(stderr, "smtpc: warning: --tls none: the password "
 		    "crosses the network unencrypted\n");
-	if (o->user != NULL && o->oauth_token_cmd != NULL) {
+	if (user != NULL && o->oauth_token_cmd != NULL) {
 		if ((rc = password_obtain_token(o, &password)) != 0)
 			return rc;
 		srv.oauth_token = password;
-	} else if (o->user != NULL) {
-		if ((rc = password_obtain(o, &password)) != 0)
+	} else if (user != NULL) {
+		if ((rc = password_obtain(o, user, &password)) != 0)
 			return rc;
 		srv.password = password;
 	}
@@ -225,10 +280,12 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	struct smtpc_session *s = NULL;
 	struct smtpc_reader *r = NULL;
 	struct smtpc_error err;
-	const char **rcpts = NULL;
+	struct main_body body;
+	const char **rcpts = NULL, *user;
+	char *netrc_login = NULL;
 	size_t n = smtpc_msg_recipient_count(msg);
 	unsigned flags = o->allow_partial ? SMTPC_SEND_ALLOW_PARTIAL : 0;
-	uint64_t size;
+	uint64_t size = 0;
 	int rc;
 
 	if (o->no_pipelining)
@@ -247,7 +304,7 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 		rc = report_error(&err);
 		goto out;
 	}
-	if ((rc = main_open_session(o, &s, &err)) != 0)
+	if ((rc = main_open_session(o, &s, &user, &netrc_login, &err)) != 0)
 		goto out;
 	if (smtpc_reader_size(r, &size) == 0)
 		smtpc_session_set_size(s, size);
@@ -255,8 +312,11 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 		smtpc_session_quit(s, NULL);
 		goto out;
 	}
+	body.reader = r;
+	progress_init(&body.progress, main_progress_out(o, size), size);
 	if (smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
-	    main_body_read, r, flags, &err) != 0) {
+	    main_body_read, &body, flags, &err) != 0) {
+		progress_end(&body.progress);
 		main_print_refusals(s, "recipient refused:");
 		rc = report_error(&err);
 		smtpc_session_quit(s, NULL);
@@ -273,6 +333,7 @@ out:
 	smtpc_session_free(s);
 	smtpc_reader_free(r);
 	free(rcpts);
+	free(netrc_login);
 	return rc;
 }
 
@@ -320,12 +381,15 @@ main_cmd_check(const struct cli_opts *o)
 	struct smtpc_session *s = NULL;
 	struct smtpc_tls_info tls;
 	struct smtpc_error err;
-	const char *mech;
+	const char *mech, *user = NULL;
+	char *netrc_login = NULL;
 	int rc;
 
-	rc = main_open_session(o, &s, &err);
-	if (s == NULL)
+	rc = main_open_session(o, &s, &user, &netrc_login, &err);
+	if (s == NULL) {
+		free(netrc_login);
 		return rc;
+	}
 	printf("%-14s%s\n", "server:", o->host);
 	if (smtpc_session_tls_info(s, &tls) == 0) {
 		printf("%-14s%s, %s\n", "TLS:", tls.version, tls.cipher);
@@ -341,15 +405,17 @@ main_cmd_check(const struct cli_opts *o)
 	}
 	main_print_capabilities(s);
 	mech = smtpc_session_auth_mech(s);
-	if (o->user == NULL)
-		printf("%-14s%s\n", "auth:", "not tried (no -u)");
+	if (user == NULL)
+		printf("%-14s%s\n", "auth:", "not tried (no -u, no ~/.netrc "
+		    "entry)");
 	else if (mech != NULL)
-		printf("%-14sok as %s (%s)\n", "auth:", o->user, mech);
+		printf("%-14sok as %s (%s)\n", "auth:", user, mech);
 	else
-		printf("%-14sFAILED as %s\n", "auth:", o->user);
+		printf("%-14sFAILED as %s\n", "auth:", user);
 	if (rc == 0)
 		smtpc_session_quit(s, NULL);
 	smtpc_session_free(s);
+	free(netrc_login);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /*
- * password.c - read the password from a file, a command, the environment
- * or the terminal, keeping it out of argv, core dumps and stray copies.
+ * password.c - read the password from a file, a command, the environment,
+ * ~/.netrc or the terminal, keeping it out of argv, core dumps and stray
+ * copies.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "netrc.h"
 #include "password.h"
 
 #define PASSWORD_MAX 4096
@@ -21,6 +23,9 @@
 #define EX_NOINPUT_CODE 66
 #define EX_OSERR_CODE 71
 #define EX_CONFIG_CODE 78
+
+/* A netrc password must fit where password_from_netrc() copies it. */
+_Static_assert(NETRC_TOKEN_MAX <= PASSWORD_MAX, "netrc token too long");
 
 /*
  * Every password buffer is PASSWORD_BUF bytes, so it is wiped whole:
@@ -175,7 +180,7 @@ password_from_command(const char *cmd, const char *opt, const char *what,
 }
 
 static int
-password_from_terminal(const struct cli_opts *o, char **ret)
+password_from_terminal(const struct cli_opts *o, const char *user, char **ret)
 {
 	struct termios saved, quiet;
 	char *pw, iobuf[BUFSIZ];
@@ -186,8 +191,8 @@ password_from_terminal(const struct cli_opts *o, char **ret)
 	tty = fopen("/dev/tty", "r+e");
 	if (tty == NULL) {
 		fprintf(stderr, "smtpc: no password for %s: use "
-		    "--password-file, --password-cmd or SMTPC_PASSWORD (no "
-		    "terminal to ask on)\n", o->user);
+		    "--password-file, --password-cmd, SMTPC_PASSWORD or "
+		    "~/.netrc (no terminal to ask on)\n", user);
 		return EX_CONFIG_CODE;
 	}
 	pw = password_alloc();
@@ -197,7 +202,7 @@ password_from_terminal(const struct cli_opts *o, char **ret)
 	}
 	/* Our buffer, wiped below: stdio's would keep the typed password. */
 	setvbuf(tty, iobuf, _IOFBF, sizeof(iobuf));
-	fprintf(tty, "Password for %s at %s: ", o->user, o->host);
+	fprintf(tty, "Password for %s at %s: ", user, o->host);
 	fflush(tty);
 	if (tcgetattr(fileno(tty), &saved) == 0) {
 		quiet = saved;
@@ -222,10 +227,49 @@ password_from_terminal(const struct cli_opts *o, char **ret)
 	return 0;
 }
 
+/*
+ * The netrc entry's password, copied into a buffer of our own so that
+ * password_free() can wipe it; *ret stays NULL when the entry has none.
+ */
+static int
+password_from_netrc(const struct cli_opts *o, const char *user, char **ret)
+{
+	struct netrc_entry e;
+	int rc;
+
+	*ret = NULL;
+	if ((rc = netrc_lookup(o->host, user, &e)) != 0)
+		return rc;
+	if (e.password != NULL && (*ret = password_alloc()) != NULL)
+		memcpy(*ret, e.password, strlen(e.password));
+	else if (e.password != NULL)
+		rc = EX_OSERR_CODE;
+	netrc_entry_clear(&e);
+	return rc;
+}
+
 int
-password_obtain(const struct cli_opts *o, char **ret)
+password_netrc_login(const struct cli_opts *o, char **ret)
+{
+	struct netrc_entry e;
+	int rc;
+
+	/* The file read may hold passwords, whichever entry we take. */
+	password_protect_process();
+	*ret = NULL;
+	if ((rc = netrc_lookup(o->host, NULL, &e)) != 0)
+		return rc;
+	*ret = e.login;
+	e.login = NULL;
+	netrc_entry_clear(&e);
+	return 0;
+}
+
+int
+password_obtain(const struct cli_opts *o, const char *user, char **ret)
 {
 	const char *env;
+	int rc;
 
 	password_protect_process();
 	if (o->password_file != NULL)
@@ -247,7 +291,9 @@ password_obtain(const struct cli_opts *o, char **ret)
 		unsetenv("SMTPC_PASSWORD");
 		return 0;
 	}
-	return password_from_terminal(o, ret);
+	if ((rc = password_from_netrc(o, user, ret)) != 0 || *ret != NULL)
+		return rc;
+	return password_from_terminal(o, user, ret);
 }
 
 int

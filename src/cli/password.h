@@ -2,8 +2,9 @@
  * password.h - where the AUTH password comes from.
  *
  * Sources, first that applies: --password-file, --password-cmd,
- * $SMTPC_PASSWORD, a prompt on the controlling terminal (no echo).  Never
- * argv.  The password lives in one heap buffer that password_free() wipes.
+ * $SMTPC_PASSWORD, ~/.netrc (or $NETRC), a prompt on the controlling
+ * terminal (no echo).  Never argv.  The password lives in one heap buffer
+ * that password_free() wipes.
  */
 #ifndef SMTPC_CLI_PASSWORD_H
 #define SMTPC_CLI_PASSWORD_H
@@ -11,10 +12,22 @@
 #include "args.h"
 
 /*
- * Returns 0 with *ret set, or a sysexits code after printing one line
- * (66 file unreadable, 78 no source or the command failed).
+ * The login ~/.netrc (or the file $NETRC names) gives for the server host
+ * o->host, for use when -u was not given: 0 with *ret malloc'ed, or *ret
+ * NULL when there is no such file or no entry with a login; or an exit code
+ * after one line on stderr (66 unreadable, 71 out of memory, 78 the file is
+ * unsafe or malformed).
  */
-int password_obtain(const struct cli_opts *o, char **ret);
+int password_netrc_login(const struct cli_opts *o, char **ret);
+/*
+ * The password for `user` (o->user, or the netrc login) at o->host: from
+ * --password-file, --password-cmd, $SMTPC_PASSWORD, then the netrc entry
+ * for o->host whose login is `user` (or one without a login), then the
+ * terminal.  Returns 0 with *ret set, or a sysexits code after printing one
+ * line (66 file unreadable, 71 out of memory, 78 no source, the command
+ * failed, or the netrc file is unsafe or malformed).
+ */
+int password_obtain(const struct cli_opts *o, const char *user, char **ret);
 /*
  * The OAuth token: the first line --oauth-token-cmd prints (one trailing
  * newline dropped).  Same return codes; free with password_free().

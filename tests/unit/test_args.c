@@ -262,6 +262,41 @@ test_delivery_options(void)
 	args_free(&o);
 }
 
+/* --progress / --no-progress: send only, the last one wins. */
+static void
+test_progress_options(void)
+{
+	static const struct {
+		const char *args[2];
+		enum cli_progress want;
+		const char *what;
+	} cases[] = {
+		{ { NULL, NULL }, CLI_PROGRESS_AUTO, "no option: auto" },
+		{ { "--progress", NULL }, CLI_PROGRESS_ON, "--progress: on" },
+		{ { "--no-progress", NULL }, CLI_PROGRESS_OFF,
+		    "--no-progress: off" },
+		{ { "--progress", "--no-progress" }, CLI_PROGRESS_OFF,
+		    "the last one wins" },
+	};
+	static const char *const check[] = { "smtpc", "check", "--server",
+		"h", "--progress" };
+	struct cli_opts o;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[16] = { "smtpc", "send", "-f", "a@b.c",
+		    "--server", "h", "x@y.z" };
+		int n = 7;
+
+		for (size_t k = 0; k < 2 && cases[i].args[k] != NULL; k++)
+			argv[n++] = cases[i].args[k];
+		ok(parse(argv, n, &o) == 0 && o.progress == cases[i].want,
+		    cases[i].what);
+		args_free(&o);
+	}
+	ok(parse(check, 5, &o) == 64, "--progress goes with send only");
+	args_free(&o);
+}
+
 int
 main(void)
 {
@@ -270,5 +305,6 @@ main(void)
 	test_command_lines();
 	test_tls_auth_options();
 	test_delivery_options();
+	test_progress_options();
 	return tap_done();
 }
