@@ -281,7 +281,7 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	struct smtpc_reader *r = NULL;
 	struct smtpc_error err;
 	struct main_body body;
-	const char **rcpts = NULL, *user;
+	const char **rcpts = NULL, *user = NULL;
 	char *netrc_login = NULL;
 	size_t n = smtpc_msg_recipient_count(msg);
 	unsigned flags = o->allow_partial ? SMTPC_SEND_ALLOW_PARTIAL : 0;
