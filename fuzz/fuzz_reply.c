@@ -23,9 +23,9 @@ fuzz_printable(const char *s, size_t len, const char *what)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		FUZZ_CHECK((unsigned char)s[i] >= 0x20 &&
-		    (unsigned char)s[i] < 0x7f, "%s: byte %02x", what,
-		    (unsigned char)s[i]);
+		FUZZ_CHECK(
+		    (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f,
+		    "%s: byte %02x", what, (unsigned char)s[i]);
 }
 
 static void
@@ -42,7 +42,7 @@ fuzz_check_done(const struct reply *r)
 	FUZZ_CHECK(r->text.len <= LIMIT_REPLY_TOTAL, "%zu bytes", r->text.len);
 	for (i = 0; i < r->text.len; i++)
 		FUZZ_CHECK(r->text.data[i] == '\n' || r->text.data[i] == '\t' ||
-		    (r->text.data[i] >= 0x20 && r->text.data[i] < 0x7f),
+			(r->text.data[i] >= 0x20 && r->text.data[i] < 0x7f),
 		    "text byte %02x", r->text.data[i]);
 	FUZZ_CHECK(memchr(e, '\0', sizeof(r->enhanced)) != NULL,
 	    "enhanced not terminated");
@@ -63,10 +63,10 @@ fuzz_check_done(const struct reply *r)
 	/* What users see: escaped, printable only. */
 	error_set(&err, SMTPC_EPERM, "test", "refused");
 	error_set_reply(&err, r->code, r->enhanced, buf_cstr(&one), one.len);
-	FUZZ_CHECK(memchr(err.server_text, '\0', sizeof(err.server_text)) !=
-	    NULL, "server_text unterminated");
-	fuzz_printable(err.server_text, strlen(err.server_text),
-	    "server_text");
+	FUZZ_CHECK(
+	    memchr(err.server_text, '\0', sizeof(err.server_text)) != NULL,
+	    "server_text unterminated");
+	fuzz_printable(err.server_text, strlen(err.server_text), "server_text");
 	buf_free(&one);
 }
 
@@ -94,9 +94,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    "push: %d", rc);
 			FUZZ_CHECK(err.code == rc, "err.code %d", err.code);
 			FUZZ_CHECK(memchr(err.message, '\0',
-			    sizeof(err.message)) != NULL, "unterminated");
-			fuzz_printable(err.message, strlen(err.message),
-			    "message");
+				       sizeof(err.message)) != NULL,
+			    "unterminated");
+			fuzz_printable(
+			    err.message, strlen(err.message), "message");
 			FUZZ_CHECK(r.nlines == 0 && r.code == 0,
 			    "failed reply not reset");
 			last_code = 0;

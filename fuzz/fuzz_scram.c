@@ -26,9 +26,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_USER	"user"
-#define FUZZ_PASS	"pencil"
-#define FUZZ_NONCE	"rOprNGfwEbeRWgbNEkqO"
+#define FUZZ_USER "user"
+#define FUZZ_PASS "pencil"
+#define FUZZ_NONCE "rOprNGfwEbeRWgbNEkqO"
 
 /* The attribute `name` of a SCRAM message, or NULL. */
 static const char *
@@ -53,8 +53,8 @@ fuzz_attr(const char *m, size_t len, char name, size_t *ret_len)
  * message and server signature.  -1 when the message is not acceptable.
  */
 static int
-fuzz_reference(const EVP_MD *md, const char *sf, size_t len,
-    struct buf *cfinal, unsigned char *ssig)
+fuzz_reference(const EVP_MD *md, const char *sf, size_t len, struct buf *cfinal,
+    unsigned char *ssig)
 {
 	const char *r, *s, *i;
 	size_t rl, sl, il, k, h = (size_t)EVP_MD_get_size(md);
@@ -70,13 +70,13 @@ fuzz_reference(const EVP_MD *md, const char *sf, size_t len,
 	if (len < 2 || memcmp(sf, "r=", 2) != 0 ||
 	    (r = fuzz_attr(sf, len, 'r', &rl)) == NULL ||
 	    (s = fuzz_attr(sf, len, 's', &sl)) == NULL ||
-	    (i = fuzz_attr(sf, len, 'i', &il)) == NULL ||
-	    s != r + rl + 3 || i != s + sl + 3)
+	    (i = fuzz_attr(sf, len, 'i', &il)) == NULL || s != r + rl + 3 ||
+	    i != s + sl + 3)
 		return -1;
 	if (memchr(sf, '\0', len) != NULL)
 		return -1;
-	if (rl <= strlen(FUZZ_NONCE) || memcmp(r, FUZZ_NONCE,
-	    strlen(FUZZ_NONCE)) != 0)
+	if (rl <= strlen(FUZZ_NONCE) ||
+	    memcmp(r, FUZZ_NONCE, strlen(FUZZ_NONCE)) != 0)
 		return -1;
 	for (k = 0; k < rl; k++)
 		if (r[k] < 0x21 || r[k] > 0x7e)
@@ -108,7 +108,7 @@ fuzz_reference(const EVP_MD *md, const char *sf, size_t len,
 	buf_append_byte(&am, ',');
 	buf_append(&am, wo.data, wo.len);
 	if (PKCS5_PBKDF2_HMAC(FUZZ_PASS, 6, salt.data, (int)salt.len,
-	    (int)iters, md, (int)h, salted) != 1)
+		(int)iters, md, (int)h, salted) != 1)
 		abort();
 	HMAC(md, salted, (int)h, (const unsigned char *)"Client Key", 10, ck,
 	    &n);
@@ -182,22 +182,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.nonce = FUZZ_NONCE;
 	FUZZ_CHECK(sasl_client_step(&c, NULL, 0, &out, &err) == 0, "first");
 	FUZZ_CHECK(out.len == strlen("n,,n=" FUZZ_USER ",r=" FUZZ_NONCE) &&
-	    memcmp(out.data, "n,,n=" FUZZ_USER ",r=" FUZZ_NONCE, out.len) == 0,
+		memcmp(out.data, "n,,n=" FUZZ_USER ",r=" FUZZ_NONCE, out.len) ==
+		    0,
 	    "client-first [%s]", buf_cstr(&out));
 	buf_reset(&out);
 	rc = sasl_client_step(&c, sf, sflen, &out, &err);
 	want = fuzz_reference(md, (const char *)sf, sflen, &ref, ssig);
-	FUZZ_CHECK((rc == 0) == (want == 0), "server-first [%.*s]: lib %d "
-	    "(%s), reference %d", (int)sflen, sf, rc, err.message, want);
+	FUZZ_CHECK((rc == 0) == (want == 0),
+	    "server-first [%.*s]: lib %d "
+	    "(%s), reference %d",
+	    (int)sflen, sf, rc, err.message, want);
 	if (rc != 0) {
 		FUZZ_CHECK(rc == SMTPC_EPROTO, "code %d", rc);
 		FUZZ_CHECK(sasl_client_done(&c, &err) != 0,
 		    "done after a failed step");
 		goto done;
 	}
-	FUZZ_CHECK(out.len == ref.len && memcmp(out.data, ref.data,
-	    out.len) == 0, "client-final [%s], want [%s]", buf_cstr(&out),
-	    buf_cstr(&ref));
+	FUZZ_CHECK(
+	    out.len == ref.len && memcmp(out.data, ref.data, out.len) == 0,
+	    "client-final [%s], want [%s]", buf_cstr(&out), buf_cstr(&ref));
 	FUZZ_CHECK(sasl_client_done(&c, &err) != 0,
 	    "done before the server signature");
 	/* The server-final message. */
@@ -231,14 +234,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_init(&sig, 256);
 		FUZZ_CHECK(finlen >= 2 && memcmp(sfin, "v=", 2) == 0,
 		    "accepted a server-final without v=");
-		FUZZ_CHECK(fz_b64_decode((char *)sfin + 2, strcspn(
-		    buf_cstr(&fin) + 2, ","), &sig) == 0 && sig.len == h &&
-		    memcmp(sig.data, ssig, h) == 0,
+		FUZZ_CHECK(fz_b64_decode((char *)sfin + 2,
+			       strcspn(buf_cstr(&fin) + 2, ","), &sig) == 0 &&
+			sig.len == h && memcmp(sig.data, ssig, h) == 0,
 		    "accepted a wrong signature");
 		buf_free(&sig);
 	} else {
-		FUZZ_CHECK(rc == SMTPC_EPROTO || rc == SMTPC_EAUTH, "code %d",
-		    rc);
+		FUZZ_CHECK(
+		    rc == SMTPC_EPROTO || rc == SMTPC_EAUTH, "code %d", rc);
 		FUZZ_CHECK(sasl_client_done(&c, &err) != 0,
 		    "done after a refused signature");
 	}

@@ -28,27 +28,27 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_USER	"alice"
-#define FUZZ_PASS	"s3cretPW!"
-#define FUZZ_TOKEN	"tok3nXYZ.abc"
+#define FUZZ_USER "alice"
+#define FUZZ_PASS "s3cretPW!"
+#define FUZZ_TOKEN "tok3nXYZ.abc"
 
 struct fake {
-	const uint8_t *p;	/* segments not yet delivered */
+	const uint8_t *p; /* segments not yet delivered */
 	size_t n;
 	int greet;
 	int tls, tls_broken, tls_fail;
-	int timeout;		/* at the end of input: time out (or EOF) */
+	int timeout; /* at the end of input: time out (or EOF) */
 	enum smtpc_tls_mode mode;
-	int in_data;		/* DATA body lines until "." */
-	size_t bdat_skip;	/* BDAT payload bytes still to come */
-	int bdat_last;		/* the chunk coming is the LAST one */
-	struct buf body;	/* the message as the server received it */
-	int delivered;		/* complete messages received */
+	int in_data;	  /* DATA body lines until "." */
+	size_t bdat_skip; /* BDAT payload bytes still to come */
+	int bdat_last;	  /* the chunk coming is the LAST one */
+	struct buf body;  /* the message as the server received it */
+	int delivered;	  /* complete messages received */
 	int64_t clock;
-	struct buf in;		/* server bytes not yet read */
-	struct buf out;		/* client bytes not yet cut into lines */
+	struct buf in;	/* server bytes not yet read */
+	struct buf out; /* client bytes not yet cut into lines */
 	struct buf trace;
-	struct buf last;	/* the last segment delivered */
+	struct buf last; /* the last segment delivered */
 };
 
 static const void *
@@ -71,21 +71,23 @@ fuzz_leaks(const char *hay, size_t len, const char *needle)
 	size_t i, s;
 	int hit = 0;
 
-	if (len >= strlen(needle) && fuzz_find(hay, len, needle,
-	    strlen(needle)) != NULL)
+	if (len >= strlen(needle) &&
+	    fuzz_find(hay, len, needle, strlen(needle)) != NULL)
 		return 1;
 	buf_init(&dec, 1 << 20);
 	for (i = 0; i < len && !hit; i = s + 1) {
-		while (i < len && (hay[i] == ' ' || hay[i] == '\r' ||
-		    hay[i] == '\n'))
+		while (i < len &&
+		    (hay[i] == ' ' || hay[i] == '\r' || hay[i] == '\n'))
 			i++;
 		for (s = i; s < len && hay[s] != ' ' && hay[s] != '\r' &&
-		    hay[s] != '\n'; s++)
+		     hay[s] != '\n';
+		     s++)
 			;
 		buf_reset(&dec);
 		if (s - i >= 8 && fz_b64_decode(hay + i, s - i, &dec) == 0 &&
-		    dec.len >= strlen(needle) && fuzz_find(dec.data, dec.len,
-		    needle, strlen(needle)) != NULL)
+		    dec.len >= strlen(needle) &&
+		    fuzz_find(dec.data, dec.len, needle, strlen(needle)) !=
+			NULL)
 			hit = 1;
 	}
 	buf_free(&dec);
@@ -145,17 +147,15 @@ fake_start_tls(void *c, const struct conn_tls_cfg *cfg, int64_t deadline,
  * dot-stuffed (the dot lines unstuffed by the fake already), with BDAT
  * only CRLF-normalised; a final CRLF added either way.
  */
-#define FUZZ_BODY	"Subject: x\r\n\r\nhello\n.\n..dot\r\nend"
-#define FUZZ_BODY_DATA \
-    "Subject: x\r\n\r\nhello\r\n..\r\n...dot\r\nend\r\n"
-#define FUZZ_BODY_BDAT \
-    "Subject: x\r\n\r\nhello\r\n.\r\n..dot\r\nend\r\n"
+#define FUZZ_BODY "Subject: x\r\n\r\nhello\n.\n..dot\r\nend"
+#define FUZZ_BODY_DATA "Subject: x\r\n\r\nhello\r\n..\r\n...dot\r\nend\r\n"
+#define FUZZ_BODY_BDAT "Subject: x\r\n\r\nhello\r\n.\r\n..dot\r\nend\r\n"
 
 static void
 fuzz_check_body(struct fake *f, const char *want)
 {
 	FUZZ_CHECK(f->body.len == strlen(want) &&
-	    memcmp(buf_cstr(&f->body), want, f->body.len) == 0,
+		memcmp(buf_cstr(&f->body), want, f->body.len) == 0,
 	    "the server received [%s]", buf_cstr(&f->body));
 	f->delivered++;
 	buf_reset(&f->body);
@@ -166,7 +166,11 @@ static void
 fake_line(struct fake *f, const char *line, size_t n)
 {
 	static const char *const before_tls[] = {
-		"EHLO ", "HELO ", "STARTTLS", "RSET", "QUIT",
+	    "EHLO ",
+	    "HELO ",
+	    "STARTTLS",
+	    "RSET",
+	    "QUIT",
 	};
 	size_t i;
 	int okcmd = 0;
@@ -194,18 +198,18 @@ fake_line(struct fake *f, const char *line, size_t n)
 		for (i = 0; i < sizeof(before_tls) / sizeof(before_tls[0]); i++)
 			if (n >= strlen(before_tls[i]) &&
 			    strncasecmp(line, before_tls[i],
-			    strlen(before_tls[i])) == 0)
+				strlen(before_tls[i])) == 0)
 				okcmd = 1;
 		FUZZ_CHECK(okcmd, "sent before TLS: %.*s", (int)n, line);
 	}
 	fake_deliver(f);
-	if (n == 4 && strncasecmp(line, "DATA", 4) == 0 &&
-	    f->last.len >= 3 && memcmp(f->last.data, "354", 3) == 0)
+	if (n == 4 && strncasecmp(line, "DATA", 4) == 0 && f->last.len >= 3 &&
+	    memcmp(f->last.data, "354", 3) == 0)
 		f->in_data = 1;
 	if (n > 5 && strncasecmp(line, "BDAT ", 5) == 0) {
 		for (i = 5; i < n && isdigit((unsigned char)line[i]); i++)
-			f->bdat_skip = f->bdat_skip * 10 +
-			    (size_t)(line[i] - '0');
+			f->bdat_skip =
+			    f->bdat_skip * 10 + (size_t)(line[i] - '0');
 		f->bdat_last = n > 10 && memcmp(line + n - 5, " LAST", 5) == 0;
 		if (f->bdat_skip == 0 && f->bdat_last)
 			fuzz_check_body(f, FUZZ_BODY_BDAT);
@@ -221,8 +225,8 @@ fake_flush(void *c, int64_t deadline, struct smtpc_error *err)
 
 	while (f->out.len > 0) {
 		if (f->bdat_skip > 0) {
-			k = f->bdat_skip < f->out.len ? f->bdat_skip :
-			    f->out.len;
+			k = f->bdat_skip < f->out.len ? f->bdat_skip
+						      : f->out.len;
 			buf_append(&f->body, f->out.data, k);
 			buf_consume(&f->out, k);
 			f->bdat_skip -= k;
@@ -281,7 +285,7 @@ fake_write(void *c, const void *data, size_t len, int64_t deadline,
 	/* Secrets only ever cross an encrypted connection. */
 	if (f->mode != SMTPC_TLS_NONE && !f->tls) {
 		FUZZ_CHECK(!fuzz_leaks(data, len, FUZZ_PASS) &&
-		    !fuzz_leaks(data, len, FUZZ_TOKEN),
+			!fuzz_leaks(data, len, FUZZ_TOKEN),
 		    "secret sent without TLS");
 	}
 	if (buf_append(&f->out, data, len) != 0)
@@ -320,13 +324,20 @@ fake_now(void)
 }
 
 static const struct session_io fake_io = {
-	fake_open, fake_start_tls, fake_pending, fake_read_line, fake_write,
-	fake_flush, fake_is_tls, fake_tls_info, fake_close, fake_now,
+    fake_open,
+    fake_start_tls,
+    fake_pending,
+    fake_read_line,
+    fake_write,
+    fake_flush,
+    fake_is_tls,
+    fake_tls_info,
+    fake_close,
+    fake_now,
 };
 
 static void
-fake_trace(void *user, enum smtpc_trace_dir dir, const char *line,
-    size_t len)
+fake_trace(void *user, enum smtpc_trace_dir dir, const char *line, size_t len)
 {
 	struct fake *f = user;
 	size_t i;
@@ -334,7 +345,7 @@ fake_trace(void *user, enum smtpc_trace_dir dir, const char *line,
 	if (dir == SMTPC_TRACE_IN)
 		for (i = 0; i < len; i++)
 			FUZZ_CHECK((unsigned char)line[i] >= 0x20 &&
-			    (unsigned char)line[i] < 0x7f,
+				(unsigned char)line[i] < 0x7f,
 			    "server byte %02x in the trace",
 			    (unsigned char)line[i]);
 	FUZZ_CHECK(memchr(line, '\n', len) == NULL, "LF in a trace line");
@@ -355,17 +366,17 @@ fuzz_check_err(int rc, const struct smtpc_error *err)
 	    "unknown code %d", rc);
 	FUZZ_CHECK(err->code == rc, "err.code %d for %d", err->code, rc);
 	FUZZ_CHECK(memchr(err->message, '\0', sizeof(err->message)) &&
-	    memchr(err->server_text, '\0', sizeof(err->server_text)) &&
-	    memchr(err->stage, '\0', sizeof(err->stage)) &&
-	    memchr(err->enhanced, '\0', sizeof(err->enhanced)),
+		memchr(err->server_text, '\0', sizeof(err->server_text)) &&
+		memchr(err->stage, '\0', sizeof(err->stage)) &&
+		memchr(err->enhanced, '\0', sizeof(err->enhanced)),
 	    "unterminated error text");
 	for (i = 0; err->server_text[i] != '\0'; i++)
 		FUZZ_CHECK((unsigned char)err->server_text[i] >= 0x20 &&
-		    (unsigned char)err->server_text[i] < 0x7f,
+			(unsigned char)err->server_text[i] < 0x7f,
 		    "server_text byte %02x",
 		    (unsigned char)err->server_text[i]);
-	FUZZ_CHECK(!fuzz_leaks(err->message, strlen(err->message), FUZZ_PASS)
-	    && !fuzz_leaks(err->message, strlen(err->message), FUZZ_TOKEN),
+	FUZZ_CHECK(!fuzz_leaks(err->message, strlen(err->message), FUZZ_PASS) &&
+		!fuzz_leaks(err->message, strlen(err->message), FUZZ_TOKEN),
 	    "secret in the error message");
 }
 
@@ -376,8 +387,8 @@ struct body {
 };
 
 static int
-body_read(void *user, void *out, size_t cap, size_t *ret_len,
-    struct smtpc_error *err)
+body_read(
+    void *user, void *out, size_t cap, size_t *ret_len, struct smtpc_error *err)
 {
 	struct body *b = user;
 	size_t n = strlen(b->data + b->off);
@@ -396,19 +407,28 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const mechs[8] = {
-		NULL, "PLAIN", "LOGIN", "SCRAM-SHA-256", "SCRAM-SHA-1",
-		"CRAM-MD5", "XOAUTH2", "OAUTHBEARER",
+	    NULL,
+	    "PLAIN",
+	    "LOGIN",
+	    "SCRAM-SHA-256",
+	    "SCRAM-SHA-1",
+	    "CRAM-MD5",
+	    "XOAUTH2",
+	    "OAUTHBEARER",
 	};
 	static const char *const rcpts[4] = {
-		"b@y.test", "c@y.test", "d\xc3\xa9@y.test", "bad@y.test",
+	    "b@y.test",
+	    "c@y.test",
+	    "d\xc3\xa9@y.test",
+	    "bad@y.test",
 	};
 	struct fake f;
 	struct smtpc_server cfg;
 	struct smtpc_session *s = NULL;
 	struct smtpc_error err, again;
-	struct smtpc_dsn dsn = { SMTPC_DSN_FAILURE | SMTPC_DSN_DELAY,
-	    SMTPC_DSN_RET_HDRS, "env+id=1" };
-	struct body b = { FUZZ_BODY, 0 };
+	struct smtpc_dsn dsn = {SMTPC_DSN_FAILURE | SMTPC_DSN_DELAY,
+	    SMTPC_DSN_RET_HDRS, "env+id=1"};
+	struct body b = {FUZZ_BODY, 0};
 	unsigned a, c;
 	int rc, rc2, opened = 0;
 
@@ -466,8 +486,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (c & 16)
 			smtpc_session_set_size(s, 1000 + (c & 3) * 100000);
 		if (c & 128)
-			FUZZ_CHECK(smtpc_session_set_dsn(s, &dsn, &err) == 0,
-			    "dsn");
+			FUZZ_CHECK(
+			    smtpc_session_set_dsn(s, &dsn, &err) == 0, "dsn");
 		rc = smtpc_session_send(s, (a & 128) ? "" : "a@x.test", rcpts,
 		    (c & 3) + 1, body_read, &b,
 		    (a & 128) ? SMTPC_SEND_ALLOW_PARTIAL : 0, &err);
@@ -478,18 +498,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc != SMTPC_EPERM && rc != SMTPC_ETEMP &&
 		    rc != SMTPC_EDATA && rc != SMTPC_ENOMECH) {
 			b.off = 0;
-			rc2 = smtpc_session_send(s, "a@x.test", rcpts, 1,
-			    body_read, &b, 0, &again);
+			rc2 = smtpc_session_send(
+			    s, "a@x.test", rcpts, 1, body_read, &b, 0, &again);
 			FUZZ_CHECK(rc2 != 0, "send worked after error %d", rc);
 		}
 	} else if (opened) {
 		size_t i, n = smtpc_session_refused_count(s);
 
-		FUZZ_CHECK(f.delivered == 1, "send succeeded, %d messages "
-		    "received", f.delivered);
+		FUZZ_CHECK(f.delivered == 1,
+		    "send succeeded, %d messages "
+		    "received",
+		    f.delivered);
 		for (i = 0; i < n; i++)
 			FUZZ_CHECK(smtpc_session_refused(s, i) != NULL &&
-			    smtpc_session_refused(s, i)->address != NULL,
+				smtpc_session_refused(s, i)->address != NULL,
 			    "refusal %zu", i);
 	}
 	if (getenv("SMTPC_FUZZ_DEBUG") != NULL)
@@ -501,7 +523,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 done:
 	smtpc_session_free(s);
 	FUZZ_CHECK(!fuzz_leaks((char *)f.trace.data, f.trace.len, FUZZ_PASS) &&
-	    !fuzz_leaks((char *)f.trace.data, f.trace.len, FUZZ_TOKEN),
+		!fuzz_leaks((char *)f.trace.data, f.trace.len, FUZZ_TOKEN),
 	    "secret in the trace");
 	buf_free(&f.in);
 	buf_free(&f.out);

@@ -27,7 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char fuzz_dir[64];
 static char fuzz_path[3][128];
 static const char *const fuzz_names[3] = {
-	"photo.jpg", "notes.bin", "R\xc3\xa9sum\xc3\xa9 2026.pdf",
+    "photo.jpg",
+    "notes.bin",
+    "R\xc3\xa9sum\xc3\xa9 2026.pdf",
 };
 
 static void
@@ -91,12 +93,13 @@ fuzz_addr(struct fz *f, struct smtpc_msg *m, int from, const char *spec)
 	int rc;
 
 	snprintf(full, sizeof(full), "%s <%s>", name, spec);
-	rc = from ? smtpc_msg_set_from(m, full, &err) :
-	    smtpc_msg_add_recipient(m, SMTPC_RCPT_TO, full, &err);
+	rc = from ? smtpc_msg_set_from(m, full, &err)
+		  : smtpc_msg_add_recipient(m, SMTPC_RCPT_TO, full, &err);
 	if (rc != 0) {
 		FUZZ_CHECK(err.code == SMTPC_EDATA, "address: %d", err.code);
-		rc = from ? smtpc_msg_set_from(m, spec, &err) :
-		    smtpc_msg_add_recipient(m, SMTPC_RCPT_TO, spec, &err);
+		rc = from
+		    ? smtpc_msg_set_from(m, spec, &err)
+		    : smtpc_msg_add_recipient(m, SMTPC_RCPT_TO, spec, &err);
 		FUZZ_CHECK(rc == 0, "plain address refused");
 	}
 	free(name);
@@ -113,20 +116,21 @@ fuzz_check_message(const unsigned char *p, size_t n)
 	for (i = 0; i < n; i++) {
 		FUZZ_CHECK(p[i] != '\0', "NUL at %zu", i);
 		if (p[i] == '\n')
-			FUZZ_CHECK(i > 0 && p[i - 1] == '\r', "bare LF at %zu",
-			    i);
+			FUZZ_CHECK(
+			    i > 0 && p[i - 1] == '\r', "bare LF at %zu", i);
 		if (p[i] == '\r') {
-			FUZZ_CHECK(i + 1 < n && p[i + 1] == '\n',
-			    "bare CR at %zu", i);
+			FUZZ_CHECK(
+			    i + 1 < n && p[i + 1] == '\n', "bare CR at %zu", i);
 			FUZZ_CHECK(line <= 998, "line of %zu octets", line);
 			if (headers && line == 0)
 				headers = 0;
 			else if (headers) {
-				const unsigned char *c = memchr(p + start, ':',
-				    line);
+				const unsigned char *c =
+				    memchr(p + start, ':', line);
 
-				FUZZ_CHECK(p[start] == ' ' || p[start] == '\t'
-				    || (c != NULL && c > p + start),
+				FUZZ_CHECK(p[start] == ' ' ||
+					p[start] == '\t' ||
+					(c != NULL && c > p + start),
 				    "header line without a name: %.*s",
 				    (int)line, p + start);
 			}
@@ -136,8 +140,8 @@ fuzz_check_message(const unsigned char *p, size_t n)
 			continue;
 		}
 		if (headers)
-			FUZZ_CHECK(p[i] == '\t' ||
-			    (p[i] >= 0x20 && p[i] < 0x7f),
+			FUZZ_CHECK(
+			    p[i] == '\t' || (p[i] >= 0x20 && p[i] < 0x7f),
 			    "header byte %02x", p[i]);
 		line++;
 	}
@@ -149,8 +153,7 @@ fuzz_check_message(const unsigned char *p, size_t n)
  * header names, is the text (7bit may add the final CRLF).
  */
 static void
-fuzz_check_text_body(const unsigned char *p, size_t n,
-    const struct buf *text)
+fuzz_check_text_body(const unsigned char *p, size_t n, const struct buf *text)
 {
 	/* Anchored at a line start: a user header may quote the name. */
 	const char *h = "\r\nContent-Transfer-Encoding: ", *e;
@@ -160,12 +163,12 @@ fuzz_check_text_body(const unsigned char *p, size_t n,
 	int a, b;
 
 	for (end = p; end + 4 <= p + n && memcmp(end, "\r\n\r\n", 4) != 0;
-	    end++)
+	     end++)
 		;
 	FUZZ_CHECK(end + 4 <= p + n, "no header end");
 	body = end + 4;
-	for (e = (const char *)p; e + hl < (const char *)end &&
-	    memcmp(e, h, hl) != 0; e++)
+	for (e = (const char *)p;
+	     e + hl < (const char *)end && memcmp(e, h, hl) != 0; e++)
 		;
 	FUZZ_CHECK(e + hl < (const char *)end, "no Content-Transfer-Encoding");
 	e += hl;
@@ -187,8 +190,8 @@ fuzz_check_text_body(const unsigned char *p, size_t n,
 		    "encoding %.20s", e);
 		for (l = body; l < p + n; l = nl + 2) {
 			nl = l;
-			while (nl + 1 < p + n &&
-			    !(nl[0] == '\r' && nl[1] == '\n'))
+			while (
+			    nl + 1 < p + n && !(nl[0] == '\r' && nl[1] == '\n'))
 				nl++;
 			FUZZ_CHECK(nl + 1 < p + n, "QP body not CRLF-ended");
 			for (i = 0; l + i < nl; i++) {
@@ -199,19 +202,22 @@ fuzz_check_text_body(const unsigned char *p, size_t n,
 				if (l + i + 1 == nl)
 					break;
 				FUZZ_CHECK(l + i + 2 < nl &&
-				    (a = fz_hex(l[i + 1])) >= 0 &&
-				    (b = fz_hex(l[i + 2])) >= 0, "QP escape");
-				buf_append_byte(&dec, (unsigned char)(a << 4 |
-				    b));
+					(a = fz_hex(l[i + 1])) >= 0 &&
+					(b = fz_hex(l[i + 2])) >= 0,
+				    "QP escape");
+				buf_append_byte(
+				    &dec, (unsigned char)(a << 4 | b));
 				i += 2;
 			}
 			if (l + i == nl)
 				buf_append(&dec, "\r\n", 2);
 		}
 	}
-	FUZZ_CHECK(dec.len == text->len && memcmp(buf_cstr(&dec),
-	    buf_cstr(text), dec.len) == 0, "text body (%zu bytes) decodes to "
-	    "%zu different bytes", text->len, dec.len);
+	FUZZ_CHECK(dec.len == text->len &&
+		memcmp(buf_cstr(&dec), buf_cstr(text), dec.len) == 0,
+	    "text body (%zu bytes) decodes to "
+	    "%zu different bytes",
+	    text->len, dec.len);
 	if (getenv("SMTPC_FUZZ_DEBUG") != NULL)
 		fprintf(stderr, "text body of %zu bytes checked: %.16s\n",
 		    text->len, e);
@@ -222,7 +228,7 @@ fuzz_check_text_body(const unsigned char *p, size_t n,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fz f = { data, size };
+	struct fz f = {data, size};
 	struct smtpc_msg *m;
 	struct smtpc_reader *r = NULL;
 	struct smtpc_error err;
@@ -245,8 +251,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flags & 1)
 		fuzz_addr(&f, m, 1, "a@x.test");
 	else
-		FUZZ_CHECK(smtpc_msg_set_from(m, "a@x.test", &err) == 0,
-		    "from");
+		FUZZ_CHECK(
+		    smtpc_msg_set_from(m, "a@x.test", &err) == 0, "from");
 	fuzz_addr(&f, m, 0, "b@y.test");
 	if (flags & 2) {
 		s = fz_str(&f, 255);

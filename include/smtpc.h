@@ -41,25 +41,25 @@ extern "C" {
  */
 enum smtpc_code {
 	SMTPC_OK = 0,
-	SMTPC_ENOMEM = -1,	/* out of memory */
-	SMTPC_EINVAL = -2,	/* invalid argument or usage */
-	SMTPC_ELIMIT = -3,	/* a size or count limit was exceeded */
-	SMTPC_EDATA = -4,	/* bad message data: address, header, CR/LF */
-	SMTPC_ENOINPUT = -5,	/* an input file is missing or unreadable */
-	SMTPC_EIO = -6,		/* local I/O error (read/write of a file) */
-	SMTPC_ENOHOST = -7,	/* the server's host name does not exist */
-	SMTPC_ECONN = -8,	/* connection refused, reset or closed */
-	SMTPC_ETIMEOUT = -9,	/* a deadline passed */
-	SMTPC_ETLS = -10,	/* TLS handshake or certificate check failed */
-	SMTPC_EPROTO = -11,	/* the server broke the protocol */
+	SMTPC_ENOMEM = -1,	 /* out of memory */
+	SMTPC_EINVAL = -2,	 /* invalid argument or usage */
+	SMTPC_ELIMIT = -3,	 /* a size or count limit was exceeded */
+	SMTPC_EDATA = -4,	 /* bad message data: address, header, CR/LF */
+	SMTPC_ENOINPUT = -5,	 /* an input file is missing or unreadable */
+	SMTPC_EIO = -6,		 /* local I/O error (read/write of a file) */
+	SMTPC_ENOHOST = -7,	 /* the server's host name does not exist */
+	SMTPC_ECONN = -8,	 /* connection refused, reset or closed */
+	SMTPC_ETIMEOUT = -9,	 /* a deadline passed */
+	SMTPC_ETLS = -10,	 /* TLS handshake or certificate check failed */
+	SMTPC_EPROTO = -11,	 /* the server broke the protocol */
 	SMTPC_ENOSTARTTLS = -12, /* STARTTLS required but not offered */
-	SMTPC_EINSECURE = -13,	/* the action would expose a secret */
-	SMTPC_EAUTH = -14,	/* the server refused authentication */
-	SMTPC_ENOMECH = -15,	/* no usable AUTH mechanism */
-	SMTPC_ETEMP = -16,	/* 4xx, or DNS failed for now (try later) */
-	SMTPC_EPERM = -17,	/* the server answered 5xx (refused) */
-	SMTPC_ECONFIG = -18,	/* configuration error */
-	SMTPC_EINTERNAL = -19,	/* a bug in smtpc */
+	SMTPC_EINSECURE = -13,	 /* the action would expose a secret */
+	SMTPC_EAUTH = -14,	 /* the server refused authentication */
+	SMTPC_ENOMECH = -15,	 /* no usable AUTH mechanism */
+	SMTPC_ETEMP = -16,	 /* 4xx, or DNS failed for now (try later) */
+	SMTPC_EPERM = -17,	 /* the server answered 5xx (refused) */
+	SMTPC_ECONFIG = -18,	 /* configuration error */
+	SMTPC_EINTERNAL = -19,	 /* a bug in smtpc */
 };
 
 #define SMTPC_ERROR_TEXT_MAX 512
@@ -109,16 +109,16 @@ SMTPC_API void smtpc_msg_free(struct smtpc_msg *msg);
  * "\"Last, First\" <addr@example.org>"; the display name may be UTF-8.
  * Invalid addresses fail with SMTPC_EDATA and say why.
  */
-SMTPC_API int smtpc_msg_set_from(struct smtpc_msg *msg, const char *address,
-    struct smtpc_error *err);
+SMTPC_API int smtpc_msg_set_from(
+    struct smtpc_msg *msg, const char *address, struct smtpc_error *err);
 SMTPC_API int smtpc_msg_add_recipient(struct smtpc_msg *msg,
     enum smtpc_rcpt_kind kind, const char *address, struct smtpc_error *err);
-SMTPC_API int smtpc_msg_add_reply_to(struct smtpc_msg *msg,
-    const char *address, struct smtpc_error *err);
+SMTPC_API int smtpc_msg_add_reply_to(
+    struct smtpc_msg *msg, const char *address, struct smtpc_error *err);
 
 /* UTF-8 text; CR, LF or NUL in it fails with SMTPC_EDATA. */
-SMTPC_API int smtpc_msg_set_subject(struct smtpc_msg *msg, const char *subject,
-    struct smtpc_error *err);
+SMTPC_API int smtpc_msg_set_subject(
+    struct smtpc_msg *msg, const char *subject, struct smtpc_error *err);
 /*
  * An extra header field.  The name must be printable ASCII without ':' or
  * space; the value UTF-8 without CR, LF or NUL.  Fields the library writes
@@ -134,12 +134,12 @@ SMTPC_API int smtpc_msg_add_header(struct smtpc_msg *msg, const char *name,
 /* Bodies: the text and HTML are UTF-8; memory bodies are copied. */
 SMTPC_API int smtpc_msg_set_text(struct smtpc_msg *msg, const char *data,
     size_t len, struct smtpc_error *err);
-SMTPC_API int smtpc_msg_set_text_file(struct smtpc_msg *msg, const char *path,
-    struct smtpc_error *err);
+SMTPC_API int smtpc_msg_set_text_file(
+    struct smtpc_msg *msg, const char *path, struct smtpc_error *err);
 SMTPC_API int smtpc_msg_set_html(struct smtpc_msg *msg, const char *data,
     size_t len, struct smtpc_error *err);
-SMTPC_API int smtpc_msg_set_html_file(struct smtpc_msg *msg, const char *path,
-    struct smtpc_error *err);
+SMTPC_API int smtpc_msg_set_html_file(
+    struct smtpc_msg *msg, const char *path, struct smtpc_error *err);
 
 /*
  * An image (or any file) shown in the body.  With an HTML body it goes into
@@ -178,8 +178,8 @@ SMTPC_API void smtpc_msg_set_seed(struct smtpc_msg *msg, uint64_t seed);
  */
 SMTPC_API const char *smtpc_msg_envelope_from(const struct smtpc_msg *msg);
 SMTPC_API size_t smtpc_msg_recipient_count(const struct smtpc_msg *msg);
-SMTPC_API const char *smtpc_msg_recipient(const struct smtpc_msg *msg,
-    size_t index);
+SMTPC_API const char *smtpc_msg_recipient(
+    const struct smtpc_msg *msg, size_t index);
 /*
  * 1 when an address of the message (From, To, Cc, Bcc, Reply-To) has a
  * UTF-8 local part: it is written raw into the header (RFC 6532) and the
@@ -229,14 +229,14 @@ enum smtpc_tls_mode {
 };
 
 enum smtpc_trace_dir {
-	SMTPC_TRACE_IN = 0,	/* a line the server sent */
-	SMTPC_TRACE_OUT = 1,	/* a line we sent (secrets masked) */
-	SMTPC_TRACE_INFO = 2,	/* an event: "connected to ...", "TLS ..." */
+	SMTPC_TRACE_IN = 0,   /* a line the server sent */
+	SMTPC_TRACE_OUT = 1,  /* a line we sent (secrets masked) */
+	SMTPC_TRACE_INFO = 2, /* an event: "connected to ...", "TLS ..." */
 };
 
 /* `line` has no CRLF and is not NUL-terminated. */
-typedef void smtpc_trace_fn(void *user, enum smtpc_trace_dir dir,
-    const char *line, size_t len);
+typedef void smtpc_trace_fn(
+    void *user, enum smtpc_trace_dir dir, const char *line, size_t len);
 
 /*
  * A message body source: copy up to `cap` bytes into `buf`, set *ret_len
@@ -247,11 +247,11 @@ typedef int smtpc_body_read_fn(void *user, void *buf, size_t cap,
     size_t *ret_len, struct smtpc_error *err);
 
 struct smtpc_server {
-	const char *host;	/* name or address; required */
-	unsigned port;		/* 0: 465 for implicit TLS, 25 for none, else 587 */
+	const char *host; /* name or address; required */
+	unsigned port;	  /* 0: 465 for implicit TLS, 25 for none, else 587 */
 	enum smtpc_tls_mode tls;
-	const char *cafile;	/* NULL: the system's trust store */
-	int insecure;		/* 1: skip certificate and host-name checks */
+	const char *cafile; /* NULL: the system's trust store */
+	int insecure;	    /* 1: skip certificate and host-name checks */
 	/*
 	 * Pin: the SHA-256 of the server certificate's DER encoding, 64 hex
 	 * digits with or without ':' between pairs.  When set, the pin alone
@@ -270,10 +270,10 @@ struct smtpc_server {
 	 */
 	const char *cert_file;
 	const char *key_file;
-	const char *helo;	/* NULL: this machine's host name */
-	unsigned timeout;	/* seconds for each stage; 0: the defaults */
-	const char *user;	/* NULL: no AUTH */
-	const char *password;	/* copied, wiped on free */
+	const char *helo;     /* NULL: this machine's host name */
+	unsigned timeout;     /* seconds for each stage; 0: the defaults */
+	const char *user;     /* NULL: no AUTH */
+	const char *password; /* copied, wiped on free */
 	/*
 	 * NULL: the strongest the server offers, SCRAM-SHA-256 > SCRAM-SHA-1
 	 * > PLAIN > LOGIN (CRAM-MD5 only when named here).
@@ -288,7 +288,7 @@ struct smtpc_server {
 	 * SMTPC_EINVAL.
 	 */
 	const char *oauth_token;
-	smtpc_trace_fn *trace;	/* NULL: no trace */
+	smtpc_trace_fn *trace; /* NULL: no trace */
 	void *trace_user;
 };
 
@@ -305,8 +305,8 @@ SMTPC_API void smtpc_session_free(struct smtpc_session *s);
  * AUTH when a user is set.  Credentials never leave over a connection
  * without TLS unless the mode is SMTPC_TLS_NONE.
  */
-SMTPC_API int smtpc_session_open(struct smtpc_session *s,
-    struct smtpc_error *err);
+SMTPC_API int smtpc_session_open(
+    struct smtpc_session *s, struct smtpc_error *err);
 
 /*
  * Flags for smtpc_session_send.
@@ -384,7 +384,7 @@ SMTPC_API int smtpc_session_set_size(struct smtpc_session *s, uint64_t size);
 #define SMTPC_DSN_DELAY 0x8
 
 enum smtpc_dsn_ret {
-	SMTPC_DSN_RET_DEFAULT = 0,	/* no RET=: the server decides */
+	SMTPC_DSN_RET_DEFAULT = 0, /* no RET=: the server decides */
 	SMTPC_DSN_RET_FULL = 1,
 	SMTPC_DSN_RET_HDRS = 2,
 };
@@ -411,8 +411,8 @@ SMTPC_API int smtpc_session_set_dsn(struct smtpc_session *s,
 struct smtpc_refusal {
 	const char *address;
 	int reply_code;
-	const char *enhanced;	/* "" when the server gave none */
-	const char *text;	/* escaped server text */
+	const char *enhanced; /* "" when the server gave none */
+	const char *text;     /* escaped server text */
 };
 
 /* Recipients refused in the last smtpc_session_send, in order. */
@@ -421,23 +421,23 @@ SMTPC_API const struct smtpc_refusal *smtpc_session_refused(
     const struct smtpc_session *s, size_t index);
 
 /* Polite end: QUIT and wait briefly for the reply; then closes. */
-SMTPC_API int smtpc_session_quit(struct smtpc_session *s,
-    struct smtpc_error *err);
+SMTPC_API int smtpc_session_quit(
+    struct smtpc_session *s, struct smtpc_error *err);
 
 struct smtpc_tls_info {
-	char version[32];	/* "TLSv1.3" */
-	char cipher[64];	/* "TLS_AES_256_GCM_SHA384" */
-	char subject[256];	/* certificate subject, one line */
+	char version[32];  /* "TLSv1.3" */
+	char cipher[64];   /* "TLS_AES_256_GCM_SHA384" */
+	char subject[256]; /* certificate subject, one line */
 	char issuer[256];
-	char not_after[64];	/* "2027-11-28 21:58:05 UTC" */
-	int verified;		/* 1 when chain and host name were checked,
-				   or the pinned fingerprint matched */
-	char sha256[96];	/* the certificate's SHA-256, "AB:CD:..." */
+	char not_after[64]; /* "2027-11-28 21:58:05 UTC" */
+	int verified;	    /* 1 when chain and host name were checked,
+			       or the pinned fingerprint matched */
+	char sha256[96];    /* the certificate's SHA-256, "AB:CD:..." */
 };
 
 /* Fails with SMTPC_EINVAL when the connection is not (yet) TLS. */
-SMTPC_API int smtpc_session_tls_info(const struct smtpc_session *s,
-    struct smtpc_tls_info *out);
+SMTPC_API int smtpc_session_tls_info(
+    const struct smtpc_session *s, struct smtpc_tls_info *out);
 /* The EHLO keywords of the current connection, one per line; "" if none. */
 SMTPC_API const char *smtpc_session_capabilities(const struct smtpc_session *s);
 /* The mechanism that authenticated, or NULL when not authenticated. */

@@ -48,93 +48,112 @@ enum long_only {
 };
 
 static const struct option send_options[] = {
-	{ "from", required_argument, NULL, 'f' },
-	{ "to", required_argument, NULL, OPT_TO },
-	{ "cc", required_argument, NULL, 'c' },
-	{ "bcc", required_argument, NULL, 'b' },
-	{ "reply-to", required_argument, NULL, OPT_REPLY_TO },
-	{ "subject", required_argument, NULL, 's' },
-	{ "text", required_argument, NULL, OPT_TEXT },
-	{ "text-file", required_argument, NULL, OPT_TEXT_FILE },
-	{ "html", required_argument, NULL, OPT_HTML },
-	{ "html-file", required_argument, NULL, OPT_HTML_FILE },
-	{ "attach", required_argument, NULL, 'a' },
-	{ "inline", required_argument, NULL, OPT_INLINE },
-	{ "header", required_argument, NULL, 'H' },
-	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-	{ "output", required_argument, NULL, 'o' },
-	{ "allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL },
-	{ "dsn-notify", required_argument, NULL, OPT_DSN_NOTIFY },
-	{ "dsn-return", required_argument, NULL, OPT_DSN_RETURN },
-	{ "dsn-envid", required_argument, NULL, OPT_DSN_ENVID },
-	{ "no-pipelining", no_argument, NULL, OPT_NO_PIPELINING },
-	{ "no-chunking", no_argument, NULL, OPT_NO_CHUNKING },
-	{ "server", required_argument, NULL, OPT_SERVER },
-	{ "tls", required_argument, NULL, OPT_TLS },
-	{ "cafile", required_argument, NULL, OPT_CAFILE },
-	{ "insecure", no_argument, NULL, OPT_INSECURE },
-	{ "user", required_argument, NULL, 'u' },
-	{ "auth", required_argument, NULL, OPT_AUTH },
-	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
-	{ "password-cmd", required_argument, NULL, OPT_PASSWORD_CMD },
-	{ "oauth-token-cmd", required_argument, NULL, OPT_OAUTH_TOKEN_CMD },
-	{ "tls-fingerprint", required_argument, NULL, OPT_TLS_FINGERPRINT },
-	{ "cert", required_argument, NULL, OPT_CERT },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "helo", required_argument, NULL, OPT_HELO },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+    {"from", required_argument, NULL, 'f'},
+    {"to", required_argument, NULL, OPT_TO},
+    {"cc", required_argument, NULL, 'c'},
+    {"bcc", required_argument, NULL, 'b'},
+    {"reply-to", required_argument, NULL, OPT_REPLY_TO},
+    {"subject", required_argument, NULL, 's'},
+    {"text", required_argument, NULL, OPT_TEXT},
+    {"text-file", required_argument, NULL, OPT_TEXT_FILE},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"html-file", required_argument, NULL, OPT_HTML_FILE},
+    {"attach", required_argument, NULL, 'a'},
+    {"inline", required_argument, NULL, OPT_INLINE},
+    {"header", required_argument, NULL, 'H'},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"output", required_argument, NULL, 'o'},
+    {"allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL},
+    {"dsn-notify", required_argument, NULL, OPT_DSN_NOTIFY},
+    {"dsn-return", required_argument, NULL, OPT_DSN_RETURN},
+    {"dsn-envid", required_argument, NULL, OPT_DSN_ENVID},
+    {"no-pipelining", no_argument, NULL, OPT_NO_PIPELINING},
+    {"no-chunking", no_argument, NULL, OPT_NO_CHUNKING},
+    {"server", required_argument, NULL, OPT_SERVER},
+    {"tls", required_argument, NULL, OPT_TLS},
+    {"cafile", required_argument, NULL, OPT_CAFILE},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"user", required_argument, NULL, 'u'},
+    {"auth", required_argument, NULL, OPT_AUTH},
+    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+    {"password-cmd", required_argument, NULL, OPT_PASSWORD_CMD},
+    {"oauth-token-cmd", required_argument, NULL, OPT_OAUTH_TOKEN_CMD},
+    {"tls-fingerprint", required_argument, NULL, OPT_TLS_FINGERPRINT},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"helo", required_argument, NULL, OPT_HELO},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 static const char usage_main[] =
     "usage: smtpc send [options] [RECIPIENT...]   compose and send a mail\n"
-    "       smtpc check [server options]          test connection, TLS and AUTH\n"
+    "       smtpc check [server options]          test connection, TLS and "
+    "AUTH\n"
     "       smtpc --version | --help | COMMAND --help\n"
     "\n"
     "Examples:\n"
     "  smtpc send --server smtp.gmail.com -u me@gmail.com \\\n"
     "      --password-cmd 'pass show gmail' -f me@gmail.com \\\n"
-    "      -s 'Holiday' --text 'See the photo.' --inline photo.jpg you@example.org\n"
+    "      -s 'Holiday' --text 'See the photo.' --inline photo.jpg "
+    "you@example.org\n"
     "  smtpc check --server smtps://smtp.example.org -u me\n"
     "\n"
-    "Exit codes: 0 sent, 64 usage, 65 bad data or address, 66 input file missing,\n"
-    "68 unknown host, 69 refused (5xx), 74 local I/O error, 75 temporary failure\n"
-    "(4xx, timeout, connection), 76 TLS or protocol failure, 77 authentication\n"
+    "Exit codes: 0 sent, 64 usage, 65 bad data or address, 66 input file "
+    "missing,\n"
+    "68 unknown host, 69 refused (5xx), 74 local I/O error, 75 temporary "
+    "failure\n"
+    "(4xx, timeout, connection), 76 TLS or protocol failure, 77 "
+    "authentication\n"
     "refused, 78 configuration error.  See smtpc(1).\n";
 
 static const char usage_server[] =
     "Server options:\n"
     "  --server HOST[:PORT] | smtp://HOST[:PORT] | smtps://HOST[:PORT]\n"
-    "                        default port 587 with STARTTLS; smtps:// or port 465:\n"
+    "                        default port 587 with STARTTLS; smtps:// or port "
+    "465:\n"
     "                        implicit TLS; --tls none without a port: 25\n"
-    "  --tls starttls|implicit|none   TLS mode (starttls is required, never skipped)\n"
+    "  --tls starttls|implicit|none   TLS mode (starttls is required, never "
+    "skipped)\n"
     "  --cafile FILE         trust the CA certificates in FILE (PEM)\n"
-    "  --insecure            do not verify the server's certificate (dangerous)\n"
-    "  --tls-fingerprint SHA256   accept only the certificate with this SHA-256\n"
-    "                        (hex, ':' optional; replaces the CA and name checks;\n"
+    "  --insecure            do not verify the server's certificate "
+    "(dangerous)\n"
+    "  --tls-fingerprint SHA256   accept only the certificate with this "
+    "SHA-256\n"
+    "                        (hex, ':' optional; replaces the CA and name "
+    "checks;\n"
     "                        `smtpc check` shows it)\n"
     "  --cert FILE           client certificate (PEM) for servers that ask\n"
-    "  --key FILE            its private key (PEM; default: in the --cert file)\n"
+    "  --key FILE            its private key (PEM; default: in the --cert "
+    "file)\n"
     "  -u, --user NAME       authenticate as NAME (default: the login of the\n"
-    "                        ~/.netrc entry for the host, except with --tls none)\n"
-    "  --auth MECH           AUTH mechanism: SCRAM-SHA-256, SCRAM-SHA-1, PLAIN,\n"
-    "                        LOGIN, CRAM-MD5, OAUTHBEARER, XOAUTH2; default: the\n"
+    "                        ~/.netrc entry for the host, except with --tls "
+    "none)\n"
+    "  --auth MECH           AUTH mechanism: SCRAM-SHA-256, SCRAM-SHA-1, "
+    "PLAIN,\n"
+    "                        LOGIN, CRAM-MD5, OAUTHBEARER, XOAUTH2; default: "
+    "the\n"
     "                        strongest offered (CRAM-MD5 only when named)\n"
     "  --password-file FILE  password in FILE (one trailing newline dropped)\n"
     "  --password-cmd CMD    password is the first line CMD prints\n"
-    "                        (also $SMTPC_PASSWORD, ~/.netrc, else a prompt on\n"
+    "                        (also $SMTPC_PASSWORD, ~/.netrc, else a prompt "
+    "on\n"
     "                        the terminal; never on the command line)\n"
     "  --oauth-token-cmd CMD\n"
-    "                        an OAuth 2.0 access token instead of a password: the\n"
-    "                        first line CMD prints (for OAUTHBEARER or XOAUTH2)\n"
+    "                        an OAuth 2.0 access token instead of a password: "
+    "the\n"
+    "                        first line CMD prints (for OAUTHBEARER or "
+    "XOAUTH2)\n"
     "  --helo NAME           name sent in EHLO (default: this host's name)\n"
-    "  --timeout SECONDS     limit for each stage (default: RFC 5321's values)\n"
-    "  -v, --verbose         show the SMTP dialogue on stderr (secrets masked)\n"
+    "  --timeout SECONDS     limit for each stage (default: RFC 5321's "
+    "values)\n"
+    "  -v, --verbose         show the SMTP dialogue on stderr (secrets "
+    "masked)\n"
     "  -q, --quiet           print nothing but errors\n";
 
 static const char usage_send[] =
@@ -149,7 +168,8 @@ static const char usage_send[] =
     "  -s, --subject TEXT    subject (UTF-8)\n"
     "  --text TEXT           plain-text body\n"
     "  --text-file FILE|-    plain-text body from FILE or standard input\n"
-    "  --html TEXT           HTML body (with a text body: multipart/alternative)\n"
+    "  --html TEXT           HTML body (with a text body: "
+    "multipart/alternative)\n"
     "  --html-file FILE|-    HTML body from FILE or standard input\n"
     "  -a, --attach FILE[;type=T][;name=N]\n"
     "                        attach a file (type guessed when not given)\n"
@@ -158,20 +178,25 @@ static const char usage_send[] =
     "                        cid:ID (default ID: the file's base name)\n"
     "  -H, --header 'Name: value'   an extra header field\n"
     "  --allow-partial       send even if some recipients are refused\n"
-    "  --dry-run             write the message to standard output; send nothing\n"
+    "  --dry-run             write the message to standard output; send "
+    "nothing\n"
     "  -o, --output FILE     write the message to FILE; send nothing\n"
     "\n"
     "Delivery options:\n"
     "  --dsn-notify never|success,failure,delay\n"
     "                        ask for delivery status notifications (RFC 3461)\n"
-    "  --dsn-return full|hdrs   a failure report holds the message or its headers\n"
+    "  --dsn-return full|hdrs   a failure report holds the message or its "
+    "headers\n"
     "  --dsn-envid ID        an ID for this mail, quoted in the reports\n"
-    "                        (a server without DSN gets the mail without them,\n"
+    "                        (a server without DSN gets the mail without "
+    "them,\n"
     "                        and smtpc warns)\n"
-    "  --no-pipelining       one command at a time even if the server pipelines\n"
+    "  --no-pipelining       one command at a time even if the server "
+    "pipelines\n"
     "  --no-chunking         DATA even if the server offers BDAT (CHUNKING)\n"
     "  --progress            show how much of the message has gone, on stderr\n"
-    "                        (default: on a terminal, for messages of 1 MiB or\n"
+    "                        (default: on a terminal, for messages of 1 MiB "
+    "or\n"
     "                        more, unless -q)\n"
     "  --no-progress         never show it\n"
     "\n";
@@ -275,7 +300,8 @@ args_parse_server(const char *spec, struct cli_opts *o, const char **why)
 		p++;
 		if (host_end[1] == ':')
 			port = host_end + 2;
-		else if (host_end[1] != '\0' && strcmp(host_end + 1, "/") != 0) {
+		else if (host_end[1] != '\0' &&
+		    strcmp(host_end + 1, "/") != 0) {
 			*why = "unexpected text after ']'";
 			return -1;
 		}
@@ -335,7 +361,7 @@ args_parse_server(const char *spec, struct cli_opts *o, const char **why)
 static const char *
 args_next_param(const char *s)
 {
-	static const char *const keys[] = { ";type=", ";name=", ";cid=" };
+	static const char *const keys[] = {";type=", ";name=", ";cid="};
 	const char *best = NULL;
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -374,9 +400,9 @@ args_parse_file(const char *spec, enum cli_file_role role, struct cli_file *f,
 		else if (strncmp(p, "cid=", 4) == 0 && role == CLI_FILE_INLINE)
 			slot = &f->cid;
 		else {
-			*why = role == CLI_FILE_ATTACH ?
-			    "only ;type= and ;name= go with --attach" :
-			    "only ;type= and ;cid= go with --inline";
+			*why = role == CLI_FILE_ATTACH
+			    ? "only ;type= and ;name= go with --attach"
+			    : "only ;type= and ;cid= go with --inline";
 			return -1;
 		}
 		val = strchr(p, '=') + 1;
@@ -449,7 +475,8 @@ args_set_timeout(struct cli_opts *o, const char *s)
 	if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 86400 ||
 	    s[0] == '-')
 		return args_usage_error(
-		    "--timeout takes whole seconds from 1 to 86400, not '%s'", s);
+		    "--timeout takes whole seconds from 1 to 86400, not '%s'",
+		    s);
 	o->timeout = (unsigned)v;
 	return 0;
 }
@@ -464,7 +491,8 @@ args_set_fingerprint(struct cli_opts *o, const char *s)
 	for (const char *p = s; *p != '\0'; p++)
 		colons += *p == ':';
 	if (s[digits] != '\0' || digits - colons != 64)
-		return args_usage_error("--tls-fingerprint takes the SHA-256 "
+		return args_usage_error(
+		    "--tls-fingerprint takes the SHA-256 "
 		    "of the certificate: 64 hex digits (with or without ':')");
 	o->tls_fingerprint = s;
 	return 0;
@@ -478,8 +506,10 @@ args_set_dsn_notify(struct cli_opts *o, const char *s)
 		const char *name;
 		unsigned bit;
 	} words[] = {
-		{ "never", SMTPC_DSN_NEVER }, { "success", SMTPC_DSN_SUCCESS },
-		{ "failure", SMTPC_DSN_FAILURE }, { "delay", SMTPC_DSN_DELAY },
+	    {"never", SMTPC_DSN_NEVER},
+	    {"success", SMTPC_DSN_SUCCESS},
+	    {"failure", SMTPC_DSN_FAILURE},
+	    {"delay", SMTPC_DSN_DELAY},
 	};
 	const char *p = s, *end;
 	unsigned bits = 0;
@@ -504,8 +534,10 @@ args_set_dsn_notify(struct cli_opts *o, const char *s)
 	o->dsn_notify = bits;
 	return 0;
 bad:
-	return args_usage_error("--dsn-notify takes never, or any of "
-	    "success,failure,delay separated by commas, not '%s'", s);
+	return args_usage_error(
+	    "--dsn-notify takes never, or any of "
+	    "success,failure,delay separated by commas, not '%s'",
+	    s);
 }
 
 static int
@@ -541,7 +573,8 @@ args_set_dsn_envid(struct cli_opts *o, const char *s)
 	o->dsn_envid = s;
 	return 0;
 bad:
-	return args_usage_error("%s", "--dsn-envid takes printable ASCII, at "
+	return args_usage_error("%s",
+	    "--dsn-envid takes printable ASCII, at "
 	    "most 100 characters (space, '+' and '=' count three)");
 }
 
@@ -558,13 +591,29 @@ static int
 args_is_message_option(int c)
 {
 	switch (c) {
-	case 'f': case OPT_TO: case 'c': case 'b': case OPT_REPLY_TO:
-	case 's': case OPT_TEXT: case OPT_TEXT_FILE: case OPT_HTML:
-	case OPT_HTML_FILE: case 'a': case OPT_INLINE: case 'H':
-	case OPT_DRY_RUN: case 'o': case OPT_ALLOW_PARTIAL:
-	case OPT_DSN_NOTIFY: case OPT_DSN_RETURN: case OPT_DSN_ENVID:
-	case OPT_NO_PIPELINING: case OPT_NO_CHUNKING:
-	case OPT_PROGRESS: case OPT_NO_PROGRESS:
+	case 'f':
+	case OPT_TO:
+	case 'c':
+	case 'b':
+	case OPT_REPLY_TO:
+	case 's':
+	case OPT_TEXT:
+	case OPT_TEXT_FILE:
+	case OPT_HTML:
+	case OPT_HTML_FILE:
+	case 'a':
+	case OPT_INLINE:
+	case 'H':
+	case OPT_DRY_RUN:
+	case 'o':
+	case OPT_ALLOW_PARTIAL:
+	case OPT_DSN_NOTIFY:
+	case OPT_DSN_RETURN:
+	case OPT_DSN_ENVID:
+	case OPT_NO_PIPELINING:
+	case OPT_NO_CHUNKING:
+	case OPT_PROGRESS:
+	case OPT_NO_PROGRESS:
 		return 1;
 	default:
 		return 0;
@@ -577,48 +626,111 @@ args_option(struct cli_opts *o, int c, const char *arg)
 	const char *why = NULL;
 
 	switch (c) {
-	case 'f': o->from = arg; return 0;
-	case OPT_TO: return args_add_rcpt(o, SMTPC_RCPT_TO, arg);
-	case 'c': return args_add_rcpt(o, SMTPC_RCPT_CC, arg);
-	case 'b': return args_add_rcpt(o, SMTPC_RCPT_BCC, arg);
-	case OPT_REPLY_TO: return args_add_str(&o->reply_to, &o->nreply_to, arg);
-	case 's': o->subject = arg; return 0;
-	case OPT_TEXT: o->text = arg; return 0;
-	case OPT_TEXT_FILE: o->text_file = arg; return 0;
-	case OPT_HTML: o->html = arg; return 0;
-	case OPT_HTML_FILE: o->html_file = arg; return 0;
-	case 'a': return args_add_file(o, arg, CLI_FILE_ATTACH);
-	case OPT_INLINE: return args_add_file(o, arg, CLI_FILE_INLINE);
-	case 'H': return args_add_str(&o->headers, &o->nheaders, arg);
-	case OPT_DRY_RUN: o->dry_run = 1; return 0;
-	case 'o': o->output = arg; return 0;
-	case OPT_ALLOW_PARTIAL: o->allow_partial = 1; return 0;
-	case OPT_DSN_NOTIFY: return args_set_dsn_notify(o, arg);
-	case OPT_DSN_RETURN: return args_set_dsn_return(o, arg);
-	case OPT_DSN_ENVID: return args_set_dsn_envid(o, arg);
-	case OPT_NO_PIPELINING: o->no_pipelining = 1; return 0;
-	case OPT_NO_CHUNKING: o->no_chunking = 1; return 0;
+	case 'f':
+		o->from = arg;
+		return 0;
+	case OPT_TO:
+		return args_add_rcpt(o, SMTPC_RCPT_TO, arg);
+	case 'c':
+		return args_add_rcpt(o, SMTPC_RCPT_CC, arg);
+	case 'b':
+		return args_add_rcpt(o, SMTPC_RCPT_BCC, arg);
+	case OPT_REPLY_TO:
+		return args_add_str(&o->reply_to, &o->nreply_to, arg);
+	case 's':
+		o->subject = arg;
+		return 0;
+	case OPT_TEXT:
+		o->text = arg;
+		return 0;
+	case OPT_TEXT_FILE:
+		o->text_file = arg;
+		return 0;
+	case OPT_HTML:
+		o->html = arg;
+		return 0;
+	case OPT_HTML_FILE:
+		o->html_file = arg;
+		return 0;
+	case 'a':
+		return args_add_file(o, arg, CLI_FILE_ATTACH);
+	case OPT_INLINE:
+		return args_add_file(o, arg, CLI_FILE_INLINE);
+	case 'H':
+		return args_add_str(&o->headers, &o->nheaders, arg);
+	case OPT_DRY_RUN:
+		o->dry_run = 1;
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case OPT_ALLOW_PARTIAL:
+		o->allow_partial = 1;
+		return 0;
+	case OPT_DSN_NOTIFY:
+		return args_set_dsn_notify(o, arg);
+	case OPT_DSN_RETURN:
+		return args_set_dsn_return(o, arg);
+	case OPT_DSN_ENVID:
+		return args_set_dsn_envid(o, arg);
+	case OPT_NO_PIPELINING:
+		o->no_pipelining = 1;
+		return 0;
+	case OPT_NO_CHUNKING:
+		o->no_chunking = 1;
+		return 0;
 	case OPT_SERVER:
 		if (args_parse_server(arg, o, &why) != 0)
 			return args_usage_error("bad --server: %s", why);
 		return 0;
-	case OPT_TLS: return args_set_tls(o, arg);
-	case OPT_CAFILE: o->cafile = arg; return 0;
-	case OPT_INSECURE: o->insecure = 1; return 0;
-	case 'u': o->user = arg; return 0;
-	case OPT_AUTH: o->auth = arg; return 0;
-	case OPT_PASSWORD_FILE: o->password_file = arg; return 0;
-	case OPT_PASSWORD_CMD: o->password_cmd = arg; return 0;
-	case OPT_OAUTH_TOKEN_CMD: o->oauth_token_cmd = arg; return 0;
-	case OPT_TLS_FINGERPRINT: return args_set_fingerprint(o, arg);
-	case OPT_CERT: o->cert_file = arg; return 0;
-	case OPT_KEY: o->key_file = arg; return 0;
-	case OPT_HELO: o->helo = arg; return 0;
-	case OPT_TIMEOUT: return args_set_timeout(o, arg);
-	case 'v': o->verbose = 1; return 0;
-	case 'q': o->quiet = 1; return 0;
-	case OPT_PROGRESS: o->progress = CLI_PROGRESS_ON; return 0;
-	case OPT_NO_PROGRESS: o->progress = CLI_PROGRESS_OFF; return 0;
+	case OPT_TLS:
+		return args_set_tls(o, arg);
+	case OPT_CAFILE:
+		o->cafile = arg;
+		return 0;
+	case OPT_INSECURE:
+		o->insecure = 1;
+		return 0;
+	case 'u':
+		o->user = arg;
+		return 0;
+	case OPT_AUTH:
+		o->auth = arg;
+		return 0;
+	case OPT_PASSWORD_FILE:
+		o->password_file = arg;
+		return 0;
+	case OPT_PASSWORD_CMD:
+		o->password_cmd = arg;
+		return 0;
+	case OPT_OAUTH_TOKEN_CMD:
+		o->oauth_token_cmd = arg;
+		return 0;
+	case OPT_TLS_FINGERPRINT:
+		return args_set_fingerprint(o, arg);
+	case OPT_CERT:
+		o->cert_file = arg;
+		return 0;
+	case OPT_KEY:
+		o->key_file = arg;
+		return 0;
+	case OPT_HELO:
+		o->helo = arg;
+		return 0;
+	case OPT_TIMEOUT:
+		return args_set_timeout(o, arg);
+	case 'v':
+		o->verbose = 1;
+		return 0;
+	case 'q':
+		o->quiet = 1;
+		return 0;
+	case OPT_PROGRESS:
+		o->progress = CLI_PROGRESS_ON;
+		return 0;
+	case OPT_NO_PROGRESS:
+		o->progress = CLI_PROGRESS_OFF;
+		return 0;
 	default:
 		return EX_USAGE_CODE;
 	}
@@ -630,25 +742,26 @@ args_check_send(struct cli_opts *o)
 	int rc;
 
 	if ((rc = args_one_body(o->text, o->text_file,
-	    "give --text or --text-file, not both")) != 0)
+		 "give --text or --text-file, not both")) != 0)
 		return rc;
 	if ((rc = args_one_body(o->html, o->html_file,
-	    "give --html or --html-file, not both")) != 0)
+		 "give --html or --html-file, not both")) != 0)
 		return rc;
 	if (o->text_file && o->html_file && strcmp(o->text_file, "-") == 0 &&
 	    strcmp(o->html_file, "-") == 0)
-		return args_usage_error("%s",
-		    "only one body can come from standard input");
+		return args_usage_error(
+		    "%s", "only one body can come from standard input");
 	if (o->from == NULL)
 		return args_usage_error("%s", "missing sender: use -f ADDR");
 	if (o->nrcpts == 0)
 		return args_usage_error("%s",
-		    "no recipient: use --to ADDR or name them after the options");
+		    "no recipient: use --to ADDR or name them after the "
+		    "options");
 	if (o->output != NULL)
 		o->dry_run = 1;
 	if (!o->dry_run && o->host == NULL)
-		return args_usage_error("%s",
-		    "missing --server (or use --dry-run)");
+		return args_usage_error(
+		    "%s", "missing --server (or use --dry-run)");
 	return 0;
 }
 
@@ -658,10 +771,11 @@ args_check_common(struct cli_opts *o)
 	if (o->verbose && o->quiet)
 		return args_usage_error("%s", "-v and -q exclude each other");
 	if (o->password_file && o->password_cmd)
-		return args_usage_error("%s",
-		    "give --password-file or --password-cmd, not both");
+		return args_usage_error(
+		    "%s", "give --password-file or --password-cmd, not both");
 	if ((o->password_file || o->password_cmd || o->auth ||
-	    o->oauth_token_cmd) && !o->user)
+		o->oauth_token_cmd) &&
+	    !o->user)
 		return args_usage_error("%s",
 		    "a password source, --oauth-token-cmd or --auth needs "
 		    "-u/--user");
@@ -720,31 +834,31 @@ args_parse(int argc, char **argv, struct cli_opts *o)
 	else
 		return args_usage_error("unknown command '%s'", cmd);
 
-	optind = 0;	/* glibc: 0 re-initialises getopt completely */
+	optind = 0; /* glibc: 0 re-initialises getopt completely */
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, av,
-	    ":f:c:b:s:a:H:o:u:vq", send_options, NULL)) != -1) {
+	while ((c = getopt_long(argc - 1, av, ":f:c:b:s:a:H:o:u:vq",
+		    send_options, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			args_print_help(o->command);
 			o->command = CLI_CMD_NONE;
 			return 0;
 		}
 		if (c == '?')
-			return args_usage_error("unknown option '%s'",
-			    av[optind - 1]);
+			return args_usage_error(
+			    "unknown option '%s'", av[optind - 1]);
 		if (c == ':')
-			return args_usage_error("option '%s' needs a value",
-			    av[optind - 1]);
+			return args_usage_error(
+			    "option '%s' needs a value", av[optind - 1]);
 		if (o->command == CLI_CMD_CHECK && args_is_message_option(c))
-			return args_usage_error("%s",
-			    "message options go with send, not check");
+			return args_usage_error(
+			    "%s", "message options go with send, not check");
 		if ((rc = args_option(o, c, optarg)) != 0)
 			return rc;
 	}
 	for (int i = optind + 1; i < argc; i++) {
 		if (o->command == CLI_CMD_CHECK)
-			return args_usage_error("unexpected argument '%s'",
-			    argv[i]);
+			return args_usage_error(
+			    "unexpected argument '%s'", argv[i]);
 		if ((rc = args_add_rcpt(o, SMTPC_RCPT_TO, argv[i])) != 0)
 			return rc;
 	}

@@ -27,14 +27,14 @@ enum cli_file_role {
 struct cli_file {
 	enum cli_file_role role;
 	char *path;
-	char *type;	/* NULL: guess */
-	char *name;	/* attachments: shown file name */
-	char *cid;	/* inline: Content-ID */
+	char *type; /* NULL: guess */
+	char *name; /* attachments: shown file name */
+	char *cid;  /* inline: Content-ID */
 };
 
 struct cli_rcpt {
 	enum smtpc_rcpt_kind kind;
-	const char *address;	/* borrowed from argv */
+	const char *address; /* borrowed from argv */
 };
 
 /* --progress / --no-progress; AUTO: on a terminal, for big messages. */
@@ -55,18 +55,18 @@ struct cli_opts {
 	size_t nreply_to;
 	const char *subject;
 	const char *text;
-	const char *text_file;	/* "-" for stdin */
+	const char *text_file; /* "-" for stdin */
 	const char *html;
 	const char *html_file;
 	struct cli_file *files;
 	size_t nfiles;
-	const char **headers;	/* "Name: value" */
+	const char **headers; /* "Name: value" */
 	size_t nheaders;
 	int dry_run;
 	const char *output;
 	int allow_partial;
 	/* delivery (send only); 0 / NULL: not asked */
-	unsigned dsn_notify;		/* SMTPC_DSN_* bits */
+	unsigned dsn_notify; /* SMTPC_DSN_* bits */
 	enum smtpc_dsn_ret dsn_ret;
 	const char *dsn_envid;
 	int no_pipelining;
@@ -75,7 +75,7 @@ struct cli_opts {
 	/* server */
 	char *host;
 	unsigned port;
-	int tls_set;		/* --tls or a URL scheme chose the mode */
+	int tls_set; /* --tls or a URL scheme chose the mode */
 	enum smtpc_tls_mode tls;
 	const char *cafile;
 	int insecure;
@@ -83,10 +83,10 @@ struct cli_opts {
 	const char *auth;
 	const char *password_file;
 	const char *password_cmd;
-	const char *oauth_token_cmd;	/* token instead of a password */
-	const char *tls_fingerprint;	/* SHA-256 pin of the certificate */
-	const char *cert_file;		/* client certificate (PEM) */
-	const char *key_file;		/* its key (PEM) */
+	const char *oauth_token_cmd; /* token instead of a password */
+	const char *tls_fingerprint; /* SHA-256 pin of the certificate */
+	const char *cert_file;	     /* client certificate (PEM) */
+	const char *key_file;	     /* its key (PEM) */
 	const char *helo;
 	unsigned timeout;
 

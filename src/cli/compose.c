@@ -25,7 +25,8 @@ compose_read_stdin(char **ret, size_t *ret_len)
 	for (;;) {
 		if (len == cap) {
 			if (cap >= COMPOSE_STDIN_MAX) {
-				fprintf(stderr, "smtpc: body on standard input "
+				fprintf(stderr,
+				    "smtpc: body on standard input "
 				    "is larger than %u MiB\n",
 				    COMPOSE_STDIN_MAX >> 20);
 				free(data);
@@ -44,8 +45,10 @@ compose_read_stdin(char **ret, size_t *ret_len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "smtpc: cannot read standard input: "
-			    "%s\n", strerror(errno));
+			fprintf(stderr,
+			    "smtpc: cannot read standard input: "
+			    "%s\n",
+			    strerror(errno));
 			free(data);
 			return 74;
 		}
@@ -56,24 +59,24 @@ compose_read_stdin(char **ret, size_t *ret_len)
 	return 0;
 }
 
-typedef int compose_mem_fn(struct smtpc_msg *, const char *, size_t,
-    struct smtpc_error *);
-typedef int compose_file_fn(struct smtpc_msg *, const char *,
-    struct smtpc_error *);
+typedef int compose_mem_fn(
+    struct smtpc_msg *, const char *, size_t, struct smtpc_error *);
+typedef int compose_file_fn(
+    struct smtpc_msg *, const char *, struct smtpc_error *);
 
 /* One body (text or HTML) from an argument, a file or standard input. */
 static int
 compose_body(struct smtpc_msg *msg, const char *inline_text, const char *path,
-    compose_mem_fn *set_mem, compose_file_fn *set_file,
-    struct smtpc_error *err)
+    compose_mem_fn *set_mem, compose_file_fn *set_file, struct smtpc_error *err)
 {
 	char *data;
 	size_t len;
 	int rc;
 
 	if (inline_text != NULL)
-		return set_mem(msg, inline_text, strlen(inline_text), err) ?
-		    report_error(err) : 0;
+		return set_mem(msg, inline_text, strlen(inline_text), err)
+		    ? report_error(err)
+		    : 0;
 	if (path == NULL)
 		return 0;
 	if (strcmp(path, "-") != 0)
@@ -87,8 +90,8 @@ compose_body(struct smtpc_msg *msg, const char *inline_text, const char *path,
 
 /* "Name: value" from -H. */
 static int
-compose_header(struct smtpc_msg *msg, const char *field,
-    struct smtpc_error *err)
+compose_header(
+    struct smtpc_msg *msg, const char *field, struct smtpc_error *err)
 {
 	const char *colon = strchr(field, ':');
 	const char *value;
@@ -96,8 +99,8 @@ compose_header(struct smtpc_msg *msg, const char *field,
 	int rc;
 
 	if (colon == NULL || colon == field) {
-		fprintf(stderr, "smtpc: -H takes 'Name: value', not '%s'\n",
-		    field);
+		fprintf(
+		    stderr, "smtpc: -H takes 'Name: value', not '%s'\n", field);
 		return 64;
 	}
 	name = strndup(field, (size_t)(colon - field));
@@ -106,26 +109,26 @@ compose_header(struct smtpc_msg *msg, const char *field,
 	value = colon + 1;
 	while (*value == ' ' || *value == '\t')
 		value++;
-	rc = smtpc_msg_add_header(msg, name, value, err) ? report_error(err) :
-	    0;
+	rc =
+	    smtpc_msg_add_header(msg, name, value, err) ? report_error(err) : 0;
 	free(name);
 	return rc;
 }
 
 static int
-compose_files(struct smtpc_msg *msg, const struct cli_opts *o,
-    struct smtpc_error *err)
+compose_files(
+    struct smtpc_msg *msg, const struct cli_opts *o, struct smtpc_error *err)
 {
 	for (size_t i = 0; i < o->nfiles; i++) {
 		const struct cli_file *f = &o->files[i];
 		int rc;
 
 		if (f->role == CLI_FILE_INLINE)
-			rc = smtpc_msg_add_inline(msg, f->path, f->type, f->cid,
-			    err);
+			rc = smtpc_msg_add_inline(
+			    msg, f->path, f->type, f->cid, err);
 		else
-			rc = smtpc_msg_add_attachment(msg, f->path, f->type,
-			    f->name, err);
+			rc = smtpc_msg_add_attachment(
+			    msg, f->path, f->type, f->name, err);
 		if (rc != 0)
 			return report_error(err);
 	}
@@ -133,14 +136,14 @@ compose_files(struct smtpc_msg *msg, const struct cli_opts *o,
 }
 
 static int
-compose_addresses(struct smtpc_msg *msg, const struct cli_opts *o,
-    struct smtpc_error *err)
+compose_addresses(
+    struct smtpc_msg *msg, const struct cli_opts *o, struct smtpc_error *err)
 {
 	if (smtpc_msg_set_from(msg, o->from, err) != 0)
 		return report_error(err);
 	for (size_t i = 0; i < o->nrcpts; i++)
-		if (smtpc_msg_add_recipient(msg, o->rcpts[i].kind,
-		    o->rcpts[i].address, err) != 0)
+		if (smtpc_msg_add_recipient(
+			msg, o->rcpts[i].kind, o->rcpts[i].address, err) != 0)
 			return report_error(err);
 	for (size_t i = 0; i < o->nreply_to; i++)
 		if (smtpc_msg_add_reply_to(msg, o->reply_to[i], err) != 0)
@@ -187,8 +190,8 @@ compose_message(const struct cli_opts *o, struct smtpc_msg **ret)
 	}
 	if ((rc = compose_addresses(msg, o, &err)) != 0)
 		goto fail;
-	if (o->subject != NULL && smtpc_msg_set_subject(msg, o->subject,
-	    &err) != 0) {
+	if (o->subject != NULL &&
+	    smtpc_msg_set_subject(msg, o->subject, &err) != 0) {
 		rc = report_error(&err);
 		goto fail;
 	}
@@ -196,10 +199,10 @@ compose_message(const struct cli_opts *o, struct smtpc_msg **ret)
 		if ((rc = compose_header(msg, o->headers[i], &err)) != 0)
 			goto fail;
 	if ((rc = compose_body(msg, o->text, o->text_file, smtpc_msg_set_text,
-	    smtpc_msg_set_text_file, &err)) != 0)
+		 smtpc_msg_set_text_file, &err)) != 0)
 		goto fail;
 	if ((rc = compose_body(msg, o->html, o->html_file, smtpc_msg_set_html,
-	    smtpc_msg_set_html_file, &err)) != 0)
+		 smtpc_msg_set_html_file, &err)) != 0)
 		goto fail;
 	if ((rc = compose_files(msg, o, &err)) != 0)
 		goto fail;
