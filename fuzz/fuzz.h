@@ -76,6 +76,25 @@ fz_str(struct fz *f, size_t max)
 	return s;
 }
 
+/*
+ * The first four bytes of the input as a little-endian seed for the
+ * chunking; *data and *size are what follows.  0: the input is outside
+ * 4..65536 bytes and the target should return at once.
+ */
+static inline int
+fz_seed(const uint8_t **data, size_t *size, uint32_t *seed)
+{
+	const uint8_t *d = *data;
+
+	if (*size < 4 || *size > 65536)
+		return 0;
+	*seed = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
+	    (uint32_t)d[3] << 24;
+	*data += 4;
+	*size -= 4;
+	return 1;
+}
+
 /* Chunk sizes driven by a seed: mostly small, sometimes large. */
 static inline size_t
 fz_chunk(uint32_t *seed, size_t left)

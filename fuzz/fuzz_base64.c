@@ -37,12 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t seed;
 	size_t i, line;
 
-	if (size < 4 || size > 65536)
+	if (!fz_seed(&data, &size, &seed))
 		return 0;
-	seed = (uint32_t)data[0] | (uint32_t)data[1] << 8 |
-	    (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24;
-	data += 4;
-	size -= 4;
 	buf_init(&one, 1 << 20);
 	buf_init(&many, 1 << 20);
 	buf_init(&flat, 1 << 20);

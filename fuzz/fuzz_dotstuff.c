@@ -56,12 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 0, k, i, dots = 0;
 	int crlf_only;
 
-	if (size < 4 || size > 65536)
+	if (!fz_seed(&data, &size, &seed))
 		return 0;
-	seed = (uint32_t)data[0] | (uint32_t)data[1] << 8 |
-	    (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24;
-	data += 4;
-	size -= 4;
 	buf_init(&out, (size_t)1 << 24);
 	buf_init(&ref, (size_t)1 << 24);
 	/* The low bit of the chunking seed picks the BDAT (CRLF-only) mode. */

@@ -63,6 +63,27 @@ fuzz_unquote(const char *p, size_t len, struct buf *out)
 }
 
 /*
+ * An RFC 2231 value from p[i] to the next ';': "UTF-8''" first when
+ * `charset`, then %XX-encoded.  Returns where it ended.
+ */
+static size_t
+fuzz_ext_value(
+    const char *p, size_t len, size_t i, int charset, struct buf *out)
+{
+	size_t e;
+
+	if (charset) {
+		FUZZ_CHECK(len - i >= 7 && memcmp(p + i, "UTF-8''", 7) == 0,
+		    "charset");
+		i += 7;
+	}
+	for (e = i; e < len && p[e] != ';'; e++)
+		;
+	fuzz_pct(p + i, e - i, out);
+	return e;
+}
+
+/*
  * Decode the parameters of an unfolded "X: v; attr..." field: the one
  * called `attr` in its plain, quoted, RFC 2231 or continued form.
  */
@@ -104,15 +125,7 @@ fuzz_param_decode(
 		i++;
 		if (p[i] == '=') {
 			/* attr*=UTF-8''value */
-			i++;
-			FUZZ_CHECK(
-			    len - i >= 7 && memcmp(p + i, "UTF-8''", 7) == 0,
-			    "charset");
-			i += 7;
-			for (e = i; e < len && p[e] != ';'; e++)
-				;
-			fuzz_pct(p + i, e - i, out);
-			i = e;
+			i = fuzz_ext_value(p, len, i + 1, 1, out);
 			seg = (size_t)-1;
 			continue;
 		}
@@ -122,17 +135,7 @@ fuzz_param_decode(
 		    (size_t)idx == seg, "segment %ld, want %zu", idx, seg);
 		FUZZ_CHECK(len - i >= 2 && p[i] == '*' && p[i + 1] == '=',
 		    "*= expected");
-		i += 2;
-		if (seg == 0) {
-			FUZZ_CHECK(
-			    len - i >= 7 && memcmp(p + i, "UTF-8''", 7) == 0,
-			    "charset");
-			i += 7;
-		}
-		for (e = i; e < len && p[e] != ';'; e++)
-			;
-		fuzz_pct(p + i, e - i, out);
-		i = e;
+		i = fuzz_ext_value(p, len, i + 2, seg == 0, out);
 		seg++;
 	}
 	if (raw.len > 0 || seg == (size_t)-1) {

@@ -101,12 +101,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i, s, len, k, nsoft = 0, softs[4096];
 	int soft;
 
-	if (size < 4 || size > 65536)
+	if (!fz_seed(&data, &size, &seed))
 		return 0;
-	seed = (uint32_t)data[0] | (uint32_t)data[1] << 8 |
-	    (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24;
-	data += 4;
-	size -= 4;
 	buf_init(&one, 1 << 22);
 	buf_init(&many, 1 << 22);
 	buf_init(&dec, 1 << 22);
