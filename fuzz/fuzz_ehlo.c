@@ -33,8 +33,9 @@ fuzz_check_caps(const struct reply_caps *c)
 		    strstr(a, "  ") == NULL),
 	    "auth list spacing [%s]", a);
 	for (i = 0; i < c->auth.len; i++)
-		FUZZ_CHECK(!(a[i] >= 'a' && a[i] <= 'z') && a[i] > 0x20 - 1 &&
-			a[i] != '\t',
+		FUZZ_CHECK(a[i] == ' ' || (a[i] >= 'A' && a[i] <= 'Z') ||
+			(a[i] >= '0' && a[i] <= '9') || a[i] == '-' ||
+			a[i] == '_',
 		    "auth list [%s]", a);
 	/* No duplicates. */
 	for (w = a; *w != '\0'; w += wl + (w[wl] == ' ')) {

@@ -67,7 +67,7 @@ report_escaped(FILE *fp, const char *text, size_t len)
 		if (c >= 0x20 && c < 0x7f)
 			fputc(c, fp);
 		else
-			fprintf(fp, "\\x%02X", c);
+			fprintf(fp, "\\x%02x", c);
 	}
 }
 
@@ -84,9 +84,9 @@ report_sentence(FILE *fp, const char *text)
 
 	for (; *p != '\0'; p++) {
 		if (*p < 0x20 || *p == 0x7f)
-			fprintf(fp, "\\x%02X", *p);
+			fprintf(fp, "\\x%02x", *p);
 		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			fprintf(fp, "\\x%02X\\x%02X", p[0], p[1]);
+			fprintf(fp, "\\x%02x\\x%02x", p[0], p[1]);
 			p++;
 		} else
 			fputc(*p, fp);

@@ -99,7 +99,7 @@ error_escape(char *out, size_t cap, const char *text, size_t len)
 		} else {
 			if (o + 4 >= cap)
 				break;
-			snprintf(out + o, cap - o, "\\x%02X", c);
+			snprintf(out + o, cap - o, "\\x%02x", c);
 			o += 4;
 		}
 	}

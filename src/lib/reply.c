@@ -1,10 +1,12 @@
 /*
  * reply.c - the SMTP reply push parser and EHLO capability parsing.
  *
- * The server is hostile input: every line is checked against the reply
- * grammar before any of it is believed, and nothing outside printable
- * ASCII is kept, so later code can put server text into errors and traces
- * without further care (it is still escaped there).
+ * The server is hostile input: the code, the separator and the line
+ * structure of every line are checked against the reply grammar before
+ * any of it is believed.  The text after them is only text: RFC 6531
+ * allows UTF-8 there and real servers send localised greetings and even
+ * control bytes, so it is kept as it came (NUL aside, which no character
+ * set uses in text) and every place that shows it escapes it.
  */
 #include <string.h>
 
@@ -99,7 +101,7 @@ reply_push(struct reply *r, const char *line, size_t len, int *ret_done,
 {
 	int code, last, rc;
 	const char *text;
-	size_t tlen, i;
+	size_t tlen;
 
 	*ret_done = 0;
 	if (r->done)
@@ -124,13 +126,8 @@ reply_push(struct reply *r, const char *line, size_t len, int *ret_done,
 		    err);
 	text = len > 4 ? line + 4 : "";
 	tlen = len > 4 ? len - 4 : 0;
-	for (i = 0; i < tlen; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if ((c < 0x20 && c != '\t') || c > 0x7e)
-			return reply_bad(r, "non-printable byte", line, len,
-			    err);
-	}
+	if (memchr(text, '\0', tlen) != NULL)
+		return reply_bad(r, "NUL byte in the text", line, len, err);
 	if (r->nlines + 1 > LIMIT_REPLY_LINES)
 		return reply_bad(r, "too many lines", line, len, err);
 	if (r->nlines > 0 && (rc = buf_append_byte(&r->text, '\n')) != 0)
@@ -235,19 +232,25 @@ reply_caps_auth(struct reply_caps *c, const char *p, size_t len)
 {
 	char mech[64];
 	size_t i = 0, n;
-	int rc;
+	int rc, bad;
 
 	while (i < len) {
 		while (i < len && (p[i] == ' ' || p[i] == '\t'))
 			i++;
+		bad = 0;
 		for (n = 0; i < len && p[i] != ' ' && p[i] != '\t'; i++) {
 			if (n < sizeof(mech))
 				mech[n] = reply_upper(p[i]);
+			bad |= !reply_is_alnum(p[i]) && p[i] != '-' &&
+			    p[i] != '_';
 			n++;
 		}
-		/* RFC 4422 3.1: names are at most 20 characters. */
-		if (n == 0 || n > sizeof(mech) || reply_list_has(&c->auth,
-		    mech, n))
+		/*
+		 * RFC 4422 3.1: at most 20 characters of A-Z, 0-9, '-' and
+		 * '_'; anything else in the text is no mechanism.
+		 */
+		if (n == 0 || n > sizeof(mech) || bad ||
+		    reply_list_has(&c->auth, mech, n))
 			continue;
 		if (c->auth.len > 0 &&
 		    (rc = buf_append_byte(&c->auth, ' ')) != 0)

@@ -116,6 +116,10 @@ def _dsn_warning(s, r):
     assert "does not offer DSN" in r.err, r
 
 
+def _no_raw_escape(r):
+    assert "\x1b" not in r.err and "\x07" not in r.err, r
+
+
 def _no_connection(s, r):
     assert s.connections == 0, "connected although the usage was wrong"
 
@@ -261,9 +265,18 @@ CASES = [
     Case("reply-code-changes-in-multiline", 76,
          ov(MAIL=b"250-first\r\n251 second\r\n"), stage="MAIL FROM",
          err_has=("code changed", '"251 second"')),
-    Case("reply-non-printable", 76,
-         ov(RCPT=b"250 2.1.5 ok\x1b[2J\x07\xff\r\n"), stage="RCPT TO",
-         err_has=("non-printable", r"ok\x1B[2J\x07\xFF")),
+    # Reply text is text: UTF-8 and control bytes are kept and escaped
+    # wherever shown; only the code, separator and lines are grammar.
+    Case("reply-text-utf8-greeting", 0,
+         ov(greeting=b"220 h\xc3\xb4te ESMTP \xe2\x9c\x93\r\n")),
+    Case("reply-text-control-bytes-accepted", 0,
+         ov(RCPT=b"250 2.1.5 ok\x1b[2J\x07\xff\r\n")),
+    Case("reply-text-control-bytes-refused", 69,
+         ov(RCPT=b"550 5.7.1 \x1b[2J\x07gone\r\n"), stage="RCPT TO",
+         err_has=(r"550 5.7.1 \x1b[2J\x07gone",),
+         check=lambda s, r: _no_raw_escape(r)),
+    Case("reply-nul-byte", 76, ov(RCPT=b"250 2.1.5 o\x00k\r\n"),
+         stage="RCPT TO", err_has=("NUL byte", r"o\x00k")),
     Case("reply-bad-separator", 76, ov(DATA=b"354_go ahead\r\n"),
          stage="DATA", err_has=("separator",)),
 

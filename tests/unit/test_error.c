@@ -19,7 +19,7 @@ main(void)
 	eq_str(e.stage, "TLS", "stage kept");
 	ok(error_set(NULL, SMTPC_EIO, NULL, "x") == SMTPC_EIO, "NULL err ok");
 	error_set_reply(&e, 535, "5.7.8", "bad\r\npass\x01", 10);
-	eq_str(e.server_text, "bad\\x0D\\x0Apass\\x01", "server text escaped");
+	eq_str(e.server_text, "bad\\x0d\\x0apass\\x01", "server text escaped");
 	eq_str(e.enhanced, "5.7.8", "enhanced code kept");
 	ok(e.reply_code == 535, "reply code kept");
 	error_escape(out, sizeof(out), "abcdefghijklmnopqrstuvwxyz", 26);

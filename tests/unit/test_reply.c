@@ -54,12 +54,19 @@ static const struct reply_case reply_cases[] = {
 	{ "250_a", SMTPC_EPROTO, 0, "", "", "bad separator" },
 	{ "2500 a", SMTPC_EPROTO, 0, "", "", "bad separator" },
 	{ "250\tOK", SMTPC_EPROTO, 0, "", "", "bad separator" },
-	{ "250 caf\xc3\xa9", SMTPC_EPROTO, 0, "", "", "non-printable" },
-	{ "250 bell\x07", SMTPC_EPROTO, 0, "", "", "non-printable" },
-	{ "250 del\x7f", SMTPC_EPROTO, 0, "", "", "non-printable" },
-	{ "250 cr\rx", SMTPC_EPROTO, 0, "", "", "non-printable" },
-	{ "250-ok|250 esc\x1b[31m", SMTPC_EPROTO, 0, "", "",
-	    "non-printable" },
+	/* Text is text: UTF-8 (RFC 6531) and control bytes are kept. */
+	{ "250 caf\xc3\xa9", 0, 250, "", "caf\xc3\xa9", NULL },
+	{ "220 h\xc3\xb4te ESMTP \xe2\x9c\x93", 0, 220, "",
+	    "h\xc3\xb4te ESMTP \xe2\x9c\x93", NULL },
+	{ "250 bell\x07", 0, 250, "", "bell\x07", NULL },
+	{ "250 del\x7f", 0, 250, "", "del\x7f", NULL },
+	{ "250 cr\rx", 0, 250, "", "cr\rx", NULL },
+	{ "250-ok|250 esc\x1b[31m", 0, 250, "", "ok / esc\x1b[31m", NULL },
+	{ "550 5.7.1 \x1b[2J gone", 0, 550, "5.7.1", "5.7.1 \x1b[2J gone",
+	    NULL },
+	/* ...but the code and separator stay strict, whatever follows. */
+	{ "2\xc3\xa9" "0 x", SMTPC_EPROTO, 0, "", "", "no reply code" },
+	{ "250\x1bx", SMTPC_EPROTO, 0, "", "", "bad separator" },
 };
 
 static int
@@ -138,13 +145,15 @@ reply_misc(void)
 
 	reply_init(&r);
 	/* The offending line is escaped in the message. */
-	rc = reply_push(&r, "250 a\x01z", 7, &done, &err);
-	ok(rc == SMTPC_EPROTO && strstr(err.message, "\"250 a\\x01z\"") !=
-	    NULL, "offending line escaped in the message");
+	rc = reply_push(&r, "25x a\x01z\xc3\xa9", 9, &done, &err);
+	ok(rc == SMTPC_EPROTO && strstr(err.message,
+	    "\"25x a\\x01z\\xc3\\xa9\"") != NULL,
+	    "offending line escaped in the message");
 	ok(r.code == 0 && r.nlines == 0, "failure resets the reply");
-	/* A NUL inside a line is non-printable. */
+	/* A NUL is no character of any text: it would cut the string. */
 	rc = reply_push(&r, "250 a\0b", 7, &done, &err);
-	ok(rc == SMTPC_EPROTO, "NUL in a line refused");
+	ok(rc == SMTPC_EPROTO && strstr(err.message, "NUL") != NULL,
+	    "NUL in a line refused");
 
 	/* Per-line limit. */
 	big = malloc(LIMIT_REPLY_LINE + 10);
@@ -242,6 +251,13 @@ reply_ehlo(void)
 	ok(reply_caps_parse(&c, &r, &err) == 0 &&
 	    (c.flags & REPLY_CAP_SIZE) && c.size_max == 0,
 	    "overflowing or non-numeric SIZE: no limit");
+
+	ok(reply_from(&r, "250-h\xc3\xb4te|250-AUTH PL\x1b" "AIN X\xc3\xa9 "
+	    "LOGIN SCRAM-SHA-256 A_B|250 AUTH caf\xc3\xa9"),
+	    "auth names with bytes no SASL name has");
+	ok(reply_caps_parse(&c, &r, &err) == 0, "caps parse");
+	eq_str(buf_cstr(&c.auth), "LOGIN SCRAM-SHA-256 A_B",
+	    "only RFC 4422 names are mechanisms");
 
 	reply_caps_free(&c);
 	reply_free(&r);
