@@ -106,6 +106,15 @@ error_escape(char *out, size_t cap, const char *text, size_t len)
 	out[o] = '\0';
 }
 
+const char *
+error_strerror(int e, char *buf, size_t cap)
+{
+	/* XSI strerror_r (no _GNU_SOURCE here): 0 or an error number. */
+	if (strerror_r(e, buf, cap) != 0)
+		snprintf(buf, cap, "error %d", e);
+	return buf;
+}
+
 void
 error_set_reply(struct smtpc_error *err, int reply_code, const char *enhanced,
     const char *text, size_t len)

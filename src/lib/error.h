@@ -31,4 +31,11 @@ void error_set_reply(struct smtpc_error *err, int reply_code,
  */
 void error_escape(char *out, size_t cap, const char *text, size_t len);
 
+/*
+ * The sentence for errno `e`, written into `buf` (capacity `cap`) and
+ * returned: strerror_r, because strerror() may share one buffer between
+ * the threads of a program that runs a session in each.
+ */
+const char *error_strerror(int e, char *buf, size_t cap);
+
 #endif

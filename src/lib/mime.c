@@ -459,18 +459,25 @@ static int
 mime_read_text_file(const char *path, struct buf *out, struct smtpc_error *err)
 {
 	struct stat st;
-	char chunk[8192];
+	char chunk[8192], ebuf[128];
 	ssize_t n;
-	int fd, rc = 0;
+	int fd, e, rc = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return error_set(err, SMTPC_ENOINPUT, "message",
-		    "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		    "cannot open %s: %s", path,
+		    error_strerror(errno, ebuf, sizeof(ebuf)));
+	if (fstat(fd, &st) == -1) {
+		e = errno;
 		close(fd);
 		return error_set(err, SMTPC_ENOINPUT, "message",
-		    "cannot read %s: %s", path, S_ISDIR(st.st_mode) ?
-		    "is a directory" : strerror(errno));
+		    "cannot read %s: %s", path,
+		    error_strerror(e, ebuf, sizeof(ebuf)));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return error_set(err, SMTPC_ENOINPUT, "message",
+		    "cannot read %s: is a directory", path);
 	}
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
@@ -478,7 +485,8 @@ mime_read_text_file(const char *path, struct buf *out, struct smtpc_error *err)
 			continue;
 		if (n == -1) {
 			rc = error_set(err, SMTPC_EIO, "message",
-			    "cannot read %s: %s", path, strerror(errno));
+			    "cannot read %s: %s", path,
+			    error_strerror(errno, ebuf, sizeof(ebuf)));
 			break;
 		}
 		if (n == 0)
@@ -654,8 +662,9 @@ mime_add_file(struct smtpc_msg *m, const char *path, const char *type,
 	struct mime_file f, *n;
 	struct stat st;
 	const char *base, *t;
+	char ebuf[128];
 	size_t i;
-	int fd;
+	int fd, e;
 
 	if (m == NULL || path == NULL || path[0] == '\0')
 		return error_set(err, SMTPC_EINVAL, "message",
@@ -665,11 +674,14 @@ mime_add_file(struct smtpc_msg *m, const char *path, const char *type,
 		    "more than %d files", LIMIT_PARTS);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return error_set(err, SMTPC_ENOINPUT, "message",
-		    "cannot open %s: %s", path, strerror(errno));
+		    "cannot open %s: %s", path,
+		    error_strerror(errno, ebuf, sizeof(ebuf)));
 	if (fstat(fd, &st) == -1) {
+		e = errno;
 		close(fd);
 		return error_set(err, SMTPC_ENOINPUT, "message",
-		    "cannot read %s: %s", path, strerror(errno));
+		    "cannot read %s: %s", path,
+		    error_strerror(e, ebuf, sizeof(ebuf)));
 	}
 	close(fd);
 	if (!S_ISREG(st.st_mode))

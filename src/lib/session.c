@@ -113,8 +113,8 @@ struct smtpc_session {
 	struct buf tmp;		/* reply text for errors */
 	char line[LIMIT_REPLY_LINE];
 
-	struct session_refusal *refused;
-	size_t nrefused;
+	struct session_refusal **refused;	/* each entry its own block */
+	size_t nrefused, refused_cap;
 	uint64_t msg_size;	/* for SIZE=; 0: unknown (next send only) */
 	/* DSN (RFC 3461) for every send; 0 / DEFAULT / NULL: not asked. */
 	unsigned dsn_notify;
@@ -659,17 +659,25 @@ smtpc_session_new(const struct smtpc_server *cfg,
 }
 
 static void
+session_refusal_free(struct session_refusal *r)
+{
+	if (r == NULL)
+		return;
+	free(r->address);
+	free(r->text);
+	free(r);
+}
+
+static void
 session_refusals_clear(struct smtpc_session *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->nrefused; i++) {
-		free(s->refused[i].address);
-		free(s->refused[i].text);
-	}
+	for (i = 0; i < s->nrefused; i++)
+		session_refusal_free(s->refused[i]);
 	free(s->refused);
 	s->refused = NULL;
-	s->nrefused = 0;
+	s->nrefused = s->refused_cap = 0;
 }
 
 void
@@ -1099,36 +1107,41 @@ session_addr_check(struct smtpc_session *s, const char *a, const char *what,
 	return 0;
 }
 
+/*
+ * Keep a refusal.  The list grows by doubling and holds pointers, so an
+ * entry never moves once made and 10,000 refusals cost 10,000 steps, not
+ * 10,000 squared.
+ */
 static int
 session_refusal_add(struct smtpc_session *s, const char *address)
 {
-	struct session_refusal *n, *r;
-	size_t i;
+	struct session_refusal **n, *r;
+	size_t cap;
 
-	n = realloc(s->refused, (s->nrefused + 1) * sizeof(*n));
-	if (n == NULL)
+	if (s->nrefused == s->refused_cap) {
+		cap = s->refused_cap ? s->refused_cap * 2 : 8;
+		if ((n = reallocarray(s->refused, cap, sizeof(*n))) == NULL)
+			return SMTPC_ENOMEM;
+		s->refused = n;
+		s->refused_cap = cap;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return SMTPC_ENOMEM;
-	s->refused = n;
-	r = &n[s->nrefused];
-	memset(r, 0, sizeof(*r));
 	buf_reset(&s->tmp);
 	if ((r->address = strdup(address)) == NULL ||
 	    reply_text_oneline(&s->reply, &s->tmp) != 0 ||
 	    (r->text = malloc(SMTPC_ERROR_TEXT_MAX)) == NULL) {
-		free(r->address);
+		session_refusal_free(r);
 		return SMTPC_ENOMEM;
 	}
 	error_escape(r->text, SMTPC_ERROR_TEXT_MAX, buf_cstr(&s->tmp),
 	    s->tmp.len);
 	snprintf(r->enhanced, sizeof(r->enhanced), "%s", s->reply.enhanced);
 	r->pub.reply_code = s->reply.code;
-	s->nrefused++;
-	/* realloc may have moved earlier entries: refresh every pointer. */
-	for (i = 0; i < s->nrefused; i++) {
-		s->refused[i].pub.address = s->refused[i].address;
-		s->refused[i].pub.enhanced = s->refused[i].enhanced;
-		s->refused[i].pub.text = s->refused[i].text;
-	}
+	r->pub.address = r->address;
+	r->pub.enhanced = r->enhanced;
+	r->pub.text = r->text;
+	s->refused[s->nrefused++] = r;
 	return 0;
 }
 
@@ -1186,19 +1199,19 @@ static int
 session_fail_refused(struct smtpc_session *s, size_t accepted,
     struct smtpc_error *err)
 {
-	const struct session_refusal *r = &s->refused[0];
+	const struct session_refusal *r = s->refused[0];
 	size_t i;
 	int code = SMTPC_ETEMP;
 
 	for (i = 0; i < s->nrefused; i++)
-		if (s->refused[i].pub.reply_code >= 500) {
+		if (s->refused[i]->pub.reply_code >= 500) {
 			code = SMTPC_EPERM;
-			r = &s->refused[i];
+			r = s->refused[i];
 			break;
 		}
 	if (accepted == 0) {
 		/* Nothing will be sent: the first refusal speaks for all. */
-		r = &s->refused[0];
+		r = s->refused[0];
 		code = session_code_of(r->pub.reply_code);
 	}
 	if (s->nrefused > 1)
@@ -1814,7 +1827,7 @@ smtpc_session_refused(const struct smtpc_session *s, size_t index)
 {
 	if (s == NULL || index >= s->nrefused)
 		return NULL;
-	return &s->refused[index].pub;
+	return &s->refused[index]->pub;
 }
 
 int

@@ -754,6 +754,7 @@ writer_step_file(struct smtpc_reader *w, const struct witem *it,
 {
 	const struct mime_file *f = it->file;
 	struct stat st;
+	char ebuf[128];
 	ssize_t n;
 	int rc;
 
@@ -761,7 +762,8 @@ writer_step_file(struct smtpc_reader *w, const struct witem *it,
 		w->fd = open(f->path, O_RDONLY | O_CLOEXEC);
 		if (w->fd == -1)
 			return writer_fail(w, err, SMTPC_ENOINPUT,
-			    "cannot open", f->path, strerror(errno));
+			    "cannot open", f->path,
+			    error_strerror(errno, ebuf, sizeof(ebuf)));
 		if (fstat(w->fd, &st) == -1 || !S_ISREG(st.st_mode))
 			return writer_fail(w, err, SMTPC_ENOINPUT,
 			    "cannot read", f->path,
@@ -775,7 +777,7 @@ writer_step_file(struct smtpc_reader *w, const struct witem *it,
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return writer_fail(w, err, SMTPC_EIO, "cannot read",
-		    f->path, strerror(errno));
+		    f->path, error_strerror(errno, ebuf, sizeof(ebuf)));
 	w->nread += (uint64_t)n;
 	if (w->nread > f->size || (n == 0 && w->nread != f->size))
 		return writer_fail(w, err, SMTPC_EIO, "file", f->path,
