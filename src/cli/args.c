@@ -95,7 +95,8 @@ static const char usage_main[] =
     "usage: smtpc send [options] [RECIPIENT...]   compose and send a mail\n"
     "       smtpc check [server options]          test connection, TLS and "
     "AUTH\n"
-    "       smtpc --version | --help | COMMAND --help\n"
+    "       smtpc --version | -V                  print the version\n"
+    "       smtpc --help | -h | COMMAND --help\n"
     "\n"
     "Examples:\n"
     "  smtpc send --server smtp.gmail.com -u me@gmail.com \\\n"
@@ -453,7 +454,7 @@ args_set_tls(struct cli_opts *o, const char *mode)
 {
 	if (strcmp(mode, "starttls") == 0)
 		o->tls = SMTPC_TLS_STARTTLS;
-	else if (strcmp(mode, "implicit") == 0 || strcmp(mode, "tls") == 0)
+	else if (strcmp(mode, "implicit") == 0)
 		o->tls = SMTPC_TLS_IMPLICIT;
 	else if (strcmp(mode, "none") == 0)
 		o->tls = SMTPC_TLS_NONE;

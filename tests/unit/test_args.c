@@ -119,6 +119,9 @@ test_command_lines(void)
 		"x@y" };
 	static const char *const bad_tls[] = { "smtpc", "check", "--server",
 		"h", "--tls", "maybe" };
+	/* One name per mode: "tls" was an undocumented alias of implicit. */
+	static const char *const tls_alias[] = { "smtpc", "check", "--server",
+		"h", "--tls", "tls" };
 	static const char *const check_msg[] = { "smtpc", "check", "--server",
 		"h", "-f", "a@b" };
 	static const char *const pw_no_user[] = { "smtpc", "check",
@@ -139,6 +142,8 @@ test_command_lines(void)
 	ok(parse(no_server, 5, &o) == 64, "no server is a usage error");
 	args_free(&o);
 	ok(parse(bad_tls, 6, &o) == 64, "unknown --tls mode");
+	args_free(&o);
+	ok(parse(tls_alias, 6, &o) == 64, "--tls tls is no mode");
 	args_free(&o);
 	ok(parse(check_msg, 6, &o) == 64, "message option with check");
 	args_free(&o);
