@@ -1,4 +1,4 @@
-"""Golden files (issue 3 item 8): smtpc's exact bytes for a dozen typical
+"""Golden files: smtpc's exact bytes for a dozen typical
 messages, with a fixed seed and date.  The cases and the way to regenerate
 them are in tests/golden/golden.py (`scripts/conformance --regen-golden`;
 read the diff before committing)."""

@@ -205,7 +205,7 @@ test_format(void)
 	buf_free(&out);
 }
 
-/* Golden review: a list folds between addresses, not inside a name. */
+/* A list folds between addresses, not inside a name. */
 static void
 test_list_folding(void)
 {
