@@ -107,7 +107,8 @@ SMTPC_API void smtpc_msg_free(struct smtpc_msg *msg);
 /*
  * Addresses are "addr@example.org", "Name <addr@example.org>" or
  * "\"Last, First\" <addr@example.org>"; the display name may be UTF-8.
- * Invalid addresses fail with SMTPC_EDATA and say why.
+ * Invalid addresses fail with SMTPC_EDATA and say why.  A mailbox that
+ * a field (To, Cc, Bcc, Reply-To) has already is not added to it again.
  */
 SMTPC_API int smtpc_msg_set_from(
     struct smtpc_msg *msg, const char *address, struct smtpc_error *err);
@@ -115,6 +116,21 @@ SMTPC_API int smtpc_msg_add_recipient(struct smtpc_msg *msg,
     enum smtpc_rcpt_kind kind, const char *address, struct smtpc_error *err);
 SMTPC_API int smtpc_msg_add_reply_to(
     struct smtpc_msg *msg, const char *address, struct smtpc_error *err);
+/*
+ * An RFC 5322 address list, as a user types it into a To field:
+ * "A <a@example.org>, \"Last, First\" <b@example.org>".  Commas inside
+ * quotes, comments and <...> belong to the address; empty elements are
+ * skipped (RFC 5322 obs-addr-list); groups ("name: ...;") and a list
+ * without any address fail with SMTPC_EDATA; more than 10000 addresses
+ * in a field with SMTPC_ELIMIT.  Each address is checked as above and the
+ * error names a bad one; nothing is added unless all are good.  The
+ * single-address functions above still refuse a list, so an address taken
+ * from elsewhere cannot smuggle in more recipients.
+ */
+SMTPC_API int smtpc_msg_add_recipient_list(struct smtpc_msg *msg,
+    enum smtpc_rcpt_kind kind, const char *list, struct smtpc_error *err);
+SMTPC_API int smtpc_msg_add_reply_to_list(
+    struct smtpc_msg *msg, const char *list, struct smtpc_error *err);
 
 /* UTF-8 text; CR, LF or NUL in it fails with SMTPC_EDATA. */
 SMTPC_API int smtpc_msg_set_subject(
