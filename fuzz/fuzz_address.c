@@ -7,6 +7,9 @@
  * and unfolded, it parses again to the same addr-spec, and to the same
  * display name once encoded-words are decoded and whitespace runs made
  * one space (fields longer than an address may be are not re-parsed).
+ * addr_parse_list on the same bytes: a failure leaves nothing behind; a
+ * success gives addresses with an '@'; an address addr_parse accepts is a
+ * list of one, the same address.
  */
 #include "address.h"
 #include "bounds.h"
@@ -41,6 +44,40 @@ fuzz_ascii(const char *s)
 	return 1;
 }
 
+/* The list parser's own properties, and agreement with addr_parse. */
+static void
+fuzz_list(const char *in)
+{
+	struct smtpc_error err;
+	struct addr *list, one;
+	size_t n, i;
+
+	if (addr_parse_list(in, 50, &list, &n, &err) != 0) {
+		FUZZ_CHECK(list == NULL && n == 0, "failed list left some");
+		FUZZ_CHECK(err.code == SMTPC_EDATA ||
+			err.code == SMTPC_ELIMIT || err.code == SMTPC_ENOMEM,
+		    "unexpected list code %d", err.code);
+		FUZZ_CHECK(addr_parse(in, &one, &err) != 0 || err.code ==
+			SMTPC_ENOMEM, "[%s] is an address but no list", in);
+		addr_free(&one);
+		return;
+	}
+	FUZZ_CHECK(n >= 1 && n <= 50, "list of %zu", n);
+	for (i = 0; i < n; i++)
+		FUZZ_CHECK(list[i].spec != NULL &&
+			strchr(list[i].spec, '@') != NULL,
+		    "list element %zu without '@'", i);
+	if (addr_parse(in, &one, &err) == 0) {
+		FUZZ_CHECK(n == 1 && strcmp(one.spec, list[0].spec) == 0 &&
+			(one.display == NULL) == (list[0].display == NULL) &&
+			(one.display == NULL ||
+			    strcmp(one.display, list[0].display) == 0),
+		    "[%s] parses as an address and as another list", in);
+		addr_free(&one);
+	}
+	addr_list_free(list, n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -60,6 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(in, data, size);
 	in[size] = '\0';
+	fuzz_list(in);
 	if (addr_parse(in, &a, &err) != 0) {
 		FUZZ_CHECK(a.spec == NULL && a.display == NULL,
 		    "failure left strings behind");

@@ -162,16 +162,24 @@ static const char usage_send[] =
     "\n"
     "Message options:\n"
     "  -f, --from ADDR       sender (\"Name <addr>\" or addr)\n"
-    "  --to ADDR             recipient (repeatable; also positional)\n"
-    "  -c, --cc ADDR         copy recipient (repeatable)\n"
-    "  -b, --bcc ADDR        hidden recipient: envelope only, never a header\n"
-    "  --reply-to ADDR       Reply-To address (repeatable)\n"
+    "  --to LIST             recipients (repeatable; also positional); a "
+    "LIST is\n"
+    "                        addresses separated by commas:\n"
+    "                        'A <a@x.org>, \"Last, First\" <b@x.org>'\n"
+    "  -c, --cc LIST         copy recipients (repeatable)\n"
+    "  -b, --bcc LIST        hidden recipients: envelope only, never a "
+    "header\n"
+    "  --reply-to LIST       Reply-To addresses (repeatable)\n"
     "  -s, --subject TEXT    subject (UTF-8)\n"
     "  --text TEXT           plain-text body\n"
     "  --text-file FILE|-    plain-text body from FILE or standard input\n"
     "  --html TEXT           HTML body (with a text body: "
     "multipart/alternative)\n"
     "  --html-file FILE|-    HTML body from FILE or standard input\n"
+    "                        with none of these four, standard input is "
+    "the\n"
+    "                        text body unless it is a terminal (as in "
+    "mailx)\n"
     "  -a, --attach FILE[;type=T][;name=N]\n"
     "                        attach a file (type guessed when not given)\n"
     "  --inline FILE[;type=T][;cid=ID]\n"
@@ -181,7 +189,9 @@ static const char usage_send[] =
     "  --allow-partial       send even if some recipients are refused\n"
     "  --dry-run             write the message to standard output; send "
     "nothing\n"
-    "  -o, --output FILE     write the message to FILE; send nothing\n"
+    "  -o, --output FILE|-   write the message to FILE (-: standard "
+    "output);\n"
+    "                        send nothing\n"
     "\n"
     "Delivery options:\n"
     "  --dsn-notify never|success,failure,delay\n"
@@ -760,6 +770,9 @@ args_check_send(struct cli_opts *o)
 		    "options");
 	if (o->output != NULL)
 		o->dry_run = 1;
+	/* "-o -" is standard output, as for --dry-run, not a file named "-". */
+	if (o->output != NULL && strcmp(o->output, "-") == 0)
+		o->output = NULL;
 	if (!o->dry_run && o->host == NULL)
 		return args_usage_error(
 		    "%s", "missing --server (or use --dry-run)");

@@ -1,6 +1,8 @@
 /*
  * compose.c - message options to struct smtpc_msg, through the public API.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +90,68 @@ compose_body(struct smtpc_msg *msg, const char *inline_text, const char *path,
 	return rc;
 }
 
+/* 1 when `path` names the very file or pipe that standard input is. */
+static int
+compose_names_stdin(const char *path, const struct stat *in)
+{
+	struct stat st;
+
+	return path != NULL && strcmp(path, "-") != 0 &&
+	    stat(path, &st) == 0 && st.st_dev == in->st_dev &&
+	    st.st_ino == in->st_ino;
+}
+
+/*
+ * Without a body option, standard input is the text body, as mailx
+ * reads it, unless it is a terminal (a person would be typing with no
+ * prompt: the body stays empty), closed, or named by another input.  The
+ * last keeps `--password-file /dev/stdin`, a netrc or a certificate on
+ * stdin out of the body.  A command (--password-cmd) run later finds
+ * stdin at its end: it cannot be told apart, so the manual says so.
+ */
+static int
+compose_stdin_is_body(const struct cli_opts *o)
+{
+	struct stat in;
+
+	if (o->text || o->text_file || o->html || o->html_file)
+		return 0;
+	if (fstat(STDIN_FILENO, &in) != 0 || isatty(STDIN_FILENO))
+		return 0;
+	if (compose_names_stdin(o->password_file, &in) ||
+	    compose_names_stdin(o->cafile, &in) ||
+	    compose_names_stdin(o->cert_file, &in) ||
+	    compose_names_stdin(o->key_file, &in) ||
+	    compose_names_stdin(getenv("NETRC"), &in))
+		return 0;
+	for (size_t i = 0; i < o->nfiles; i++)
+		if (compose_names_stdin(o->files[i].path, &in))
+			return 0;
+	return 1;
+}
+
+/* The body from standard input; empty input is the same as no body. */
+static int
+compose_stdin_body(struct smtpc_msg *msg, struct smtpc_error *err)
+{
+	char *data;
+	size_t len;
+	int rc;
+
+	if ((rc = compose_read_stdin(&data, &len)) != 0)
+		return rc;
+	if (len > 0 && (rc = smtpc_msg_set_text(msg, data, len, err)) != 0) {
+		/* Nobody asked for a body: say where this one came from. */
+		if (rc == SMTPC_EDATA)
+			snprintf(err->message, sizeof(err->message),
+			    "standard input, read as the body, is not valid "
+			    "UTF-8 text (attach other data with -a FILE)");
+		rc = report_error(err);
+	}
+	free(data);
+	return rc;
+}
+
 /* "Name: value" from -H. */
 static int
 compose_header(
@@ -141,12 +205,13 @@ compose_addresses(
 {
 	if (smtpc_msg_set_from(msg, o->from, err) != 0)
 		return report_error(err);
+	/* Each argument is an address list: A <a@x>, "Last, First" <b@x>. */
 	for (size_t i = 0; i < o->nrcpts; i++)
-		if (smtpc_msg_add_recipient(
+		if (smtpc_msg_add_recipient_list(
 			msg, o->rcpts[i].kind, o->rcpts[i].address, err) != 0)
 			return report_error(err);
 	for (size_t i = 0; i < o->nreply_to; i++)
-		if (smtpc_msg_add_reply_to(msg, o->reply_to[i], err) != 0)
+		if (smtpc_msg_add_reply_to_list(msg, o->reply_to[i], err) != 0)
 			return report_error(err);
 	return 0;
 }
@@ -203,6 +268,9 @@ compose_message(const struct cli_opts *o, struct smtpc_msg **ret)
 		goto fail;
 	if ((rc = compose_body(msg, o->html, o->html_file, smtpc_msg_set_html,
 		 smtpc_msg_set_html_file, &err)) != 0)
+		goto fail;
+	if (compose_stdin_is_body(o) &&
+	    (rc = compose_stdin_body(msg, &err)) != 0)
 		goto fail;
 	if ((rc = compose_files(msg, o, &err)) != 0)
 		goto fail;

@@ -1,8 +1,9 @@
 /*
- * address.c - parsing and validating one RFC 5322 address; IDN domains
- * through libidn2.
+ * address.c - parsing and validating RFC 5322 addresses and address lists;
+ * IDN domains through libidn2.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -272,8 +273,8 @@ addr_parse_spec(const char *s, size_t len, struct buf *out,
 			    "\"%.*s\" (give one address at a time)", (int)len,
 			    s);
 		else if (s[i] == ':' || s[i] == ';')
-			return ADDR_FAIL(err, "address groups are not "
-			    "supported");
+			return ADDR_FAIL(err, "address groups (\"name: "
+			    "...;\") are not supported: give the addresses");
 		else if (s[i] == '<' || s[i] == '>')
 			return ADDR_FAIL(err, "misplaced '%c' in address",
 			    s[i]);
@@ -373,8 +374,8 @@ addr_parse_display(const char *s, size_t len, struct buf *out,
 			continue;
 		}
 		if (s[i] == ':' || s[i] == ';')
-			return ADDR_FAIL(err, "address groups are not "
-			    "supported");
+			return ADDR_FAIL(err, "address groups (\"name: "
+			    "...;\") are not supported: give the addresses");
 		if (strchr(",@[]\\<>", s[i]) != NULL)
 			return ADDR_FAIL(err, "the display name has a '%c' "
 			    "outside quotes (write: \"Last, First\" <addr>)",
@@ -467,6 +468,196 @@ free_bufs:
 	buf_free(&clean);
 	buf_free(&disp);
 	buf_free(&spec);
+	return rc;
+}
+
+/*
+ * Where the list element starting at s[i] ends: at the next ',' outside a
+ * quoted string, a comment, <...> or [...]; in a group ("name:" outside
+ * those), at the first ',' after its ';', so a group stays one element
+ * and addr_parse refuses it whole.  Unbalanced text runs to the end, where
+ * addr_parse says what is wrong with it.
+ */
+static size_t
+addr_element_end(const char *s, size_t i)
+{
+	size_t depth = 0;
+	int inq = 0, angle = 0, square = 0, group = 0;
+
+	for (; s[i] != '\0'; i++) {
+		if (inq || depth > 0 || square) {
+			if (s[i] == '\\' && s[i + 1] != '\0')
+				i++;
+			else if (inq && s[i] == '"')
+				inq = 0;
+			else if (square && !inq && depth == 0 && s[i] == ']')
+				square = 0;
+			else if (depth > 0 && s[i] == '(')
+				depth++;
+			else if (depth > 0 && s[i] == ')')
+				depth--;
+			continue;
+		}
+		switch (s[i]) {
+		case '"':
+			inq = 1;
+			break;
+		case '(':
+			depth = 1;
+			break;
+		case '[':
+			square = 1;
+			break;
+		case '<':
+			angle = 1;
+			break;
+		case '>':
+			angle = 0;
+			break;
+		case ':':
+			group |= !angle;
+			break;
+		case ';':
+			group &= angle;
+			break;
+		case ',':
+			if (!angle && !group)
+				return i;
+			break;
+		}
+	}
+	return i;
+}
+
+/* 1 when s[0..len) holds nothing but spaces, tabs and whole comments. */
+static int
+addr_element_blank(const char *s, size_t len)
+{
+	size_t i, depth;
+
+	for (i = 0; i < len; i++) {
+		if (addr_is_ws(s[i]))
+			continue;
+		if (s[i] != '(')
+			return 0;
+		for (depth = 1, i++; i < len && depth > 0; i++) {
+			if (s[i] == '\\' && i + 1 < len)
+				i++;
+			else if (s[i] == '(')
+				depth++;
+			else if (s[i] == ')')
+				depth--;
+		}
+		if (depth > 0)
+			return 0;
+		i--;
+	}
+	return 1;
+}
+
+/*
+ * A bad address in a list of several: the sentence names it, unless it
+ * quotes it already.  An element without '@' is most often half of a
+ * display name with a comma, which must be quoted: say so.
+ */
+static void
+addr_name_element(struct smtpc_error *err, const char *s, size_t len)
+{
+	char msg[sizeof(err->message)], quoted[201];
+	size_t i;
+
+	if (err == NULL)
+		return;
+	while (len > 0 && addr_is_ws(*s)) {
+		s++;
+		len--;
+	}
+	while (len > 0 && addr_is_ws(s[len - 1]))
+		len--;
+	if (len > 200)
+		len = 200;
+	for (i = 0; i < len && strchr("@:;<>()\"\r\n", s[i]) == NULL; i++)
+		continue;
+	if (i == len) {
+		snprintf(err->message, sizeof(err->message), "the address "
+		    "\"%.*s\" has no '@domain' (a display name with a comma "
+		    "goes in quotes: \"Last, First\" <addr@domain>)", (int)len,
+		    s);
+		return;
+	}
+	memcpy(quoted, s, len);
+	quoted[len] = '\0';
+	if (strstr(err->message, quoted) != NULL)
+		return;
+	/* Cut to fit, like every error sentence. */
+	if (snprintf(msg, sizeof(msg), "in \"%s\": %s", quoted,
+	    err->message) >= 0)
+		memcpy(err->message, msg, sizeof(msg));
+}
+
+void
+addr_list_free(struct addr *list, size_t n)
+{
+	if (list == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		addr_free(&list[i]);
+	free(list);
+}
+
+int
+addr_parse_list(const char *in, size_t max, struct addr **ret,
+    size_t *ret_n, struct smtpc_error *err)
+{
+	struct addr *list;
+	char *one;
+	size_t i, end, n = 0, count = 0;
+	int rc;
+
+	*ret = NULL;
+	*ret_n = 0;
+	for (i = 0;; i = end + 1) {
+		end = addr_element_end(in, i);
+		if (!addr_element_blank(in + i, end - i))
+			n++;
+		if (in[end] == '\0')
+			break;
+	}
+	if (n == 0)
+		return ADDR_FAIL(err, strchr(in, ',') != NULL ?
+		    "the address list holds no address" :
+		    "the address is empty");
+	if (n > max)
+		return error_set(err, SMTPC_ELIMIT, "address",
+		    "too many addresses (%zu; at most %zu more)", n, max);
+	if ((list = calloc(n, sizeof(*list))) == NULL)
+		return error_set(err, SMTPC_ENOMEM, "address", "out of memory");
+	for (i = 0;; i = end + 1) {
+		end = addr_element_end(in, i);
+		if (!addr_element_blank(in + i, end - i)) {
+			if ((one = strndup(in + i, end - i)) == NULL) {
+				rc = error_set(err, SMTPC_ENOMEM, "address",
+				    "out of memory");
+				goto fail;
+			}
+			rc = addr_parse(one, &list[count], err);
+			free(one);
+			if (rc != 0) {
+				if (n > 1 && rc == SMTPC_EDATA)
+					addr_name_element(err, in + i,
+					    end - i);
+				goto fail;
+			}
+			count++;
+		}
+		if (in[end] == '\0')
+			break;
+	}
+	*ret = list;
+	*ret_n = count;
+	return 0;
+fail:
+	addr_list_free(list, count);
 	return rc;
 }
 

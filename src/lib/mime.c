@@ -214,46 +214,139 @@ mime_env_add(struct smtpc_msg *m, const char *spec)
 	return 0;
 }
 
+/*
+ * Take `a` over as a recipient of `kind`.  A mailbox the field already
+ * names is not written twice (the envelope has it once anyway).
+ */
+static int
+mime_rcpt_take(struct smtpc_msg *m, enum smtpc_rcpt_kind kind,
+    struct addr *a, struct smtpc_error *err)
+{
+	struct mime_rcpt *n;
+	size_t i;
+
+	for (i = 0; i < m->nrcpts; i++)
+		if (m->rcpts[i].kind == kind &&
+		    mime_same_spec(m->rcpts[i].a.spec, a->spec)) {
+			addr_free(a);
+			return 0;
+		}
+	if ((n = realloc(m->rcpts, (m->nrcpts + 1) * sizeof(*n))) == NULL) {
+		addr_free(a);
+		return mime_oom(err);
+	}
+	m->rcpts = n;
+	if (mime_env_add(m, a->spec) != 0) {
+		addr_free(a);
+		return mime_oom(err);
+	}
+	n[m->nrcpts].kind = kind;
+	n[m->nrcpts].a = *a;
+	m->nrcpts++;
+	return 0;
+}
+
+/* Take `a` over as a Reply-To address, once per mailbox (`kind` unused). */
+static int
+mime_reply_to_take(struct smtpc_msg *m, enum smtpc_rcpt_kind kind,
+    struct addr *a, struct smtpc_error *err)
+{
+	struct addr *n;
+	size_t i;
+
+	for (i = 0; i < m->nreply_to; i++)
+		if (mime_same_spec(m->reply_to[i].spec, a->spec)) {
+			addr_free(a);
+			return 0;
+		}
+	if ((n = realloc(m->reply_to, (m->nreply_to + 1) *
+	    sizeof(*n))) == NULL) {
+		addr_free(a);
+		return mime_oom(err);
+	}
+	m->reply_to = n;
+	n[m->nreply_to++] = *a;
+	(void)kind;
+	return 0;
+}
+
+typedef int mime_take_fn(struct smtpc_msg *, enum smtpc_rcpt_kind,
+    struct addr *, struct smtpc_error *);
+
+/*
+ * An address list into a field that holds `have` addresses: every one is
+ * checked before the first is taken, so a bad list adds none.
+ */
+static int
+mime_add_list(struct smtpc_msg *m, enum smtpc_rcpt_kind kind,
+    const char *list, size_t have, mime_take_fn *take,
+    struct smtpc_error *err)
+{
+	struct addr *a;
+	size_t i, n;
+	int rc;
+
+	if ((rc = addr_parse_list(list, LIMIT_RECIPIENTS - have, &a, &n,
+	    err)) != 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = take(m, kind, &a[i], err);
+	/* Taken (or freed) up to i; the rest is still ours. */
+	for (; i < n; i++)
+		addr_free(&a[i]);
+	free(a);
+	return rc;
+}
+
+static int
+mime_check_kind(enum smtpc_rcpt_kind kind, struct smtpc_error *err)
+{
+	if (kind != SMTPC_RCPT_TO && kind != SMTPC_RCPT_CC &&
+	    kind != SMTPC_RCPT_BCC)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "unknown recipient kind %d", (int)kind);
+	return 0;
+}
+
 int
 smtpc_msg_add_recipient(struct smtpc_msg *m, enum smtpc_rcpt_kind kind,
     const char *address, struct smtpc_error *err)
 {
-	struct mime_rcpt *n;
 	struct addr a;
 	int rc;
 
 	if (m == NULL || address == NULL)
 		return error_set(err, SMTPC_EINVAL, "message",
 		    "no message or no address");
-	if (kind != SMTPC_RCPT_TO && kind != SMTPC_RCPT_CC &&
-	    kind != SMTPC_RCPT_BCC)
-		return error_set(err, SMTPC_EINVAL, "message",
-		    "unknown recipient kind %d", (int)kind);
+	if ((rc = mime_check_kind(kind, err)) != 0)
+		return rc;
 	if (m->nrcpts >= LIMIT_RECIPIENTS)
 		return error_set(err, SMTPC_ELIMIT, "message",
 		    "more than %d recipients", LIMIT_RECIPIENTS);
 	if ((rc = addr_parse(address, &a, err)) != 0)
 		return rc;
-	if ((n = realloc(m->rcpts, (m->nrcpts + 1) * sizeof(*n))) == NULL) {
-		addr_free(&a);
-		return mime_oom(err);
-	}
-	m->rcpts = n;
-	if (mime_env_add(m, a.spec) != 0) {
-		addr_free(&a);
-		return mime_oom(err);
-	}
-	n[m->nrcpts].kind = kind;
-	n[m->nrcpts].a = a;
-	m->nrcpts++;
-	return 0;
+	return mime_rcpt_take(m, kind, &a, err);
+}
+
+int
+smtpc_msg_add_recipient_list(struct smtpc_msg *m, enum smtpc_rcpt_kind kind,
+    const char *list, struct smtpc_error *err)
+{
+	int rc;
+
+	if (m == NULL || list == NULL)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "no message or no address");
+	if ((rc = mime_check_kind(kind, err)) != 0)
+		return rc;
+	return mime_add_list(m, kind, list, m->nrcpts, mime_rcpt_take, err);
 }
 
 int
 smtpc_msg_add_reply_to(struct smtpc_msg *m, const char *address,
     struct smtpc_error *err)
 {
-	struct addr a, *n;
+	struct addr a;
 	int rc;
 
 	if (m == NULL || address == NULL)
@@ -264,14 +357,18 @@ smtpc_msg_add_reply_to(struct smtpc_msg *m, const char *address,
 		    "too many Reply-To addresses");
 	if ((rc = addr_parse(address, &a, err)) != 0)
 		return rc;
-	if ((n = realloc(m->reply_to, (m->nreply_to + 1) *
-	    sizeof(*n))) == NULL) {
-		addr_free(&a);
-		return mime_oom(err);
-	}
-	m->reply_to = n;
-	n[m->nreply_to++] = a;
-	return 0;
+	return mime_reply_to_take(m, SMTPC_RCPT_TO, &a, err);
+}
+
+int
+smtpc_msg_add_reply_to_list(struct smtpc_msg *m, const char *list,
+    struct smtpc_error *err)
+{
+	if (m == NULL || list == NULL)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "no message or no address");
+	return mime_add_list(m, SMTPC_RCPT_TO, list, m->nreply_to,
+	    mime_reply_to_take, err);
 }
 
 int

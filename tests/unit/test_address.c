@@ -235,6 +235,103 @@ test_list_folding(void)
 	buf_free(&out);
 }
 
+/* Address lists: each element's spec (and display name) in order. */
+static const struct {
+	const char *in;
+	const char *want;	/* "spec|display" joined by ';' */
+} good_lists[] = {
+	{ "a@example.org", "a@example.org|" },
+	{ "A <a@example.org>, \"Last, First\" <b@example.org>",
+	    "a@example.org|A;b@example.org|Last, First" },
+	{ "a@example.org,b@example.org", "a@example.org|;b@example.org|" },
+	/* RFC 5322 obs-addr-list: empty elements are skipped. */
+	{ "a@example.org, ,b@example.org",
+	    "a@example.org|;b@example.org|" },
+	{ ", a@example.org,,, (nobody) ,", "a@example.org|" },
+	/* A comma in a comment, a quoted local part or <...> is no split. */
+	{ "a@example.org (Doe, Jane), b@example.org",
+	    "a@example.org|;b@example.org|" },
+	{ "\"x,y\"@example.org, Q <\"p,q\"@example.org>",
+	    "\"x,y\"@example.org|;\"p,q\"@example.org|Q" },
+	{ "\"say \\\", no\" <s@example.org>", "s@example.org|say \", no" },
+	{ "(a (nested, comment)) c@example.org", "c@example.org|" },
+	{ "u@[IPv6:2001:db8::1], v@example.org",
+	    "u@[IPv6:2001:db8::1]|;v@example.org|" },
+	{ "Zo\xc3\xab <z@b\xc3\xbc\x63her.example>, y@example.org",
+	    "z@xn--bcher-kva.example|Zo\xc3\xab;y@example.org|" },
+};
+
+static const struct {
+	const char *in;
+	const char *reason;
+} bad_lists[] = {
+	{ "", "empty" },
+	{ " , ,", "holds no address" },
+	{ "(just a comment)", "empty" },
+	{ "a@example.org, b@", "in \"b@\": the domain is empty" },
+	{ "Last, First <lf@example.org>",
+	    "\"Last\" has no '@domain' (a display name with a comma goes in "
+	    "quotes" },
+	{ "a@example.org, undisclosed-recipients:;", "groups" },
+	{ "undisclosed-recipients:;", "groups" },
+	/* A group is one element: its members are not sent to. */
+	{ "Friends: a@example.org, b@example.org;, c@example.org",
+	    "in \"Friends: a@example.org, b@example.org;\": address groups" },
+	{ "a@example.org, \"open <b@example.org>, c@example.org",
+	    "unbalanced '\"'" },
+	{ "a@example.org, (open b@example.org", "unbalanced '('" },
+	{ "a@example.org,\r\nBcc: evil@example.org", "line break" },
+	{ "a@example.org, \xff@example.org", "UTF-8" },
+	{ "a@example.org, a b@example.org", "contains a space" },
+};
+
+static void
+test_lists(void)
+{
+	struct smtpc_error err;
+	struct addr *list;
+	struct buf got;
+	char what[200];
+	size_t i, j, n;
+	int rc;
+
+	buf_init(&got, 4096);
+	for (i = 0; i < sizeof(good_lists) / sizeof(good_lists[0]); i++) {
+		snprintf(what, sizeof(what), "list: %s", good_lists[i].in);
+		rc = addr_parse_list(good_lists[i].in, 100, &list, &n, &err);
+		if (!ok(rc == 0, what)) {
+			printf("# %s\n", err.message);
+			continue;
+		}
+		buf_reset(&got);
+		for (j = 0; j < n; j++)
+			buf_printf(&got, "%s%s|%s", j ? ";" : "", list[j].spec,
+			    list[j].display ? list[j].display : "");
+		eq_str(buf_cstr(&got), good_lists[i].want, "its addresses");
+		addr_list_free(list, n);
+	}
+	for (i = 0; i < sizeof(bad_lists) / sizeof(bad_lists[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		list = (struct addr *)&err;
+		n = 7;
+		rc = addr_parse_list(bad_lists[i].in, 100, &list, &n, &err);
+		snprintf(what, sizeof(what), "list refused: %s",
+		    bad_lists[i].in);
+		clean(what);
+		ok(rc == SMTPC_EDATA && list == NULL && n == 0, what);
+		if (!ok(strstr(err.message, bad_lists[i].reason) != NULL,
+		    bad_lists[i].reason))
+			printf("# message: %s\n", err.message);
+	}
+	ok(addr_parse_list("a@example.org, b@example.org, c@example.org", 2,
+	    &list, &n, &err) == SMTPC_ELIMIT, "more than max: ELIMIT");
+	ok(addr_parse_list("a@example.org, b@example.org", 2, &list, &n,
+	    &err) == 0 && n == 2, "max itself is fine");
+	addr_list_free(list, n);
+	addr_list_free(NULL, 0);
+	buf_free(&got);
+}
+
 int
 main(void)
 {
@@ -242,5 +339,6 @@ main(void)
 	test_bad();
 	test_format();
 	test_list_folding();
+	test_lists();
 	return tap_done();
 }

@@ -302,6 +302,34 @@ test_progress_options(void)
 	args_free(&o);
 }
 
+/* -o FILE writes a file; "-o -" standard output, like --dry-run. */
+static void
+test_output_options(void)
+{
+	static const char *const to_file[] = { "smtpc", "send", "-f", "a@b.c",
+		"-o", "msg.eml", "x@y.z" };
+	static const char *const to_stdout[] = { "smtpc", "send", "-f",
+		"a@b.c", "-o", "-", "x@y.z" };
+	static const char *const long_form[] = { "smtpc", "send", "-f",
+		"a@b.c", "--output=-", "--text-file", "-", "x@y.z" };
+	static const char *const dotslash[] = { "smtpc", "send", "-f",
+		"a@b.c", "-o", "./-", "x@y.z" };
+	struct cli_opts o;
+
+	ok(parse(to_file, 7, &o) == 0 && o.dry_run && o.output != NULL &&
+	    strcmp(o.output, "msg.eml") == 0, "-o FILE: a file, no server");
+	args_free(&o);
+	ok(parse(to_stdout, 7, &o) == 0 && o.dry_run && o.output == NULL,
+	    "-o -: standard output, no file named -");
+	args_free(&o);
+	ok(parse(long_form, 8, &o) == 0 && o.dry_run && o.output == NULL &&
+	    strcmp(o.text_file, "-") == 0, "--output=- with a body on stdin");
+	args_free(&o);
+	ok(parse(dotslash, 7, &o) == 0 && o.output != NULL &&
+	    strcmp(o.output, "./-") == 0, "-o ./- is the file named -");
+	args_free(&o);
+}
+
 int
 main(void)
 {
@@ -311,5 +339,6 @@ main(void)
 	test_tls_auth_options();
 	test_delivery_options();
 	test_progress_options();
+	test_output_options();
 	return tap_done();
 }

@@ -61,6 +61,64 @@ test_envelope(void)
 	smtpc_msg_free(NULL);
 }
 
+/* Address lists: all or none, each mailbox once per field. */
+static void
+test_address_lists(void)
+{
+	struct smtpc_error err;
+	struct smtpc_msg *m = smtpc_msg_new();
+	size_t i;
+
+	ok(smtpc_msg_add_recipient_list(m, SMTPC_RCPT_TO, "A <a@example.org>, "
+	    "\"Last, First\" <b@example.org>,, c@example.org", &err) == 0,
+	    "a To list");
+	ok(m->nrcpts == 3 && strcmp(m->rcpts[1].a.display, "Last, First") ==
+	    0 && m->rcpts[2].kind == SMTPC_RCPT_TO, "three To addresses");
+	ok(smtpc_msg_add_recipient_list(m, SMTPC_RCPT_CC, "d@example.org, "
+	    "e@", &err) == SMTPC_EDATA && strstr(err.message, "\"e@\"") !=
+	    NULL, "a bad element fails the list and is named");
+	ok(m->nrcpts == 3 && smtpc_msg_recipient_count(m) == 3,
+	    "nothing of a bad list is added");
+	ok(smtpc_msg_add_recipient_list(m, SMTPC_RCPT_TO, "Again "
+	    "<a@EXAMPLE.ORG>, f@example.org", &err) == 0 && m->nrcpts == 4,
+	    "a mailbox the field has is not written twice");
+	ok(smtpc_msg_add_recipient_list(m, SMTPC_RCPT_CC, "a@example.org",
+	    &err) == 0 && m->nrcpts == 5, "but may be in another field");
+	ok(smtpc_msg_add_recipient(m, SMTPC_RCPT_TO, "f@example.org", &err) ==
+	    0 && m->nrcpts == 5, "nor twice through the one-address call");
+	ok(smtpc_msg_recipient_count(m) == 4, "envelope: each mailbox once");
+	ok(smtpc_msg_add_recipient_list(m, (enum smtpc_rcpt_kind)9,
+	    "g@example.org", &err) == SMTPC_EINVAL, "unknown kind");
+	ok(smtpc_msg_add_recipient_list(m, SMTPC_RCPT_BCC,
+	    "undisclosed-recipients:;", &err) == SMTPC_EDATA, "group refused");
+	ok(smtpc_msg_add_recipient_list(NULL, SMTPC_RCPT_TO, "a@example.org",
+	    &err) == SMTPC_EINVAL && smtpc_msg_add_recipient_list(m,
+	    SMTPC_RCPT_TO, NULL, &err) == SMTPC_EINVAL, "NULL arguments");
+	ok(smtpc_msg_add_reply_to_list(m, "r@example.org, \"S, T\" "
+	    "<s@example.org>, r@EXAMPLE.org", &err) == 0 && m->nreply_to == 2,
+	    "a Reply-To list, each mailbox once");
+	ok(smtpc_msg_add_reply_to_list(m, "x@example.org, y", &err) ==
+	    SMTPC_EDATA && m->nreply_to == 2, "a bad Reply-To list adds none");
+	ok(smtpc_msg_add_reply_to_list(NULL, "x@example.org", &err) ==
+	    SMTPC_EINVAL, "NULL message");
+	smtpc_msg_free(m);
+
+	m = smtpc_msg_new();
+	for (i = 0; i < 9999; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "u%zu@example.org", i);
+		if (smtpc_msg_add_recipient(m, SMTPC_RCPT_BCC, a, &err) != 0)
+			break;
+	}
+	ok(smtpc_msg_add_recipient_list(m, SMTPC_RCPT_TO, "v@example.org, "
+	    "w@example.org", &err) == SMTPC_ELIMIT && m->nrcpts == 9999,
+	    "a list past the recipient limit adds none");
+	ok(smtpc_msg_add_recipient_list(m, SMTPC_RCPT_TO, "v@example.org",
+	    &err) == 0 && m->nrcpts == 10000, "up to the limit");
+	smtpc_msg_free(m);
+}
+
 static void
 test_fields(void)
 {
@@ -281,6 +339,7 @@ main(void)
 {
 	tmp_setup("mime");
 	test_envelope();
+	test_address_lists();
 	test_fields();
 	test_bodies();
 	test_encodings();
