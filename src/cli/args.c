@@ -151,8 +151,9 @@ static const char usage_server[] =
     "                        first line CMD prints (for OAUTHBEARER or "
     "XOAUTH2)\n"
     "  --helo NAME           name sent in EHLO (default: this host's name)\n"
-    "  --timeout SECONDS     limit for each stage (default: RFC 5321's "
-    "values)\n"
+    "  --timeout SECONDS     limit for each stage, the DNS lookup within "
+    "connect\n"
+    "                        (default: RFC 5321's values)\n"
     "  -v, --verbose         show the SMTP dialogue on stderr (secrets "
     "masked)\n"
     "  -q, --quiet           print nothing but errors\n";

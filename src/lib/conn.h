@@ -47,8 +47,11 @@ int64_t conn_now_ms(void);
 
 /*
  * Resolve `host` and connect to the first address that answers, trying
- * each in turn (IPv6 and IPv4) until `deadline`.  On success *ret is a
- * plain connection.
+ * each in turn (IPv6 and IPv4) until `deadline`, which bounds the lookup
+ * too (SMTPC_ETIMEOUT when the name servers stay silent).  An address
+ * literal is used without a lookup.  A name that does not exist is
+ * SMTPC_ENOHOST; a resolver failing for now, SMTPC_ETEMP.  On success
+ * *ret is a plain connection.
  */
 int conn_open(struct conn **ret, const char *host, unsigned port,
     int64_t deadline, struct smtpc_error *err);

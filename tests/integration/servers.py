@@ -646,6 +646,29 @@ class NxDomainDns:
         self.sock.close()
 
 
+class SilentDns(NxDomainDns):
+    """A DNS server on 127.0.0.1:53 that reads every query and answers
+    none: a resolver that is down without saying so.  Its resolv.conf
+    keeps the resolver's default timeouts (5 s, 2 attempts in glibc), so
+    only the client's own deadline can end a lookup sooner."""
+
+    def resolv_conf(self):
+        p = os.path.join(self.root, "resolv.conf")
+        with open(p, "w") as f:
+            f.write("nameserver 127.0.0.1\n")
+        return p
+
+    def _serve(self):
+        while not self.done.is_set():
+            try:
+                self.sock.recvfrom(512)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.queries += 1
+
+
 class Servers:
     """All servers of one test session, under one temp dir."""
 

@@ -549,6 +549,39 @@ def test_unknown_host_is_68(smtpc, servers, rcode, rc):
     assert dns.queries >= 1
 
 
+def test_silent_resolver_is_75_within_timeout(smtpc, servers):
+    """A resolver that never answers: --timeout bounds the name lookup as
+    it bounds the connect, instead of the resolver's own retries."""
+    from conftest import SLOW   # a wrapper (valgrind) starts slower
+    if shutil.which("unshare") is None or subprocess.run(
+            ["unshare", "--mount", "true"]).returncode != 0:
+        pytest.skip("needs unshare --mount (root) for a private resolver")
+    try:
+        dns = srv.SilentDns(smtpc.tmp)
+    except OSError as e:
+        pytest.skip("cannot bind 127.0.0.1:53: %s" % e)
+    dns.start()
+    try:
+        wrap = ["unshare", "--mount", "sh", "-c",
+                'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+                dns.resolv_conf()]
+        t0 = time.monotonic()
+        r = smtpc.run("send", "--server", "mail.no-such-host-smtpc.net:587",
+                      "--timeout", "2", "--tls", "starttls",
+                      "--cafile", servers.pki.ca, "-u", USER,
+                      "--password-file", servers.password_file(),
+                      "-f", USER, "--to", BOB, "-s", "silent",
+                      "--text", "x\n", wrap=wrap)
+        elapsed = time.monotonic() - t0
+    finally:
+        dns.stop()
+    assert r.rc == 75, r
+    assert "smtpc: connect: cannot resolve mail.no-such-host-smtpc.net: " \
+        "timed out after 2 s" in r.err, r
+    assert elapsed < 2 + 1.5 * SLOW, elapsed
+    assert dns.queries >= 1
+
+
 @pytest.mark.parametrize("extra", [[], ["--no-chunking"]],
                          ids=["bdat", "pipelined-data"])
 def test_refused_recipient_at_postfix_is_69(smtpc, postfix, extra):

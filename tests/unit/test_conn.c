@@ -3,15 +3,22 @@
  * TLS, against servers this test forks on loopback (127.0.0.1 and ::1).
  * Certificates are made for the run by the openssl program in a temp dir.
  */
+#define _GNU_SOURCE		/* unshare(2) */
+
 #include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -548,6 +555,180 @@ conn_close_null_survives(void)
 	if (waitpid(pid, &status, 0) != pid)
 		return 0;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* A file of `text` at dir/name; its path in out. */
+static int
+write_file(const char *dir, const char *name, const char *text, char *out,
+    size_t cap)
+{
+	FILE *f;
+	int bad;
+
+	snprintf(out, cap, "%s/%s", dir, name);
+	if ((f = fopen(out, "w")) == NULL)
+		return -1;
+	bad = fputs(text, f) == EOF;
+	return fclose(f) != 0 || bad ? -1 : 0;
+}
+
+/* A listening socket on 127.0.0.1 (the kernel completes the handshake). */
+static int
+listen_lo(unsigned *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 8) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/* Queries waiting on the silent name server's socket. */
+static int
+dns_queries(int fd)
+{
+	unsigned char b[512];
+	int n = 0;
+
+	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+		n++;
+	return n;
+}
+
+/*
+ * In a private network and mount namespace: a name server on 127.0.0.1:53
+ * that never answers (/etc/resolv.conf names it, with the resolver's
+ * default timeouts) and an /etc/hosts of our own.  Returns the TAP lines
+ * printed, or 0 when the namespace cannot be had (not root).
+ */
+static int
+resolver_child(const char *dir, int *failed)
+{
+	struct smtpc_error err;
+	struct sockaddr_in sin;
+	struct ifreq ifr;
+	struct conn *c = NULL;
+	char conf[256], hosts[256];
+	unsigned port;
+	int64_t t0, dt;
+	int dfd, lfd, fd, rc, first = tap_count, nfail = tap_failed;
+
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) == -1 ||
+	    /* Nothing of ours may reach the machine's own mounts. */
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == -1)
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	    ioctl(fd, SIOCGIFFLAGS, &ifr) == -1)
+		return 0;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) == -1)
+		return 0;
+	close(fd);
+	if (write_file(dir, "resolv.conf", "nameserver 127.0.0.1\n", conf,
+	    sizeof(conf)) == -1 || write_file(dir, "hosts",
+	    "127.0.0.1 localhost\n127.0.0.1 mx.hosts-file.example\n", hosts,
+	    sizeof(hosts)) == -1 ||
+	    mount(conf, "/etc/resolv.conf", "none", MS_BIND, NULL) == -1 ||
+	    mount(hosts, "/etc/hosts", "none", MS_BIND, NULL) == -1)
+		return 0;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(53);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((dfd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	    bind(dfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    (lfd = listen_lo(&port)) == -1)
+		return 0;
+
+	/* The name server is down: only the deadline ends the lookup. */
+	t0 = conn_now_ms();
+	rc = conn_open(&c, "mail.example.org", port, t0 + 1000, &err);
+	dt = conn_now_ms() - t0;
+	ok(rc == SMTPC_ETIMEOUT && c == NULL, "silent DNS: ETIMEOUT");
+	ok(dt >= 990 && dt < 2500, "silent DNS: ends at the deadline (1 s)");
+	eq_str(err.message, "cannot resolve mail.example.org: timed out "
+	    "after 1 s", "silent DNS: message");
+	eq_str(err.stage, "connect", "silent DNS: stage");
+	ok(dns_queries(dfd) > 0, "silent DNS: the name server was asked");
+
+	/* /etc/hosts answers before DNS would. */
+	t0 = conn_now_ms();
+	rc = conn_open(&c, "mx.hosts-file.example", port, t0 + 5000, &err);
+	ok(rc == 0 && conn_now_ms() - t0 < 500, "/etc/hosts name: connected "
+	    "at once");
+	conn_close(c);
+	c = NULL;
+	rc = conn_open(&c, "localhost", port, conn_now_ms() + 5000, &err);
+	ok(rc == 0, "localhost from /etc/hosts: connected");
+	conn_close(c);
+	c = NULL;
+
+	/* An address literal needs no resolver. */
+	rc = conn_open(&c, "127.0.0.1", port, conn_now_ms() + 5000, &err);
+	ok(rc == 0, "127.0.0.1: connected");
+	conn_close(c);
+	ok(dns_queries(dfd) == 0, "hosts and literals: no DNS query");
+	close(lfd);
+	close(dfd);
+	*failed = tap_failed - nfail;
+	return tap_count - first;
+}
+
+static void
+test_resolver(void)
+{
+	char dir[] = "/tmp/smtpc-test-conn-XXXXXX", path[300];
+	int pfd[2], res[2] = { 0, 0 }, status, i;
+	pid_t pid;
+
+	if (mkdtemp(dir) == NULL || pipe(pfd) == -1) {
+		skip("resolver: no temp dir");
+		return;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		close(pfd[0]);
+		res[0] = resolver_child(dir, &res[1]);
+		fflush(stdout);
+		if (write(pfd[1], res, sizeof(res)) != (ssize_t)sizeof(res))
+			_exit(1);
+		/* exit(), not _exit(): a leak checker reports at exit. */
+		exit(0);
+	}
+	close(pfd[1]);
+	if (pid == -1 || read(pfd[0], res, sizeof(res)) != (ssize_t)sizeof(res))
+		res[0] = res[1] = 0;
+	close(pfd[0]);
+	if (pid != -1)
+		waitpid(pid, &status, 0);
+	tap_count += res[0];
+	tap_failed += res[1];
+	if (res[0] == 0) {
+		for (i = 0; i < 10; i++)
+			skip("no private network and mount namespace (root)");
+	} else {
+		ok(pid != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "resolver: the child exits cleanly (no leak report)");
+	}
+	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void
@@ -1162,6 +1343,7 @@ main(void)
 	/* A SIGPIPE from the library must kill the test, so make it fatal. */
 	signal(SIGPIPE, SIG_DFL);
 	test_connect();
+	test_resolver();
 	test_lines();
 	test_deadlines();
 	test_writes();
