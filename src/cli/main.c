@@ -20,7 +20,8 @@
 #include "report.h"
 #include "smtpc.h"
 
-#define MAIN_CHUNK (64 * 1024)
+/* Large enough that a file's lines are encoded straight into it. */
+#define MAIN_CHUNK (256 * 1024)
 
 static int
 main_write_all(int fd, const char *p, size_t len)

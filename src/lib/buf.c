@@ -101,6 +101,24 @@ buf_append(struct buf *b, const void *data, size_t len)
 }
 
 int
+buf_prepare(struct buf *b, size_t n, unsigned char **ret)
+{
+	int rc;
+
+	if ((rc = buf_reserve(b, n)) != 0)
+		return rc;
+	*ret = b->data + b->len;
+	return 0;
+}
+
+void
+buf_commit(struct buf *b, size_t n)
+{
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+int
 buf_append_str(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));

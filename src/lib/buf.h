@@ -33,6 +33,14 @@ int buf_append_str(struct buf *b, const char *s);
 int buf_append_byte(struct buf *b, unsigned char c);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * Room for `n` more bytes without copying them in: `*ret` points at the
+ * end of the contents, where the caller writes up to `n` bytes and then
+ * calls buf_commit with how many it wrote.  Errors as buf_append.
+ */
+int buf_prepare(struct buf *b, size_t n, unsigned char **ret);
+/* Count `n` bytes written at the end after buf_prepare (n <= its size). */
+void buf_commit(struct buf *b, size_t n);
 /* Cut back to the first `len` bytes (len <= b->len): undoes appends. */
 void buf_truncate(struct buf *b, size_t len);
 /* Drop the first `n` bytes (n <= len). */

@@ -3,6 +3,10 @@
  */
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "qp.h"
 #include "smtpc.h"
 
@@ -194,18 +198,82 @@ qp_byte(struct qp_enc *q, unsigned char c, struct qp_sink *out)
 		qp_emit(q, (const char *)&c, 1, out);
 }
 
+/*
+ * The fast path: how many of the `n` bytes at `p` go out as they are,
+ * with nothing pending (no whitespace, CR or UTF-8 sequence), exactly as
+ * qp_byte would write them: printable ASCII but '=', and a space or tab
+ * that the next byte shows is not trailing (anything but CR or LF after
+ * it: qp_byte writes it literally once that byte comes).  Only as many as
+ * the line has room for, and none when the line would start with 'F' or
+ * '.'; qp_byte takes over at the soft break and at anything else.
+ */
+static size_t
+qp_run(const struct qp_enc *q, const unsigned char *p, size_t n)
+{
+	size_t j, lim = QP_LINE - 1 - q->col;
+	unsigned char c;
+
+	if (lim > n)
+		lim = n;
+	if (q->col == 0 && n > 0 && (p[0] == 'F' || p[0] == '.'))
+		return 0;
+	j = 0;
+#ifdef __SSE2__
+	/*
+	 * 16 bytes at a time while all pass.  A space or tab passes when the
+	 * byte after it does, so in a block that passes whole only the last
+	 * one needs its next byte: that one is left to the loop below.
+	 * Signed compares: bytes from 0x80 are negative.
+	 */
+	for (; j + 16 <= lim; j += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + j));
+		unsigned plain, ws;
+
+		plain = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('=')),
+		    _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(' ')),
+		    _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)))));
+		ws = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+		if ((plain | (ws & 0x7fff)) != 0xffff)
+			break;
+	}
+#endif
+	for (; j < lim; j++) {
+		c = p[j];
+		if (c > ' ' && c < 0x7f && c != '=')
+			continue;
+		if ((c == ' ' || c == '\t') && j + 1 < n && p[j + 1] != '\r' &&
+		    p[j + 1] != '\n')
+			continue;
+		break;
+	}
+	return j;
+}
+
 int
 qp_update(struct qp_enc *q, const void *in, size_t len, struct buf *out)
 {
 	const unsigned char *p = in;
 	struct qp_sink k;
-	size_t i;
+	size_t i, r;
 
 	k.out = out;
 	k.n = 0;
 	k.rc = 0;
-	for (i = 0; i < len && k.rc == 0; i++)
-		qp_byte(q, p[i], &k);
+	for (i = 0; i < len && k.rc == 0;) {
+		if (q->ws == 0 && !q->cr && q->nu == 0 &&
+		    (r = qp_run(q, p + i, len - i)) > 0) {
+			qp_put(&k, (const char *)p + i, r);
+			q->col += r;
+			q->at_bol = 0;
+			i += r;
+			continue;
+		}
+		qp_byte(q, p[i++], &k);
+	}
 	qp_flush_sink(&k);
 	return k.rc;
 }

@@ -28,6 +28,11 @@
 #define WRITER_TEXT_STEP	(LIMIT_IO_CHUNK / 4)
 #define WRITER_PEND_MAX		(4 * LIMIT_IO_CHUNK + 1024)
 #define WRITER_SKEL_MAX		((size_t)LIMIT_MEMORY_BODY)
+/* A file is read this much at a time (at most). */
+#define WRITER_FILE_CHUNK	LIMIT_IO_CHUNK
+/* Less room than this in an empty buffer: read a full chunk anyway. */
+#define WRITER_DIRECT_MIN	(16u * 1024)
+#define WRITER_LINE_IN		57	/* input bytes of a 76-column line */
 
 enum witem_kind {
 	WITEM_MEM,		/* bytes of skel: headers, boundaries */
@@ -620,7 +625,7 @@ smtpc_reader_new(const struct smtpc_msg *m, struct smtpc_reader **ret,
 		w->seeded = 1;
 		w->rng = m->seed;
 	}
-	if ((w->chunk = malloc(LIMIT_IO_CHUNK)) == NULL) {
+	if ((w->chunk = malloc(WRITER_FILE_CHUNK)) == NULL) {
 		smtpc_reader_free(w);
 		return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
 	}
@@ -748,16 +753,27 @@ writer_step_text(struct smtpc_reader *w, const struct witem *it)
 	return rc;
 }
 
+/*
+ * Encode the file's next piece.  Whole lines that fit the caller's buffer
+ * go straight there (*ret_put bytes), sparing a copy through w->pend: 57
+ * input bytes make 78 characters whatever the state (a full line's worth
+ * of groups ends exactly one line).  One line more is read to fill the
+ * rest of the buffer through w->pend.  A small buffer from the start
+ * gets a full chunk through w->pend instead, not many small reads.
+ */
 static int
 writer_step_file(struct smtpc_reader *w, const struct witem *it,
+    unsigned char *dst, size_t room, int topping, size_t *ret_put,
     struct smtpc_error *err)
 {
 	const struct mime_file *f = it->file;
 	struct stat st;
 	char ebuf[128];
+	size_t want, ndirect, d;
 	ssize_t n;
 	int rc;
 
+	*ret_put = 0;
 	if (!w->started) {
 		w->fd = open(f->path, O_RDONLY | O_CLOEXEC);
 		if (w->fd == -1)
@@ -772,8 +788,16 @@ writer_step_file(struct smtpc_reader *w, const struct witem *it,
 		w->nread = 0;
 		w->started = 1;
 	}
+	ndirect = room / (B64_LINE + 2) * WRITER_LINE_IN;
+	want = ndirect + WRITER_LINE_IN;
+	if (room < WRITER_DIRECT_MIN && !topping) {
+		ndirect = 0;
+		want = WRITER_FILE_CHUNK;
+	}
+	if (want > WRITER_FILE_CHUNK)
+		want = WRITER_FILE_CHUNK;
 	do
-		n = read(w->fd, w->chunk, LIMIT_IO_CHUNK);
+		n = read(w->fd, w->chunk, want);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return writer_fail(w, err, SMTPC_EIO, "cannot read",
@@ -782,9 +806,14 @@ writer_step_file(struct smtpc_reader *w, const struct witem *it,
 	if (w->nread > f->size || (n == 0 && w->nread != f->size))
 		return writer_fail(w, err, SMTPC_EIO, "file", f->path,
 		    "changed size since it was added");
-	if (n > 0)
-		rc = b64_wrap_update(&w->b64, w->chunk, (size_t)n, &w->pend);
-	else {
+	rc = 0;
+	d = (size_t)n < ndirect ? (size_t)n : ndirect;
+	if (d > 0)
+		*ret_put = b64_wrap_encode(&w->b64, w->chunk, d, dst);
+	if ((size_t)n > d)
+		rc = b64_wrap_update(&w->b64, w->chunk + d, (size_t)n - d,
+		    &w->pend);
+	else if (n == 0) {
 		rc = b64_wrap_final(&w->b64, &w->pend);
 		close(w->fd);
 		w->fd = -1;
@@ -846,8 +875,10 @@ smtpc_reader_read(struct smtpc_reader *w, void *buf, size_t cap,
 				    "the text", "out of memory");
 			break;
 		case WITEM_FILE:
-			if ((rc = writer_step_file(w, it, err)) != 0)
+			if ((rc = writer_step_file(w, it, dst + done,
+			    cap - done, done > 0, &n, err)) != 0)
 				return rc;
+			done += n;
 			break;
 		}
 	}

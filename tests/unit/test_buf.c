@@ -63,5 +63,21 @@ main(void)
 	buf_append_str(&b, "secret");
 	buf_wipe_free(&b);
 	ok(b.data == NULL, "wipe_free releases");
+	{
+		/* Writing in place: room first, then the count written. */
+		unsigned char *room = NULL;
+
+		buf_init(&b, 10);
+		buf_append_str(&b, "ab");
+		ok(buf_prepare(&b, 8, &room) == 0 && room == b.data + 2 &&
+		    b.len == 2, "prepare gives room at the end");
+		memcpy(room, "cdefgh", 6);
+		buf_commit(&b, 5);
+		ok(b.len == 7 && strcmp(buf_cstr(&b), "abcdefg") == 0,
+		    "commit counts what was written and keeps the NUL");
+		ok(buf_prepare(&b, 4, &room) == SMTPC_ELIMIT && b.len == 7,
+		    "prepare past the ceiling refused, buffer unchanged");
+		buf_free(&b);
+	}
 	return tap_done();
 }

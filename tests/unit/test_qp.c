@@ -1,10 +1,15 @@
-/* Unit tests for qp.c: vectors, soft breaks, UTF-8 safety, chunking. */
+/*
+ * Unit tests for qp.c: vectors, soft breaks, UTF-8 safety, chunking, and
+ * the fast path for plain runs against the byte-at-a-time encoder.
+ */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "header.h"
 #include "qp.h"
+#include "qp_ref.h"
 #include "smtpc.h"
 #include "tap.h"
 
@@ -117,6 +122,155 @@ qp_lines_ok(const unsigned char *p, size_t len)
 	return len - start <= QP_LINE;
 }
 
+static uint64_t rng = 0x2545f4914f6cdd1dULL;
+
+static uint32_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 11);
+}
+
+/*
+ * Encode with qp.c and with the byte-at-a-time reference, each fed in the
+ * same pieces (`step` bytes, or random sizes when 0); 1 if the same.
+ */
+static int
+qp_vs_ref(const unsigned char *in, size_t len, size_t step)
+{
+	struct qp_enc q, r;
+	struct buf a, b;
+	size_t i, n;
+	int same;
+
+	buf_init(&a, 1 << 24);
+	buf_init(&b, 1 << 24);
+	qp_init(&q);
+	qpref_init(&r);
+	for (i = 0; i < len; i += n) {
+		n = step != 0 ? step : rnd() % (rnd() % 4 == 0 ? 300 : 20) + 1;
+		if (n > len - i)
+			n = len - i;
+		qp_update(&q, in + i, n, &a);
+		qpref_update(&r, in + i, n, &b);
+	}
+	qp_final(&q, &a);
+	qpref_final(&r, &b);
+	same = a.len == b.len && (a.len == 0 ||
+	    memcmp(a.data, b.data, a.len) == 0) &&
+	    qp_at_bol(&q) == r.at_bol;
+	buf_free(&a);
+	buf_free(&b);
+	return same;
+}
+
+/*
+ * Random text from pieces that meet every rule: plain runs long and
+ * short (past the line's room), spaces and tabs before anything, CR, LF,
+ * '=', 'F' and '.' (at line starts too), UTF-8 whole and cut, controls.
+ */
+static size_t
+random_text(unsigned char *p, size_t max)
+{
+	static const char *const pieces[] = { " ", "  ", "\t", " \t", "\n",
+	    "\r\n", "\r", " \n", "\t\r\n", " \r", "=", "F", "From ", ".",
+	    "\n.", "\nF", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+	    "\xc3", "\xe2\x82", "\x80", "\xff", "\x01", "\x7f", "~", "!" };
+	size_t n = 0, k, len;
+	const char *s;
+
+	while (n < max) {
+		if (rnd() % 3 == 0) {
+			len = rnd() % 4 == 0 ? rnd() % 200 : rnd() % 12;
+			for (k = 0; k < len && n < max; k++)
+				p[n++] = (unsigned char)(0x21 + rnd() % 94);
+			continue;
+		}
+		s = pieces[rnd() % (sizeof(pieces) / sizeof(pieces[0]))];
+		for (k = 0; s[k] != '\0' && n < max; k++)
+			p[n++] = (unsigned char)s[k];
+	}
+	return n;
+}
+
+/* A text file of the source tree, with its LFs and as CRLF. */
+static void
+real_text(const char *path, int *good, int *nfiles)
+{
+	static const size_t steps[] = { 1, 7, 64, 4096, 0, 0 };
+	unsigned char blk[4096];
+	struct buf t, crlf;
+	size_t n, i, k;
+	FILE *f;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return;
+	buf_init(&t, 1 << 24);
+	buf_init(&crlf, 1 << 24);
+	while ((n = fread(blk, 1, sizeof(blk), f)) > 0)
+		buf_append(&t, blk, n);
+	fclose(f);
+	for (i = 0; i < t.len; i++) {
+		if (t.data[i] == '\n')
+			buf_append_byte(&crlf, '\r');
+		buf_append_byte(&crlf, t.data[i]);
+	}
+	for (k = 0; k < sizeof(steps) / sizeof(steps[0]); k++)
+		if (!qp_vs_ref(t.data, t.len, steps[k]) ||
+		    !qp_vs_ref(crlf.data, crlf.len, steps[k]) ||
+		    !qp_vs_ref(t.data, t.len, t.len + 1)) {
+			printf("# %s differs, step %zu\n", path, steps[k]);
+			*good = 0;
+		}
+	(*nfiles)++;
+	buf_free(&t);
+	buf_free(&crlf);
+}
+
+/* The fast path writes what the byte-at-a-time encoder writes. */
+static void
+fast_path(void)
+{
+	static const char *const files[] = { "../../README.md",
+	    "../../doc/smtpc.1", "../../src/lib/qp.c", "../../src/lib/writer.c",
+	    "../../include/smtpc.h.in", "test_qp.c" };
+	unsigned char *text = malloc(20000);
+	size_t i, n, step;
+	int good = 1, nfiles = 0;
+
+	for (i = 0; i < 600; i++) {
+		n = random_text(text, i < 300 ? i : rnd() % 20000);
+		for (step = 1; step <= 9; step++)
+			if (!qp_vs_ref(text, n, step))
+				good = 0;
+		if (!qp_vs_ref(text, n, 0) || !qp_vs_ref(text, n, 0) ||
+		    !qp_vs_ref(text, n, 77) || !qp_vs_ref(text, n, n + 1))
+			good = 0;
+	}
+	ok(good, "600 random texts, any chunking: the byte-at-a-time "
+	    "encoder's bytes");
+	/* Plain lines of every length around the line's room. */
+	good = 1;
+	for (n = 60; n < 240; n++) {
+		for (i = 0; i < n; i++)
+			text[i] = (unsigned char)(i % 7 == 3 ? ' ' : 'a' + i % 26);
+		text[n] = '\n';
+		for (step = 1; step <= 20; step++)
+			if (!qp_vs_ref(text, n + 1, step) ||
+			    !qp_vs_ref(text, n, step))
+				good = 0;
+	}
+	ok(good, "plain lines of 60..240 bytes, ending in spaces or not");
+	good = 1;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		real_text(files[i], &good, &nfiles);
+	ok(good && nfiles == (int)(sizeof(files) / sizeof(files[0])),
+	    "the project's own text files: the same bytes");
+	free(text);
+}
+
 int
 main(void)
 {
@@ -224,6 +378,7 @@ main(void)
 	}
 	snprintf(what, sizeof(what), "%zu bytes of mixed text", n);
 	ok(n > 3000, what);
+	fast_path();
 	buf_free(&b);
 	buf_free(&ref);
 	buf_free(&dec);
