@@ -10,6 +10,9 @@
  * addr_parse_list on the same bytes: a failure leaves nothing behind; a
  * success gives addresses with an '@'; an address addr_parse accepts is a
  * list of one, the same address.
+ * The field folds only before "<addr-spec>" or between two encoded-words,
+ * never elsewhere in the display name (GMime keeps such a fold as a line
+ * break in the name).
  */
 #include "address.h"
 #include "bounds.h"
@@ -137,6 +140,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(
 	    out.len >= 5 && memcmp(out.data + out.len - 2, "\r\n", 2) == 0,
 	    "field not ended by CRLF");
+	for (i = 3; i + 4 < out.len; i++)
+		FUZZ_CHECK(out.data[i] != '\r' || out.data[i + 3] == '<' ||
+			(out.data[i - 2] == '?' && out.data[i - 1] == '=' &&
+			    out.data[i + 3] == '=' && out.data[i + 4] == '?'),
+		    "fold inside a display name: [%s]", out.data);
 	FUZZ_CHECK(fz_unfold((char *)out.data + 3, out.len - 5, &flat) == 0,
 	    "bare CR or LF in [%s]", out.data);
 	for (i = 0; i < flat.len; i++)

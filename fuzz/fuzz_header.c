@@ -10,12 +10,16 @@
  * encoded-word is at most 75 characters; unfolded and decoded, the field
  * gives back the value (without its leading and trailing whitespace).
  * The same value as a parameter (header_param: quoted or RFC 2231 with
- * continuations; header_param_plain: quoted, encoded-words inside when
- * not ASCII) decodes back exactly, in lines of at most 78 characters
- * (a long plain ASCII value excepted).
+ * continuations; header_param_plain: quoted, printable ASCII without "=?"
+ * only, never an encoded-word) decodes back exactly, in lines of at most
+ * 78 characters (a long plain ASCII value excepted).  Its ASCII stand-in
+ * (mime_ascii_name) is printable ASCII without "=?", at most
+ * MIME_NAME_ASCII_MAX characters, keeps an ASCII extension, and goes into
+ * header_param_plain.
  */
 #include "fuzz.h"
 #include "header.h"
+#include "mime.h"
 #include "smtpc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -89,9 +93,9 @@ fuzz_ext_value(
  */
 static void
 fuzz_param_decode(
-    const char *p, size_t len, const char *attr, int ew, struct buf *out)
+    const char *p, size_t len, const char *attr, struct buf *out)
 {
-	size_t i = 0, al = strlen(attr), e, seg = 0, n;
+	size_t i = 0, al = strlen(attr), e, seg = 0;
 	struct buf raw;
 	long idx;
 
@@ -138,17 +142,49 @@ fuzz_param_decode(
 		i = fuzz_ext_value(p, len, i + 2, seg == 0, out);
 		seg++;
 	}
-	if (raw.len > 0 || seg == (size_t)-1) {
-		if (ew) {
-			n = out->len;
-			FUZZ_CHECK(
-			    fz_rfc2047_text(buf_cstr(&raw), raw.len, out) == 0,
-			    "broken encoded-word in a parameter");
-			(void)n;
-		} else
-			buf_append(out, raw.data, raw.len);
-	}
+	if (raw.len > 0 || seg == (size_t)-1)
+		buf_append(out, raw.data, raw.len);
 	buf_free(&raw);
+}
+
+/* The ASCII stand-in of a file name: see the top of this file. */
+static void
+fuzz_ascii_name(const char *v, size_t size)
+{
+	struct buf out, field;
+	struct hfold f;
+	const char *dot = strrchr(v, '.'), *ext = NULL;
+	size_t i;
+
+	buf_init(&out, 1 << 20);
+	FUZZ_CHECK(mime_ascii_name(v, &out) == 0, "stand-in failed");
+	FUZZ_CHECK(out.len > 0, "empty stand-in for [%s]", v);
+	for (i = 0; i < out.len; i++)
+		FUZZ_CHECK(out.data[i] >= 0x20 && out.data[i] < 0x7f &&
+			!(out.data[i] == '=' && i + 1 < out.len &&
+			    out.data[i + 1] == '?'),
+		    "stand-in [%s] of [%s]", buf_cstr(&out), v);
+	if (mime_name_plain(v)) {
+		FUZZ_CHECK(out.len == size && memcmp(out.data, v, size) == 0,
+		    "a plain name changed: [%s]", buf_cstr(&out));
+		goto done;
+	}
+	FUZZ_CHECK(out.len <= MIME_NAME_ASCII_MAX, "stand-in of %zu",
+	    out.len);
+	if (dot != NULL && dot != v && dot[1] != '\0' &&
+	    strlen(dot + 1) <= MIME_NAME_EXT_MAX && mime_name_plain(dot + 1))
+		ext = dot;
+	FUZZ_CHECK(ext == NULL || (out.len > strlen(ext) &&
+		strcmp(buf_cstr(&out) + out.len - strlen(ext), ext) == 0),
+	    "extension lost: [%s] for [%s]", buf_cstr(&out), v);
+	buf_init(&field, 1 << 20);
+	FUZZ_CHECK(header_begin(&f, &field, "Content-Type") == 0 &&
+		header_atom_str(&f, " ", "application/pdf") == 0 &&
+		header_param_plain(&f, "name", buf_cstr(&out)) == 0,
+	    "the stand-in goes into name=");
+	buf_free(&field);
+done:
+	buf_free(&out);
 }
 
 /* header_param and header_param_plain on the value: they decode back. */
@@ -157,12 +193,14 @@ fuzz_params(const char *v, size_t size)
 {
 	struct buf out, flat, dec;
 	struct hfold f;
-	size_t i, line;
-	int plain, rc, ascii = 1;
+	size_t i, line, qlen = size;
+	int plain, rc, ascii = mime_name_plain(v);
 
+	fuzz_ascii_name(v, size);
+	/* Quoted, '"' and '\\' take two characters each. */
 	for (i = 0; i < size; i++)
-		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] >= 0x7f)
-			ascii = 0;
+		if (v[i] == '"' || v[i] == '\\')
+			qlen++;
 	for (plain = 0; plain < 2; plain++) {
 		buf_init(&out, 1 << 20);
 		buf_init(&flat, 1 << 20);
@@ -174,9 +212,12 @@ fuzz_params(const char *v, size_t size)
 			   : header_param(&f, "filename", v);
 		if (rc == 0)
 			rc = header_end(&f);
+		/* The plain form takes no UTF-8, control or "=?" at all. */
+		FUZZ_CHECK(!plain || ascii || rc == SMTPC_EINTERNAL,
+		    "plain form took [%s]", v);
 		/* Only a long ASCII value in the plain form may not fit. */
-		FUZZ_CHECK(rc == 0 ||
-			(rc == SMTPC_ELIMIT && plain && ascii && size > 900),
+		FUZZ_CHECK(rc == 0 || (plain && !ascii) ||
+			(rc == SMTPC_ELIMIT && plain && ascii && qlen > 900),
 		    "param (plain %d): %d", plain, rc);
 		if (rc != 0) {
 			FUZZ_CHECK(out.len == 0, "failed field left output");
@@ -200,7 +241,7 @@ fuzz_params(const char *v, size_t size)
 		FUZZ_CHECK(fz_unfold((char *)out.data, out.len - 2, &flat) == 0,
 		    "unfold");
 		fuzz_param_decode(buf_cstr(&flat), flat.len,
-		    plain ? "name" : "filename", plain, &dec);
+		    plain ? "name" : "filename", &dec);
 		FUZZ_CHECK(
 		    dec.len == size && memcmp(buf_cstr(&dec), v, size) == 0,
 		    "parameter (plain %d) [%.*s] came back as [%s] "

@@ -418,7 +418,7 @@ header_word_needs(const char *w, size_t len, size_t max_plain)
  * encoded-words.  Leading and trailing whitespace is dropped.
  */
 static int
-header_words(struct hfold *f, const char *text, size_t len, int phrase)
+header_words(struct hfold *f, const char *text, size_t len)
 {
 	size_t i = 0, ss, se, ws, we, rs = 0, re = 0, rss = 0, rse = 0, lim;
 	int run = 0, rc;
@@ -458,7 +458,7 @@ header_words(struct hfold *f, const char *text, size_t len, int phrase)
 			sep = rss == 0 ? " " : text + rss;
 			seplen = rss == 0 ? 1 : rse - rss;
 			if ((rc = header_ew(f, sep, seplen, text + rs, re - rs,
-			    "", "", phrase)) != 0)
+			    "", "", 0)) != 0)
 				return rc;
 			run = 0;
 		}
@@ -471,7 +471,7 @@ header_words(struct hfold *f, const char *text, size_t len, int phrase)
 		sep = rss == 0 ? " " : text + rss;
 		seplen = rss == 0 ? 1 : rse - rss;
 		if ((rc = header_ew(f, sep, seplen, text + rs, re - rs, "",
-		    "", phrase)) != 0)
+		    "", 0)) != 0)
 			return rc;
 	}
 	return 0;
@@ -541,56 +541,57 @@ header_is_ascii(const char *s, size_t len)
 int
 header_text(struct hfold *f, const char *text, size_t len)
 {
-	return header_words(f, text, len, 0);
+	return header_words(f, text, len);
 }
 
+/*
+ * A display name is folded nowhere but between two encoded-words: GMime
+ * keeps any other fold inside a phrase (between atoms, in a quoted
+ * string, or between an atom and an encoded-word) as a line break in the
+ * decoded name, where Python and RFC 5322 unfold it.  So an ASCII name is
+ * one unbreakable atom or quoted-string, and a name with anything that
+ * needs encoding is encoded whole: decoders drop the whitespace between
+ * encoded-words (RFC 2047 6.2), so no fold there shows, and a name that
+ * fits in one encoded-word gives no reader anything to choose.
+ */
 int
 header_phrase(struct hfold *f, const char *name, size_t len)
 {
 	struct buf q;
-	size_t i, s, e;
-	int nonascii = 0, special = 0, atext_words = 1, rc;
+	size_t i, s, e, n, room;
+	int plain = 1, special = 0, rc;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c >= 0x7f)
-			nonascii = 1;
-		else if (!header_is_atext(c) && c != ' ')
-			special = 1;
-	}
 	for (s = 0; s < len && header_is_ws(name[s]); s++)
 		;
 	for (e = len; e > s && header_is_ws(name[e - 1]); e--)
 		;
-	if (!nonascii && !special)
-		return header_words(f, name + s, e - s, 1);
+	if (s == e)
+		return 0;
+	for (i = s; i < e; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			plain = 0;
+		else if (!header_is_atext(c) && c != ' ')
+			special = 1;
+	}
 	/* Against RFC 2047 5, readers decode "=?" in a quoted string. */
 	if (header_has_ew_open(name + s, e - s))
-		nonascii = 1;
-	if (!nonascii) {
-		/* ASCII with specials: one quoted-string. */
+		plain = 0;
+	n = special ? header_quoted_len(name + s, e - s) : e - s;
+	room = LIMIT_HEADER_LINE - 1 - (f->empty ? f->col : 0);
+	/* Too long for any line, it is encoded so that it can fold. */
+	if (plain && n <= room) {
 		buf_init(&q, LIMIT_HEADER_LINE);
-		if ((rc = header_quote(&q, name + s, e - s)) == 0)
+		rc = special ? header_quote(&q, name + s, e - s) :
+		    buf_append(&q, name + s, e - s);
+		if (rc == 0)
 			rc = header_atom(f, " ", 1, (char *)q.data, q.len);
 		else
 			header_abort(f);
 		buf_free(&q);
 		return rc;
 	}
-	/*
-	 * Non-ASCII: plain words may stay plain only if they are atoms;
-	 * otherwise the whole name is encoded so no special is left bare.
-	 */
-	for (i = s; i < e; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c >= 0x20 && c < 0x7f && c != ' ' && c != '\t' &&
-		    !header_is_atext(c))
-			atext_words = 0;
-	}
-	if (atext_words)
-		return header_words(f, name + s, e - s, 1);
 	return header_ew(f, " ", 1, name + s, e - s, "", "", 1);
 }
 
@@ -673,17 +674,20 @@ header_param_plain(struct hfold *f, const char *attr, const char *value)
 	struct buf a;
 	int rc;
 
+	/*
+	 * RFC 2047 5: no encoded-word in a quoted-string; the caller gives
+	 * an ASCII stand-in (mime_ascii_name) for what is not.
+	 */
+	if (!header_is_ascii(value, len) || header_has_ew_open(value, len)) {
+		header_abort(f);
+		return SMTPC_EINTERNAL;
+	}
 	if ((rc = header_atom(f, "", 0, ";", 1)) != 0)
 		return rc;
 	buf_init(&a, LIMIT_HEADER_LINE);
-	if ((rc = buf_printf(&a, "%s=", attr)) != 0)
-		goto free_bufs;
-	if (header_is_ascii(value, len) && !header_has_ew_open(value, len)) {
-		if ((rc = header_quote(&a, value, len)) == 0)
-			rc = header_atom(f, " ", 1, (char *)a.data, a.len);
-	} else if ((rc = buf_append_byte(&a, '"')) == 0)
-		rc = header_ew(f, " ", 1, value, len, buf_cstr(&a), "\"", 1);
-free_bufs:
+	if ((rc = buf_printf(&a, "%s=", attr)) == 0 &&
+	    (rc = header_quote(&a, value, len)) == 0)
+		rc = header_atom(f, " ", 1, (char *)a.data, a.len);
 	if (rc != 0)
 		header_abort(f);
 	buf_free(&a);

@@ -65,9 +65,11 @@ void header_abort(struct hfold *f);
  */
 int header_text(struct hfold *f, const char *text, size_t len);
 /*
- * A display name (RFC 5322 phrase): atoms as is, ASCII with specials as
- * one quoted-string, non-ASCII as encoded-words with the phrase-safe Q
- * alphabet.
+ * A display name (RFC 5322 phrase), never folded inside but between two
+ * encoded-words: ASCII as one unbroken piece (atoms as is, with specials
+ * one quoted-string); a name that holds non-ASCII, a control character or
+ * "=?", or is too long for a line, is encoded whole (phrase-safe Q
+ * alphabet, or B).
  */
 int header_phrase(struct hfold *f, const char *name, size_t len);
 /*
@@ -77,9 +79,10 @@ int header_phrase(struct hfold *f, const char *name, size_t len);
  */
 int header_param(struct hfold *f, const char *attr, const char *value);
 /*
- * "; attr=\"value\"" always in the plain quoted form, encoded-words inside
- * the quotes when the value is not ASCII or holds "=?": the fallback older
- * readers understand (Content-Type name=).
+ * "; attr=\"value\"" always in the plain quoted form, for readers that
+ * know no RFC 2231 (Content-Type name=).  The value must be printable
+ * ASCII without "=?" (mime_ascii_name makes one): RFC 2047 5 allows no
+ * encoded-word in a quoted-string.  SMTPC_EINTERNAL otherwise.
  */
 int header_param_plain(struct hfold *f, const char *attr, const char *value);
 

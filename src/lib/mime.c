@@ -751,6 +751,171 @@ mime_cid_from_name(char *cid)
 			cid[i + 1] = '_';
 }
 
+/*
+ * ASCII spellings of U+00C0..U+017F (Latin-1 letters and Latin
+ * Extended-A): the base letter of an accented one, the usual digraph of a
+ * ligature; "" for the two signs among them (multiplication, division).
+ */
+static const char mime_latin[192][3] = {
+	/* U+00C0 */ "A", "A", "A", "A", "A", "A", "AE", "C",
+	/* U+00C8 */ "E", "E", "E", "E", "I", "I", "I", "I",
+	/* U+00D0 */ "D", "N", "O", "O", "O", "O", "O", "",
+	/* U+00D8 */ "O", "U", "U", "U", "U", "Y", "TH", "ss",
+	/* U+00E0 */ "a", "a", "a", "a", "a", "a", "ae", "c",
+	/* U+00E8 */ "e", "e", "e", "e", "i", "i", "i", "i",
+	/* U+00F0 */ "d", "n", "o", "o", "o", "o", "o", "",
+	/* U+00F8 */ "o", "u", "u", "u", "u", "y", "th", "y",
+	/* U+0100 */ "A", "a", "A", "a", "A", "a", "C", "c",
+	/* U+0108 */ "C", "c", "C", "c", "C", "c", "D", "d",
+	/* U+0110 */ "D", "d", "E", "e", "E", "e", "E", "e",
+	/* U+0118 */ "E", "e", "E", "e", "G", "g", "G", "g",
+	/* U+0120 */ "G", "g", "G", "g", "H", "h", "H", "h",
+	/* U+0128 */ "I", "i", "I", "i", "I", "i", "I", "i",
+	/* U+0130 */ "I", "i", "IJ", "ij", "J", "j", "K", "k",
+	/* U+0138 */ "k", "L", "l", "L", "l", "L", "l", "L",
+	/* U+0140 */ "l", "L", "l", "N", "n", "N", "n", "N",
+	/* U+0148 */ "n", "n", "N", "n", "O", "o", "O", "o",
+	/* U+0150 */ "O", "o", "OE", "oe", "R", "r", "R", "r",
+	/* U+0158 */ "R", "r", "S", "s", "S", "s", "S", "s",
+	/* U+0160 */ "S", "s", "T", "t", "T", "t", "T", "t",
+	/* U+0168 */ "U", "u", "U", "u", "U", "u", "U", "u",
+	/* U+0170 */ "U", "u", "U", "u", "W", "w", "Y", "y",
+	/* U+0178 */ "Y", "Z", "z", "Z", "z", "Z", "z", "s",
+};
+
+#define MIME_REPL	'\001'	/* a character with no ASCII spelling */
+
+int
+mime_name_plain(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f || (p[0] == '=' && p[1] == '?'))
+			return 0;
+	return 1;
+}
+
+/* Append the ASCII spelling of the UTF-8 s[0..len), MIME_REPL for none. */
+static int
+mime_ascii_spell(const char *s, size_t len, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
+	const char *t;
+	size_t i = 0, n, k;
+	int rc = 0;
+
+	while (i < len && rc == 0) {
+		if (p[i] < 0x80) {
+			rc = buf_append_byte(out, p[i] >= 0x20 && p[i] < 0x7f ?
+			    p[i] : MIME_REPL);
+			i++;
+			continue;
+		}
+		n = p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : 2;
+		if (n > len - i)
+			n = len - i;
+		cp = p[i] & (0x7fu >> n);
+		for (k = 1; k < n; k++)
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		i += n;
+		/* A combining mark: the letter before it stands alone. */
+		if (cp >= 0x300 && cp <= 0x36f)
+			continue;
+		t = "";
+		if (cp == 0xa0)
+			t = " ";
+		else if (cp >= 0xc0 && cp <= 0x17f)
+			t = mime_latin[cp - 0xc0];
+		rc = *t == '\0' ? buf_append_byte(out, MIME_REPL) :
+		    buf_append_str(out, t);
+	}
+	return rc;
+}
+
+static int
+mime_trim_char(char c)
+{
+	return c == MIME_REPL || c == ' ' || c == '.';
+}
+
+int
+mime_ascii_name(const char *name, struct buf *out)
+{
+	const char *dot = strrchr(name, '.');
+	size_t slen = strlen(name), i, j, k, from = out->len, max;
+	struct buf raw, ext;
+	char *s;
+	int rc, alnum = 0;
+
+	if (mime_name_plain(name))
+		return buf_append_str(out, name);
+	buf_init(&raw, LIMIT_HEADER_VALUE + 1);
+	buf_init(&ext, 4 * MIME_NAME_EXT_MAX);
+	if (dot != NULL && dot != name && dot[1] != '\0' &&
+	    strlen(dot + 1) <= MIME_NAME_EXT_MAX) {
+		slen = (size_t)(dot - name);
+		if ((rc = buf_append_byte(&ext, '.')) != 0 ||
+		    (rc = mime_ascii_spell(dot + 1, strlen(dot + 1),
+		    &ext)) != 0)
+			goto free_bufs;
+		for (i = 0; i < ext.len; i++)
+			if (ext.data[i] == MIME_REPL)
+				ext.data[i] = '_';
+	}
+	if ((rc = mime_ascii_spell(name, slen, &raw)) != 0 ||
+	    (rc = buf_append_byte(&raw, '\0')) != 0)
+		goto free_bufs;
+	s = (char *)raw.data;
+	/* A run of unspellable characters (and spaces between) is one. */
+	for (i = j = 0; s[i] != '\0'; i++) {
+		if (s[i] == MIME_REPL) {
+			for (k = j; k > 0 && s[k - 1] == ' '; k--)
+				;
+			if (k > 0 && s[k - 1] == MIME_REPL) {
+				j = k;
+				continue;
+			}
+		}
+		s[j++] = s[i];
+	}
+	s[j] = '\0';
+	/* No leading dot (a hidden file), no edge a replacement made. */
+	for (i = 0; mime_trim_char(s[i]); i++)
+		;
+	s += i;
+	j = strlen(s);
+	max = MIME_NAME_ASCII_MAX - ext.len;
+	if (j > max)
+		j = max;
+	while (j > 0 && mime_trim_char(s[j - 1]))
+		j--;
+	for (i = 0; i < j; i++) {
+		if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9'))
+			alnum = 1;
+		if (s[i] == MIME_REPL)
+			s[i] = '_';
+	}
+	/* Nothing left that says anything: a neutral word. */
+	if ((rc = alnum ? buf_append(out, s, j) :
+	    buf_append_str(out, "file")) != 0 ||
+	    (rc = buf_append(out, ext.data, ext.len)) != 0)
+		goto free_bufs;
+	/* "=?" would be decoded as an encoded-word by readers. */
+	for (i = from; i + 1 < out->len; i++)
+		if (out->data[i] == '=' && out->data[i + 1] == '?')
+			out->data[i + 1] = '_';
+free_bufs:
+	if (rc != 0)
+		buf_truncate(out, from);
+	buf_free(&raw);
+	buf_free(&ext);
+	return rc;
+}
+
 static int
 mime_add_file(struct smtpc_msg *m, const char *path, const char *type,
     const char *name, const char *cid, int is_inline,

@@ -77,6 +77,24 @@ struct smtpc_msg {
 	size_t nenv;
 };
 
+/* A stand-in name= fits a folded line; a longer "extension" is none. */
+#define MIME_NAME_ASCII_MAX	64
+#define MIME_NAME_EXT_MAX	16
+
+/*
+ * 1 when a file name can stand as it is in a quoted name= parameter:
+ * printable ASCII, no "=?" (which readers decode as an encoded-word).
+ */
+int mime_name_plain(const char *name);
+/*
+ * Append to `out` the name= of a file for readers that know no RFC 2231
+ * (filename*=): the name itself when mime_name_plain(), else an ASCII
+ * stand-in that keeps the extension: Latin letters lose their accents
+ * ("donnees.pdf" for "données.pdf"), each run of other characters becomes
+ * one '_', no leading dot, at most MIME_NAME_ASCII_MAX characters, "file"
+ * when nothing readable is left.  0 or SMTPC_ENOMEM.
+ */
+int mime_ascii_name(const char *name, struct buf *out);
 /* The encoding and encoded size of a CRLF-normalised UTF-8 text. */
 int mime_text_scan(struct mime_text *t);
 /* "message/rfc822"-style lookup by extension; NULL when unknown. */

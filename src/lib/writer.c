@@ -84,6 +84,7 @@ struct smtpc_reader {
 	int seeded;
 	int failed;		/* sticky error code */
 	struct smtpc_error ferr;
+	char **names;		/* name= of each file, while being built */
 };
 
 static const char writer_alnum[] =
@@ -301,7 +302,8 @@ writer_node(struct smtpc_reader *w, const struct wnode *n, int top)
 	}
 	if ((rc = header_begin(&f, &w->skel, "Content-Type")) != 0 ||
 	    (rc = header_atom_str(&f, " ", file->type)) != 0 ||
-	    (rc = header_param_plain(&f, "name", file->name)) != 0 ||
+	    (rc = header_param_plain(&f, "name",
+	    w->names[file - w->msg->files])) != 0 ||
 	    (rc = header_end(&f)) != 0 ||
 	    (rc = header_begin(&f, &w->skel, "Content-Disposition")) != 0 ||
 	    (rc = header_atom_str(&f, " ", file->is_inline ? "inline" :
@@ -584,6 +586,98 @@ free_tree:
 	return NULL;
 }
 
+static void
+writer_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	if (names == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* `base` ("x.pdf") with "-k" before its extension ("x-2.pdf"). */
+static char *
+writer_numbered(const char *base, size_t k)
+{
+	const char *dot = strrchr(base, '.');
+	struct buf b;
+
+	buf_init(&b, LIMIT_HEADER_LINE);
+	if (dot == NULL || dot == base)
+		dot = base + strlen(base);
+	if (buf_printf(&b, "%.*s-%zu%s", (int)(dot - base), base, k,
+	    dot) != 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+/*
+ * The name= of each file (mime_ascii_name).  Stand-ins are numbered
+ * ("file-2.pdf") where they would repeat another name= of the message,
+ * case aside: a reader that saves files under name= would otherwise
+ * write one over the other, or (munpack) add ".1" after the extension.
+ */
+static char **
+writer_names(const struct smtpc_msg *m)
+{
+	struct buf b;
+	char **names, *c;
+	size_t i, j, *k = NULL;
+	int taken;
+
+	if ((names = calloc(m->nfiles + 1, sizeof(*names))) == NULL)
+		return NULL;
+	buf_init(&b, LIMIT_HEADER_VALUE);
+	for (i = 0; i < m->nfiles; i++) {
+		buf_reset(&b);
+		if (mime_ascii_name(m->files[i].name, &b) != 0 ||
+		    (names[i] = strdup(buf_cstr(&b))) == NULL)
+			goto fail;
+	}
+	/* k[i]: the number to try first, past earlier stand-ins alike. */
+	if ((k = calloc(m->nfiles + 1, sizeof(*k))) == NULL)
+		goto fail;
+	for (i = 0; i < m->nfiles; i++) {
+		k[i] = mime_name_plain(m->files[i].name) ? 0 : 1;
+		for (j = 0; j < i && k[i] > 0; j++)
+			if (k[j] > 0 && strcasecmp(names[j], names[i]) == 0)
+				k[i]++;
+	}
+	for (i = 0; i < m->nfiles; i++) {
+		for (c = NULL; k[i] > 0; k[i]++) {
+			if (k[i] > 1 &&
+			    (c = writer_numbered(names[i], k[i])) == NULL)
+				goto fail;
+			/* Plain names and earlier (final) stand-ins count. */
+			for (j = 0, taken = 0; j < m->nfiles && !taken; j++)
+				taken = j != i && (j < i || k[j] == 0) &&
+				    strcasecmp(names[j], c != NULL ? c :
+				    names[i]) == 0;
+			if (!taken)
+				break;
+			free(c);
+			c = NULL;
+		}
+		if (c != NULL) {
+			free(names[i]);
+			names[i] = c;
+		}
+	}
+	free(k);
+	buf_free(&b);
+	return names;
+fail:
+	free(k);
+	buf_free(&b);
+	writer_names_free(names, m->nfiles);
+	return NULL;
+}
+
 void
 smtpc_reader_free(struct smtpc_reader *w)
 {
@@ -629,7 +723,9 @@ smtpc_reader_new(const struct smtpc_msg *m, struct smtpc_reader **ret,
 		smtpc_reader_free(w);
 		return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
 	}
-	if ((tree = writer_tree(m)) == NULL) {
+	if ((tree = writer_tree(m)) == NULL ||
+	    (w->names = writer_names(m)) == NULL) {
+		writer_tree_free(tree);
 		smtpc_reader_free(w);
 		return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
 	}
@@ -637,6 +733,8 @@ smtpc_reader_new(const struct smtpc_msg *m, struct smtpc_reader **ret,
 	    (rc = writer_mark(w, 0)) == 0)
 		rc = writer_node(w, tree, 1);
 	writer_tree_free(tree);
+	writer_names_free(w->names, m->nfiles);
+	w->names = NULL;
 	if (rc != 0) {
 		smtpc_reader_free(w);
 		if (rc == SMTPC_ELIMIT)

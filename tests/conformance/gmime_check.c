@@ -12,6 +12,7 @@
  *   A  field  hex(name)  hex(addr)   each mailbox of From/To/Cc/Reply-To
  *   M  depth  type                   a multipart
  *   P  depth  type  disposition  hex(filename)  hex(content-id)  sha256  len
+ *      hex(name)                     Content-Type's name= alone
  *   E  reason                        GMime could not parse the file
  * "-" stands for a missing value.
  */
@@ -98,7 +99,9 @@ check_part(GMimeObject *o, int depth)
 	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, ba->data,
 	    ba->len);
-	printf("\t%s\t%u\n", sum, ba->len);
+	printf("\t%s\t%u\t", sum, ba->len);
+	check_hex(g_mime_content_type_get_parameter(ct, "name"));
+	putchar('\n');
 	g_free(sum);
 	g_object_unref(mem);
 }

@@ -364,20 +364,25 @@ test_params(void)
 	with_param(&out, "filename", "r\xc3\xa9sum\xc3\xa9.pdf", 0);
 	eq_str(buf_cstr(&out), "Content-Disposition: attachment; "
 	    "filename*=UTF-8''r%C3%A9sum%C3%A9.pdf\r\n", "RFC 2231 for UTF-8");
-	with_param(&out, "name", "r\xc3\xa9sum\xc3\xa9.pdf", 1);
+	/*
+	 * RFC 2047 5: no encoded-word in a quoted-string.  munpack saved
+	 * name="=?UTF-8?B?...?=" as "=XUTF-8XBX...X=", without its
+	 * extension; the caller gives an ASCII stand-in instead.
+	 */
+	with_param(&out, "name", "resume.pdf", 1);
 	eq_str(buf_cstr(&out), "Content-Disposition: attachment; "
-	    "name=\"=?UTF-8?B?csOpc3Vtw6kucGRm?=\"\r\n",
-	    "plain fallback with an encoded-word");
+	    "name=\"resume.pdf\"\r\n", "plain form, quoted");
+	ok(with_param(&out, "name", "r\xc3\xa9sum\xc3\xa9.pdf", 1) ==
+	    SMTPC_EINTERNAL && out.len == 0, "plain form refuses UTF-8");
+	ok(strstr(buf_cstr(&out), "=?") == NULL, "and writes no encoded-word");
 
 	/* Conformance test: readers decoded a quoted "=?...?=" value. */
 	with_param(&out, "filename", "=?utf-8?q?x?=.pdf", 0);
 	eq_str(buf_cstr(&out), "Content-Disposition: attachment;\r\n"
 	    " filename*=UTF-8''%3D%3Futf-8%3Fq%3Fx%3F%3D.pdf\r\n",
 	    "\"=?\" in a value: RFC 2231");
-	with_param(&out, "name", "=?utf-8?q?x?=.pdf", 1);
-	eq_str(buf_cstr(&out), "Content-Disposition: attachment;\r\n"
-	    " name=\"=?UTF-8?Q?=3D=3Futf-8=3Fq=3Fx=3F=3D=2Epdf?=\"\r\n",
-	    "\"=?\" in a plain value: an encoded-word");
+	ok(with_param(&out, "name", "=?utf-8?q?x?=.pdf", 1) ==
+	    SMTPC_EINTERNAL && out.len == 0, "plain form refuses \"=?\"");
 
 	/* Long UTF-8 value: continuations, lines <= 78, exact value. */
 	for (i = 0; i + 2 < 200; i += 2) {
@@ -434,7 +439,8 @@ static const struct {
 	{ "Zo\xc3\xab", " =?UTF-8?Q?Zo=C3=AB?=" },
 	{ "Zo\xc3\xab M\xc3\xbcller", " =?UTF-8?B?Wm/DqyBNw7xsbGVy?=" },
 	{ "Zo\xc3\xab, Ann", " =?UTF-8?B?Wm/DqywgQW5u?=" },
-	{ "Dr Zo\xc3\xab", " Dr =?UTF-8?Q?Zo=C3=AB?=" },
+	/* Encoded whole, so no fold can fall between "Dr" and the rest. */
+	{ "Dr Zo\xc3\xab", " =?UTF-8?Q?Dr_Zo=C3=AB?=" },
 	{ "=?utf-8?q?x?=", " =?UTF-8?Q?=3D=3Futf-8=3Fq=3Fx=3F=3D?=" },
 	/* Conformance test: readers decode "=?" inside quotes too. */
 	{ "Dr. =?utf-8?q?x?=", " =?UTF-8?Q?Dr=2E_=3D=3Futf-8=3Fq=3Fx=3F=3D?=" },
@@ -461,6 +467,63 @@ test_phrases(void)
 		    strlen(phrases[i].name)) == 0, "phrase");
 		eq_str(buf_cstr(&out) + 3, phrases[i].want, phrases[i].name);
 	}
+	buf_free(&out);
+}
+
+/*
+ * A display name is folded only between two encoded-words: GMime keeps a
+ * fold between an atom and an encoded-word (or between atoms) as a line
+ * break inside the decoded name.
+ */
+static void
+test_phrase_folds(void)
+{
+	struct hfold f;
+	struct buf out;
+	const char *p;
+	const char *smiley = "\xf0\x9f\x98\x80 Smiley \xe5\xb1\xb1\xe7\x94"
+	    "\xb0 \xe5\xa4\xaa\xe9\x83\x8e";
+	const char *plain = "Alexandra Konstantinopoulou Papadimitriou "
+	    "Montgomery";
+	const char *mixed = "Zo\xc3\xab M\xc3\xbcller-L\xc3\xbc" "denscheidt "
+	    "von und zu Habsburg-Lothringen, Erzherzogin \xe7\x8e\x8b\xe5\xb0"
+	    "\x8f\xe6\x98\x8e";
+	int bad = 0;
+
+	buf_init(&out, 1 << 16);
+	header_begin(&f, &out, "To");
+	header_atom_str(&f, " ", "first.person@example.org,");
+	ok(header_phrase(&f, smiley, strlen(smiley)) == 0,
+	    "phrase after an address");
+	header_atom_str(&f, " ", "<to2@example.org>");
+	header_end(&f);
+	eq_str(buf_cstr(&out), "To: first.person@example.org,\r\n"
+	    " =?UTF-8?Q?=F0=9F=98=80_Smiley_=E5=B1=B1=E7=94=B0_=E5=A4=AA="
+	    "E9=83=8E?=\r\n <to2@example.org>\r\n",
+	    "non-ASCII name encoded whole, folded before it");
+
+	/* Plain words: one piece, even where it passes column 78. */
+	buf_reset(&out);
+	header_begin(&f, &out, "To");
+	header_atom_str(&f, " ", "first.person@example.org,");
+	ok(header_phrase(&f, plain, strlen(plain)) == 0, "long plain phrase");
+	eq_str(buf_cstr(&out), "To: first.person@example.org,\r\n"
+	    " Alexandra Konstantinopoulou Papadimitriou Montgomery",
+	    "plain phrase not folded inside");
+
+	/* Longer than one encoded-word: folds fall between encoded-words. */
+	buf_reset(&out);
+	header_begin(&f, &out, "To");
+	ok(header_phrase(&f, mixed, strlen(mixed)) == 0, "long mixed phrase");
+	for (p = strstr(buf_cstr(&out), "\r\n"); p != NULL;
+	    p = strstr(p + 2, "\r\n"))
+		if (p[-2] != '?' || p[-1] != '=' ||
+		    strncmp(p + 2, " =?", 3) != 0)
+			bad = 1;
+	ok(strstr(buf_cstr(&out), "\r\n") != NULL && !bad,
+	    "folded only between encoded-words");
+	ok(strstr(buf_cstr(&out), " Habsburg") == NULL,
+	    "ASCII words encoded");
 	buf_free(&out);
 }
 
@@ -509,6 +572,7 @@ main(void)
 	test_checks();
 	test_params();
 	test_phrases();
+	test_phrase_folds();
 	test_folding();
 	return tap_done();
 }

@@ -334,6 +334,67 @@ test_files(void)
 	smtpc_msg_free(m);
 }
 
+static const struct {
+	const char *name;
+	const char *want;
+} ascii_names[] = {
+	{ "report.pdf", "report.pdf" },
+	{ "a \"b\" (1).txt", "a \"b\" (1).txt" },
+	{ "donn\xc3\xa9" "es.pdf", "donnees.pdf" },
+	{ "R\xc3\xa9sum\xc3\xa9 2026.pdf", "Resume 2026.pdf" },
+	{ "Stra\xc3\x9f" "e \xc3\x86sir \xc5\x92uvre "
+	    "\xc5\x81\xc3\xb3" "d\xc5\xba.docx",
+	    "Strasse AEsir OEuvre Lodz.docx" },
+	/* Decomposed accents: the combining marks go. */
+	{ "e\xcc\x81te\xcc\x81.txt", "ete.txt" },
+	{ "na\xc3\xafve\xc2\xa0" "caf\xc3\xa9.csv", "naive cafe.csv" },
+	/* No spelling: one '_' a run, none at the edges. */
+	{ "\xf0\x9f\x98\x80 emoji 3.png", "emoji 3.png" },
+	{ "Plan \xe6\x97\xa5 \xe6\x9c\xac v2.pdf", "Plan _ v2.pdf" },
+	{ "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae.txt", "file.txt" },
+	{ "\xd7\xa9\xd7\x9d \xd7\xa7\xd7\x95\xd7\x91\xd7\xa5", "file" },
+	{ "(\xe6\x97\xa5).zip", "file.zip" },
+	/* Controls, "=?", a leading dot. */
+	{ "tab\there.txt", "tab_here.txt" },
+	{ "=?utf-8?q?x?=.pdf", "=_utf-8?q?x?=.pdf" },
+	{ ".\xc3\xa9t\xc3\xa9.ics", "ete.ics" },
+	/* The extension always stays, even a non-Latin stem's. */
+	{ "\xce\x95\xce\xbb\xce\xbb\xce\xb7\xce\xbd\xce\xb9\xce\xba\xce\xac"
+	    ".tar.gz", "tar.gz" },
+	{ "caf\xc3\xa9.r\xc3\xa9sum\xc3\xa9", "cafe.resume" },
+};
+
+static void
+test_ascii_names(void)
+{
+	struct buf out;
+	char longn[400];
+	size_t i;
+
+	buf_init(&out, 1 << 16);
+	for (i = 0; i < sizeof(ascii_names) / sizeof(ascii_names[0]); i++) {
+		buf_reset(&out);
+		ok(mime_ascii_name(ascii_names[i].name, &out) == 0,
+		    "stand-in made");
+		eq_str(buf_cstr(&out), ascii_names[i].want,
+		    ascii_names[i].want);
+	}
+	ok(mime_name_plain("a b.pdf") && !mime_name_plain("a=?b.pdf") &&
+	    !mime_name_plain("\xc3\xa9.pdf") && !mime_name_plain("a\tb"),
+	    "plain names: printable ASCII without \"=?\"");
+	/* A long name: cut to fit one folded line, the extension kept. */
+	for (i = 0; i + 2 <= 300; i += 2)
+		memcpy(longn + i, "\xc3\xa9", 2);
+	memcpy(longn + i, ".jpeg", 6);
+	buf_reset(&out);
+	ok(mime_ascii_name(longn, &out) == 0 &&
+	    out.len == MIME_NAME_ASCII_MAX &&
+	    strcmp(buf_cstr(&out) + out.len - 5, ".jpeg") == 0 &&
+	    strspn(buf_cstr(&out), "e") == MIME_NAME_ASCII_MAX - 5,
+	    "long name cut before its extension");
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -344,6 +405,7 @@ main(void)
 	test_bodies();
 	test_encodings();
 	test_files();
+	test_ascii_names();
 	unlink(path_of("bad.txt"));
 	unlink(path_of("good.txt"));
 	rmdir(dir);

@@ -397,7 +397,7 @@ static const char golden[] =
     "--=_lXHn9NtunMeFhEGULEblGN27QNyi7bJil390iY--\r\n"
     "--=_LafK7lHFZ2cXobFTdSrsw5hWJjEGxaNcXhXHv7--\r\n"
     "--=_poqVldOjSHS7DWxHhYxyyLCDuqI3KruSkCUkar\r\n"
-    "Content-Type: text/plain; name=\"=?UTF-8?B?csOpc3Vtw6kudHh0?=\"\r\n"
+    "Content-Type: text/plain; name=\"resume.txt\"\r\n"
     "Content-Disposition: attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.txt\r\n"
     "Content-Transfer-Encoding: base64\r\n"
     "\r\n"
@@ -810,7 +810,7 @@ test_round_trips(void)
 	leaf_free(&lf);
 	smtpc_msg_free(m);
 
-	/* A non-ASCII file name: RFC 2231 and a plain fallback. */
+	/* A non-ASCII file name: RFC 2231 and an ASCII stand-in. */
 	m = base_msg();
 	smtpc_msg_set_text(m, "x", 1, &err);
 	ok(smtpc_msg_add_attachment(m, path_of("doc.pdf"), NULL,
@@ -820,13 +820,181 @@ test_round_trips(void)
 	read_all(m, 4096, &out, NULL, &err);
 	ok(find((char *)out.data, out.len, "filename*=UTF-8''"
 	    "r%C3%A9sum%C3%A9%20%E2%82%AC.pdf") != NULL, "RFC 2231 filename");
-	ok(find((char *)out.data, out.len, "name=\"=?UTF-8?") != NULL,
-	    "encoded-word name= fallback");
+	/*
+	 * No encoded-word in the quoted name= (RFC 2047 5): munpack saved
+	 * it as "=XUTF-8XBX...X=".  An ASCII name with the extension, and
+	 * no plain filename= that RFC 2231 readers could take instead.
+	 */
+	ok(find((char *)out.data, out.len, "Content-Type: application/pdf; "
+	    "name=\"resume.pdf\"\r\n") != NULL, "ASCII stand-in in name=");
+	ok(find((char *)out.data, out.len, "=\"=?") == NULL,
+	    "no encoded-word in a parameter");
+	ok(find((char *)out.data, out.len, "filename=") == NULL,
+	    "filename*= alone in Content-Disposition");
 	smtpc_msg_free(m);
 	buf_free(&out);
 	buf_free(&desc);
 	buf_free(&dec);
 	buf_free(&want);
+}
+
+/* The raw (folded) field `name` of the header block, or NULL. */
+static char *
+raw_field(const char *hdr, size_t hlen, const char *name)
+{
+	char pat[64];
+	const char *p, *e;
+	size_t len;
+	char *r;
+
+	snprintf(pat, sizeof(pat), "\r\n%s:", name);
+	if ((p = find(hdr, hlen, pat)) == NULL)
+		return NULL;
+	p += strlen(pat);
+	for (e = p; e + 2 < hdr + hlen; e++)
+		if (e[0] == '\r' && e[2] != ' ' && e[2] != '\t')
+			break;
+	len = (size_t)(e - p);
+	if ((r = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(r, p, len);
+	r[len] = '\0';
+	return r;
+}
+
+/*
+ * Every fold of an address field falls between addresses, before an
+ * angle-addr, or between two encoded-words: nowhere else in a display
+ * name (GMime keeps such a fold as a line break in the name).
+ */
+static int
+folds_outside_names(const char *v)
+{
+	const char *p;
+
+	for (p = strstr(v, "\r\n"); p != NULL; p = strstr(p + 2, "\r\n")) {
+		if (p[2] != ' ')
+			return 0;
+		if (p > v && p[-1] == ',')
+			continue;
+		if (p[3] == '<')
+			continue;
+		if (p - v >= 2 && p[-2] == '?' && p[-1] == '=' &&
+		    p[3] == '=' && p[4] == '?')
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+static void
+test_display_name_folds(void)
+{
+	struct smtpc_error err;
+	struct smtpc_msg *m = base_msg();
+	struct buf out;
+	const char *hend;
+	char *v;
+	int rc = 0;
+
+	buf_init(&out, 1 << 20);
+	smtpc_msg_set_text(m, "x", 1, &err);
+	/* Folded between "Smiley" and an encoded-word, GMime saw two lines. */
+	rc |= smtpc_msg_add_recipient(m, SMTPC_RCPT_TO, "\xf0\x9f\x98\x80 "
+	    "Smiley \xe5\xb1\xb1\xe7\x94\xb0 \xe5\xa4\xaa\xe9\x83\x8e "
+	    "<to2@example.org>", &err);
+	/* Too long for one encoded-word: folded between encoded-words. */
+	rc |= smtpc_msg_add_recipient(m, SMTPC_RCPT_CC, "Dr Zo\xc3\xab "
+	    "M\xc3\xbcller-L\xc3\xbc" "denscheidt von und zu Habsburg "
+	    "\xe1\xbc\x88\xce\xb8\xce\xb7\xce\xbd\xe1\xbe\xb6 "
+	    "\xe7\x8e\x8b\xe5\xb0\x8f\xe6\x98\x8e <cc@example.org>", &err);
+	/* Plain ASCII too long for the line: one piece, never folded. */
+	rc |= smtpc_msg_add_recipient(m, SMTPC_RCPT_CC, "Alexandra "
+	    "Konstantinopoulou Papadimitriou Montgomery-Smythe the Third "
+	    "<cc2@example.org>", &err);
+	ok(rc == 0, "recipients with long display names");
+	ok(read_all(m, 4096, &out, NULL, &err) == 0, "read");
+	hend = find((char *)out.data, out.len, "\r\n\r\n");
+	v = raw_field((char *)out.data, (size_t)(hend - (char *)out.data) + 2,
+	    "To");
+	eq_str(v, " to@example.org,\r\n =?UTF-8?Q?=F0=9F=98=80_Smiley_"
+	    "=E5=B1=B1=E7=94=B0_=E5=A4=AA=E9=83=8E?=\r\n <to2@example.org>",
+	    "a display name with non-ASCII is one encoded run");
+	ok(v != NULL && folds_outside_names(v), "To: no fold inside a name");
+	free(v);
+	v = raw_field((char *)out.data, (size_t)(hend - (char *)out.data) + 2,
+	    "Cc");
+	ok(v != NULL && folds_outside_names(v), "Cc: no fold inside a name");
+	ok(v != NULL && strstr(v, "\r\n Alexandra Konstantinopoulou "
+	    "Papadimitriou Montgomery-Smythe the Third\r\n <cc2@") != NULL,
+	    "a long ASCII name stays on its line");
+	ok(v != NULL && strstr(v, " Habsburg") == NULL && strstr(v,
+	    "?=\r\n =?UTF-8?") != NULL, "a long UTF-8 name: encoded-words");
+	free(v);
+	ok(lines_ok(out.data, (size_t)(hend - (char *)out.data) + 2, 78),
+	    "header lines within 78");
+	smtpc_msg_free(m);
+	buf_free(&out);
+}
+
+/* The name= values of the file parts, in order, separated by '|'. */
+static void
+name_params(const struct buf *out, struct buf *names)
+{
+	const char *p = (const char *)out->data, *e;
+	size_t left = out->len;
+
+	while ((p = find(p, left, "; name=\"")) != NULL) {
+		p += 8;
+		e = strchr(p, '"');
+		if (names->len > 0)
+			buf_append_byte(names, '|');
+		buf_append(names, p, (size_t)(e - p));
+		left = out->len - (size_t)(e - (const char *)out->data);
+		p = e;
+	}
+}
+
+static void
+test_file_names(void)
+{
+	static const struct {
+		const char *given;
+	} files[] = {
+		{ "donn\xc3\xa9" "es.pdf" },
+		{ "Donnees.pdf" },		/* plain: taken as it is */
+		{ "d\xc3\xb6nn\xc3\xa9" "es.pdf" },
+		{ "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e.pdf" },
+		{ "\xce\x95\xce\xbb\xce\xbb\xce\xb7\xce\xbd\xce\xb9\xce\xba"
+		    "\xce\xac.pdf" },
+		{ "\xf0\x9f\x98\x80 emoji.png" },
+	};
+	struct smtpc_error err;
+	struct smtpc_msg *m = base_msg();
+	struct buf out, names;
+	size_t i;
+	int rc = 0;
+
+	buf_init(&out, 1 << 20);
+	buf_init(&names, 1 << 16);
+	smtpc_msg_set_text(m, "x", 1, &err);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		rc |= smtpc_msg_add_attachment(m, path_of("doc.pdf"), NULL,
+		    files[i].given, &err);
+	ok(rc == 0, "attachments with names alike");
+	ok(read_all(m, 4096, &out, NULL, &err) == 0, "read");
+	name_params(&out, &names);
+	/*
+	 * Each stand-in keeps the extension and differs from every other
+	 * name= (case aside): munpack would add ".1" after the extension.
+	 */
+	eq_str(buf_cstr(&names), "donnees-2.pdf|Donnees.pdf|donnees-3.pdf|"
+	    "file.pdf|file-2.pdf|emoji.png", "unique ASCII stand-ins");
+	ok(find((char *)out.data, out.len, "filename*=UTF-8''d%C3%B6nn%C3%A9"
+	    "es.pdf") != NULL, "full names in filename*=");
+	smtpc_msg_free(m);
+	buf_free(&out);
+	buf_free(&names);
 }
 
 static void
@@ -1098,6 +1266,8 @@ main(void)
 	test_headers();
 	test_long_fields();
 	test_round_trips();
+	test_display_name_folds();
+	test_file_names();
 	test_big_file();
 	test_read_sizes();
 	test_file_errors();
