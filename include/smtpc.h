@@ -55,7 +55,7 @@ enum smtpc_code {
 	SMTPC_ENOSTARTTLS = -12, /* STARTTLS required but not offered */
 	SMTPC_EINSECURE = -13,	 /* the action would expose a secret */
 	SMTPC_EAUTH = -14,	 /* the server refused authentication */
-	SMTPC_ENOMECH = -15,	 /* no usable AUTH mechanism */
+	SMTPC_ENOMECH = -15,	 /* the server offers no AUTH we may use */
 	SMTPC_ETEMP = -16,	 /* 4xx, or DNS failed for now (try later) */
 	SMTPC_EPERM = -17,	 /* the server answered 5xx (refused) */
 	SMTPC_ECONFIG = -18,	 /* configuration error */
@@ -270,7 +270,13 @@ struct smtpc_server {
 	 */
 	const char *cert_file;
 	const char *key_file;
-	const char *helo;     /* NULL: this machine's host name */
+	/*
+	 * The EHLO name.  NULL: this machine's fully qualified name (its host
+	 * name when dotted, else the resolver's canonical name for it), else
+	 * the address literal of our end of the connection ("[192.0.2.1]",
+	 * RFC 5321 4.1.4); never a bare short host name.
+	 */
+	const char *helo;
 	unsigned timeout;     /* seconds for each stage; 0: the defaults */
 	const char *user;     /* NULL: no AUTH */
 	const char *password; /* copied, wiped on free */
@@ -284,8 +290,10 @@ struct smtpc_server {
 	 * with OAUTHBEARER (RFC 7628) or XOAUTH2; copied, wiped on free.
 	 * Needs `user`.  With a token, only those two mechanisms are chosen
 	 * (the token goes in no password mechanism), OAUTHBEARER first; with
-	 * a password, never those two.  Setting both password and token is
-	 * SMTPC_EINVAL.
+	 * a password, never those two.  Setting both password and token, an
+	 * auth_mech smtpc does not know, or one that does not take the secret
+	 * given, is SMTPC_EINVAL from smtpc_session_new; a server offering
+	 * none that fits fails the open with SMTPC_ENOMECH.
 	 */
 	const char *oauth_token;
 	smtpc_trace_fn *trace; /* NULL: no trace */
