@@ -323,6 +323,14 @@ fake_now(void)
 	return fuzz_clock += 7;
 }
 
+static int
+fake_local_literal(const void *c, char *out, size_t cap)
+{
+	(void)c;
+	snprintf(out, cap, "[192.0.2.25]");
+	return 0;
+}
+
 static const struct session_io fake_io = {
     fake_open,
     fake_start_tls,
@@ -334,6 +342,7 @@ static const struct session_io fake_io = {
     fake_tls_info,
     fake_close,
     fake_now,
+    fake_local_literal,
 };
 
 static void

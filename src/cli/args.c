@@ -36,6 +36,7 @@ enum long_only {
 	OPT_PASSWORD_FILE,
 	OPT_PASSWORD_CMD,
 	OPT_OAUTH_TOKEN_CMD,
+	OPT_ALLOW_PLAINTEXT_AUTH,
 	OPT_TLS_FINGERPRINT,
 	OPT_CERT,
 	OPT_KEY,
@@ -78,6 +79,7 @@ static const struct option send_options[] = {
     {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
     {"password-cmd", required_argument, NULL, OPT_PASSWORD_CMD},
     {"oauth-token-cmd", required_argument, NULL, OPT_OAUTH_TOKEN_CMD},
+    {"allow-plaintext-auth", no_argument, NULL, OPT_ALLOW_PLAINTEXT_AUTH},
     {"tls-fingerprint", required_argument, NULL, OPT_TLS_FINGERPRINT},
     {"cert", required_argument, NULL, OPT_CERT},
     {"key", required_argument, NULL, OPT_KEY},
@@ -109,9 +111,13 @@ static const char usage_main[] =
     "missing,\n"
     "68 unknown host, 69 refused (5xx), 74 local I/O error, 75 temporary "
     "failure\n"
-    "(4xx, timeout, connection), 76 TLS or protocol failure, 77 "
-    "authentication\n"
-    "refused, 78 configuration error.  See smtpc(1).\n";
+    "(4xx, timeout, connection), 76 TLS or protocol failure (also: no "
+    "usable AUTH\n"
+    "offered, a password that would cross unencrypted), 77 authentication "
+    "refused\n"
+    "(the server said no to the credentials), 78 configuration error "
+    "(also: an\n"
+    "empty password or token).  See smtpc(1).\n";
 
 static const char usage_server[] =
     "Server options:\n"
@@ -144,19 +150,29 @@ static const char usage_server[] =
     "  --password-cmd CMD    password is the first line CMD prints\n"
     "                        (also $SMTPC_PASSWORD, ~/.netrc, else a prompt "
     "on\n"
-    "                        the terminal; never on the command line)\n"
+    "                        the terminal; never on the command line; an "
+    "empty\n"
+    "                        password or token is refused: exit 78)\n"
     "  --oauth-token-cmd CMD\n"
     "                        an OAuth 2.0 access token instead of a password: "
     "the\n"
     "                        first line CMD prints (for OAUTHBEARER or "
     "XOAUTH2)\n"
-    "  --helo NAME           name sent in EHLO (default: this host's name)\n"
+    "  --allow-plaintext-auth\n"
+    "                        with --tls none, send the password to a server "
+    "that\n"
+    "                        is not on a loopback address (else refused: "
+    "exit 76)\n"
+    "  --helo NAME           name sent in EHLO (default: this host's fully\n"
+    "                        qualified name, else the address literal of our\n"
+    "                        end, e.g. [192.0.2.1]; never a bare short name)\n"
     "  --timeout SECONDS     limit for each stage, the DNS lookup within "
     "connect\n"
     "                        (default: RFC 5321's values)\n"
     "  -v, --verbose         show the SMTP dialogue on stderr (secrets "
     "masked)\n"
-    "  -q, --quiet           print nothing but errors\n";
+    "  -q, --quiet           print nothing but errors (and the warning of a\n"
+    "                        password sent unencrypted)\n";
 
 static const char usage_send[] =
     "usage: smtpc send [options] [RECIPIENT...]\n"
@@ -717,6 +733,9 @@ args_option(struct cli_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_OAUTH_TOKEN_CMD:
 		o->oauth_token_cmd = arg;
+		return 0;
+	case OPT_ALLOW_PLAINTEXT_AUTH:
+		o->allow_plaintext_auth = 1;
 		return 0;
 	case OPT_TLS_FINGERPRINT:
 		return args_set_fingerprint(o, arg);

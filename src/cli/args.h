@@ -84,6 +84,8 @@ struct cli_opts {
 	const char *password_file;
 	const char *password_cmd;
 	const char *oauth_token_cmd; /* token instead of a password */
+	int allow_plaintext_auth;    /* AUTH over --tls none, any server */
+	char *env_password;	     /* $SMTPC_PASSWORD, taken by main() */
 	const char *tls_fingerprint; /* SHA-256 pin of the certificate */
 	const char *cert_file;	     /* client certificate (PEM) */
 	const char *key_file;	     /* its key (PEM) */

@@ -5,12 +5,16 @@
  * itself.  It decides what the library reports: exit codes, messages, the
  * transcript.
  */
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -152,6 +156,64 @@ main_login(const struct cli_opts *o, enum smtpc_tls_mode tls,
 }
 
 /*
+ * A server the password may reach without TLS: one on this machine, named
+ * by a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104) or by
+ * "localhost" (RFC 6761 6.3: it never leaves the machine).  Any other name
+ * is not looked up to see where it points: DNS may answer differently when
+ * the library connects a moment later.
+ */
+static int
+main_is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (strcasecmp(host, "localhost") == 0 ||
+	    strcasecmp(host, "localhost.") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return 0;
+}
+
+/*
+ * --tls none with a user: the secret would cross unencrypted.  Refused
+ * (SMTPC_EINSECURE, before anything is read or connected) unless the
+ * server is on this machine or --allow-plaintext-auth says the path is
+ * trusted; when it goes, a warning that -q does not hide.  Returns 0 or
+ * an exit code.
+ */
+static int
+main_check_plaintext(const struct cli_opts *o, const char *user)
+{
+	const char *what = o->oauth_token_cmd ? "OAuth token" : "password";
+	struct smtpc_error err;
+
+	if (main_is_loopback(o->host)) {
+		fprintf(stderr, "smtpc: warning: --tls none: the %s crosses "
+		    "the connection to %s unencrypted (a loopback address)\n",
+		    what, o->host);
+		return 0;
+	}
+	if (o->allow_plaintext_auth) {
+		fprintf(stderr, "smtpc: warning: --tls none: the %s crosses "
+		    "the network to %s unencrypted (--allow-plaintext-auth)\n",
+		    what, o->host);
+		return 0;
+	}
+	memset(&err, 0, sizeof(err));
+	err.code = SMTPC_EINSECURE;
+	snprintf(err.message, sizeof(err.message), "--tls none: refusing to "
+	    "send the %s for %.64s unencrypted to %.253s; use --tls starttls "
+	    "or implicit, or --allow-plaintext-auth if the network path is "
+	    "trusted", what, user, o->host);
+	return report_error(&err);
+}
+
+/*
  * Open a session as the options say: password fetched (and wiped once the
  * library holds its own copy), TLS, AUTH.  Returns 0 or an exit code; on an
  * error after the session exists, *ret is still set so that `check` can
@@ -193,9 +255,9 @@ main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
 		fprintf(stderr, "smtpc: warning: --insecure: the server's "
 		    "certificate is not checked; anyone on the network path "
 		    "could read the password and the mail\n");
-	if (user != NULL && srv.tls == SMTPC_TLS_NONE && !o->quiet)
-		fprintf(stderr, "smtpc: warning: --tls none: the password "
-		    "crosses the network unencrypted\n");
+	if (user != NULL && srv.tls == SMTPC_TLS_NONE &&
+	    (rc = main_check_plaintext(o, user)) != 0)
+		return rc;
 	if (user != NULL && o->oauth_token_cmd != NULL) {
 		if ((rc = password_obtain_token(o, &password)) != 0)
 			return rc;
@@ -424,20 +486,27 @@ int
 main(int argc, char **argv)
 {
 	struct cli_opts o;
+	char *env_password;
 	int rc;
 
+	/* Before anything else: the environment's secret out of sight. */
+	if ((rc = password_take_env(&env_password)) != 0)
+		return rc;
 	/* A write to a closed socket must be an error, not a killed program. */
 	signal(SIGPIPE, SIG_IGN);
 	rc = args_parse(argc, argv, &o);
 	if (rc != 0 || o.command == CLI_CMD_NONE) {
 		args_free(&o);
+		password_free(env_password);
 		return rc;
 	}
+	o.env_password = env_password;
 	if (o.command == CLI_CMD_SEND)
 		rc = main_cmd_send(&o);
 	else
 		rc = main_cmd_check(&o);
 	args_free(&o);
+	password_free(env_password);
 	if (fflush(stdout) != 0 && rc == 0) {
 		fprintf(stderr, "smtpc: cannot write standard output: %s\n",
 		    strerror(errno));

@@ -339,7 +339,7 @@ netrc_find(const char *text, size_t len, const char *host,
 }
 
 /* $NETRC, or ~/.netrc; *ret NULL when there is no home to look in. */
-static int
+int
 netrc_path(char **ret)
 {
 	const char *env = getenv("NETRC"), *home;

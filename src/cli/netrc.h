@@ -44,6 +44,11 @@ int netrc_find(const char *text, size_t len, const char *host,
  * file others can read or change).
  */
 int netrc_lookup(const char *host, const char *user, struct netrc_entry *e);
+/*
+ * The file netrc_lookup() reads: $NETRC, else ~/.netrc.  0 with *ret
+ * malloc'ed (NULL: no home directory), or 71 out of memory.
+ */
+int netrc_path(char **ret);
 /* Wipes the password and frees both. */
 void netrc_entry_clear(struct netrc_entry *e);
 

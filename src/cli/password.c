@@ -1,7 +1,9 @@
 /*
  * password.c - read the password from a file, a command, the environment,
  * ~/.netrc or the terminal, keeping it out of argv, core dumps and stray
- * copies.
+ * copies.  An empty secret is refused, whatever its source, before any
+ * connection: sent, it would only earn a confusing "authentication
+ * failed", or log in to a server that takes anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,9 @@
 
 #include "netrc.h"
 #include "password.h"
+
+/* POSIX: the application declares it. */
+extern char **environ;
 
 #define PASSWORD_MAX 4096
 /* The password, the "\r\n" after it, and a NUL. */
@@ -46,7 +51,11 @@ password_free(char *pw)
 	free(pw);
 }
 
-/* A process holding a password must not leave it in a core file. */
+/*
+ * A process holding a password must not leave it in a core file, nor let
+ * other processes of the user read its memory (/proc/PID/mem, environ,
+ * ptrace): not dumpable.  Never undone; the process ends holding it.
+ */
 static void
 password_protect_process(void)
 {
@@ -104,6 +113,11 @@ password_from_file(const char *path, char **ret)
 	}
 	close(fd);
 	password_chomp(pw, &len);
+	if (len == 0 && !toolong) {
+		fprintf(stderr, "smtpc: password file %s is empty\n", path);
+		password_free(pw);
+		return EX_CONFIG_CODE;
+	}
 	if (toolong || len > PASSWORD_MAX) {
 		fprintf(stderr, "smtpc: password file %s is longer than %d "
 		    "bytes\n", path, PASSWORD_MAX);
@@ -219,7 +233,8 @@ password_from_terminal(const struct cli_opts *o, const char *user, char **ret)
 	len = strlen(pw);
 	password_chomp(pw, &len);
 	if (!got || len == 0) {
-		fprintf(stderr, "smtpc: no password entered\n");
+		fprintf(stderr, "smtpc: no password entered at the terminal "
+		    "prompt (an empty password is refused)\n");
 		password_free(pw);
 		return EX_CONFIG_CODE;
 	}
@@ -240,7 +255,16 @@ password_from_netrc(const struct cli_opts *o, const char *user, char **ret)
 	*ret = NULL;
 	if ((rc = netrc_lookup(o->host, user, &e)) != 0)
 		return rc;
-	if (e.password != NULL && (*ret = password_alloc()) != NULL)
+	if (e.password != NULL && e.password[0] == '\0') {
+		char *path = NULL;
+
+		rc = netrc_path(&path);
+		fprintf(stderr, "smtpc: netrc file %s: the entry for %s has an "
+		    "empty password\n", path != NULL ? path : "~/.netrc",
+		    o->host);
+		free(path);
+		rc = rc != 0 ? rc : EX_CONFIG_CODE;
+	} else if (e.password != NULL && (*ret = password_alloc()) != NULL)
 		memcpy(*ret, e.password, strlen(e.password));
 	else if (e.password != NULL)
 		rc = EX_OSERR_CODE;
@@ -266,9 +290,45 @@ password_netrc_login(const struct cli_opts *o, char **ret)
 }
 
 int
+password_take_env(char **ret)
+{
+	static const char name[] = "SMTPC_PASSWORD=";
+	const size_t nlen = sizeof(name) - 1;
+	int rc = 0;
+
+	*ret = NULL;
+	for (char **e = environ; e != NULL && *e != NULL; e++) {
+		char *value = *e + nlen;
+		size_t n;
+
+		if (strncmp(*e, name, nlen) != 0)
+			continue;
+		n = strlen(value);
+		if (*ret == NULL && rc == 0) {
+			password_protect_process();
+			if ((*ret = password_alloc()) == NULL)
+				rc = EX_OSERR_CODE;
+			else	/* One byte past the limit tells a long one. */
+				memcpy(*ret, value, n > PASSWORD_MAX ?
+				    PASSWORD_MAX + 1 : n);
+		}
+		/*
+		 * These bytes are what /proc/PID/environ shows (ps e, to
+		 * root and monitoring agents) for as long as we run:
+		 * unsetenv() only drops the pointer to them.  An execve()
+		 * may pass the name twice; wipe every copy.
+		 */
+		explicit_bzero(value, n);
+	}
+	if (*ret != NULL || rc != 0)
+		unsetenv("SMTPC_PASSWORD");
+	return rc;
+}
+
+int
 password_obtain(const struct cli_opts *o, const char *user, char **ret)
 {
-	const char *env;
+	size_t n;
 	int rc;
 
 	password_protect_process();
@@ -277,18 +337,21 @@ password_obtain(const struct cli_opts *o, const char *user, char **ret)
 	if (o->password_cmd != NULL)
 		return password_from_command(o->password_cmd, "--password-cmd",
 		    "password", ret);
-	env = getenv("SMTPC_PASSWORD");
-	if (env != NULL && env[0] != '\0') {
-		if (strlen(env) > PASSWORD_MAX) {
+	if (o->env_password != NULL) {
+		n = strlen(o->env_password);
+		if (n == 0) {
+			fprintf(stderr, "smtpc: SMTPC_PASSWORD is set but "
+			    "empty\n");
+			return EX_CONFIG_CODE;
+		}
+		if (n > PASSWORD_MAX) {
 			fprintf(stderr, "smtpc: SMTPC_PASSWORD is longer than "
 			    "%d bytes\n", PASSWORD_MAX);
 			return EX_CONFIG_CODE;
 		}
 		if ((*ret = password_alloc()) == NULL)
 			return EX_OSERR_CODE;
-		memcpy(*ret, env, strlen(env));
-		/* Commands run later (--oauth-token-cmd) must not inherit it. */
-		unsetenv("SMTPC_PASSWORD");
+		memcpy(*ret, o->env_password, n);
 		return 0;
 	}
 	if ((rc = password_from_netrc(o, user, ret)) != 0 || *ret != NULL)

@@ -20,12 +20,22 @@
  */
 int password_netrc_login(const struct cli_opts *o, char **ret);
 /*
+ * Take $SMTPC_PASSWORD out of the environment, first thing in main():
+ * *ret is its value in a buffer for password_free() (NULL when unset; an
+ * empty string when set but empty), the bytes the environment held are
+ * wiped in place (what /proc/PID/environ reads), the variable dropped so
+ * no command we run inherits it, and the process made non-dumpable.
+ * Returns 0, or 71 out of memory (the value wiped all the same).
+ */
+int password_take_env(char **ret);
+/*
  * The password for `user` (o->user, or the netrc login) at o->host: from
- * --password-file, --password-cmd, $SMTPC_PASSWORD, then the netrc entry
- * for o->host whose login is `user` (or one without a login), then the
- * terminal.  Returns 0 with *ret set, or a sysexits code after printing one
- * line (66 file unreadable, 71 out of memory, 78 no source, the command
- * failed, or the netrc file is unsafe or malformed).
+ * --password-file, --password-cmd, $SMTPC_PASSWORD (o->env_password),
+ * then the netrc entry for o->host whose login is `user` (or one without a
+ * login), then the terminal.  Returns 0 with *ret set, or a sysexits code
+ * after printing one line (66 file unreadable, 71 out of memory, 78 no
+ * source, an empty password from the first source that gives one, the
+ * command failed, or the netrc file is unsafe or malformed).
  */
 int password_obtain(const struct cli_opts *o, const char *user, char **ret);
 /*

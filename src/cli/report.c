@@ -40,8 +40,13 @@ static const struct {
 	{ SMTPC_EPROTO, EX_PROTOCOL_ },
 	{ SMTPC_ENOSTARTTLS, EX_PROTOCOL_ },
 	{ SMTPC_EINSECURE, EX_PROTOCOL_ },
+	/*
+	 * 77 means "fix the password" to scripts; a server that offers no
+	 * AUTH smtpc may use is the wrong server or port, as a missing
+	 * STARTTLS is: 76.
+	 */
 	{ SMTPC_EAUTH, EX_NOPERM_ },
-	{ SMTPC_ENOMECH, EX_NOPERM_ },
+	{ SMTPC_ENOMECH, EX_PROTOCOL_ },
 	{ SMTPC_ETEMP, EX_TEMPFAIL_ },
 	{ SMTPC_EPERM, EX_UNAVAILABLE_ },
 	{ SMTPC_ECONFIG, EX_CONFIG_ },

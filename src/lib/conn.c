@@ -1334,6 +1334,41 @@ conn_tls_info(const struct conn *c, struct smtpc_tls_info *out)
 	return 0;
 }
 
+int
+conn_local_literal(const struct conn *c, char *out, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+	char a[INET6_ADDRSTRLEN];
+	int n;
+
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET) {
+		if (inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a)) == NULL)
+			return -1;
+		n = snprintf(out, cap, "[%s]", a);
+	} else if (ss.ss_family == AF_INET6) {
+		/* An IPv4 peer reached over an IPv6 socket: say it as IPv4. */
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			if (inet_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, a,
+			    sizeof(a)) == NULL)
+				return -1;
+			n = snprintf(out, cap, "[%s]", a);
+		} else {
+			if (inet_ntop(AF_INET6, &s6->sin6_addr, a,
+			    sizeof(a)) == NULL)
+				return -1;
+			n = snprintf(out, cap, "[IPv6:%s]", a);
+		}
+	} else {
+		return -1;
+	}
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
 void
 conn_close(struct conn *c)
 {

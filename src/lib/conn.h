@@ -95,6 +95,13 @@ int conn_is_tls(const struct conn *c);
 int conn_tls_info(const struct conn *c, struct smtpc_tls_info *out);
 
 /*
+ * Our end's address as an EHLO address literal (RFC 5321 4.1.3):
+ * "[192.0.2.1]" or "[IPv6:2001:db8::1]".  0, or -1 when it cannot be told
+ * or does not fit in `cap`.
+ */
+int conn_local_literal(const struct conn *c, char *out, size_t cap);
+
+/*
  * Close (TLS close_notify best effort, no waiting) and free; NULL is a
  * no-op.
  */

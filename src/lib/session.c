@@ -12,6 +12,12 @@
  * learnt before TLS is kept after it, and credentials never leave over a
  * connection without TLS unless the caller chose SMTPC_TLS_NONE.
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,11 +204,17 @@ session_conn_close(void *c)
 	conn_close(c);
 }
 
+static int
+session_conn_local_literal(const void *c, char *out, size_t cap)
+{
+	return conn_local_literal(c, out, cap);
+}
+
 const struct session_io session_io_conn = {
 	session_conn_open, session_conn_start_tls, session_conn_pending,
 	session_conn_read_line, session_conn_write, session_conn_flush,
 	session_conn_is_tls, session_conn_tls_info, session_conn_close,
-	conn_now_ms,
+	conn_now_ms, session_conn_local_literal,
 };
 
 void
@@ -477,6 +489,43 @@ session_text_ok(const char *t)
 	return 1;
 }
 
+/*
+ * The EHLO name when the caller gave none.  RFC 5321 2.3.5 and 4.1.4: a
+ * fully qualified name, or an address literal when the host has none;
+ * never a bare short name, which leaks the machine's name and which
+ * servers refuse (Postfix's reject_non_fqdn_helo_hostname: 504).  A
+ * dotted host name is one already; a short one is looked up for its
+ * canonical name (as msmtp finds its own name for Message-IDs), usually
+ * the FQDN /etc/hosts gives it.  0 with the name in `out`, or -1.
+ */
+static int
+session_fqdn(char *out, size_t cap)
+{
+	struct addrinfo hints, *res = NULL;
+	unsigned char a[sizeof(struct in6_addr)];
+	char name[256];
+
+	if (gethostname(name, sizeof(name)) != 0)
+		return -1;
+	name[sizeof(name) - 1] = '\0';
+	if (strchr(name, '.') == NULL) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_CANONNAME;
+		if (getaddrinfo(name, NULL, &hints, &res) != 0)
+			return -1;
+		snprintf(name, sizeof(name), "%s", res->ai_canonname != NULL ?
+		    res->ai_canonname : "");
+		freeaddrinfo(res);
+	}
+	/* An address without brackets is no name (and no literal either). */
+	if (strchr(name, '.') == NULL || !session_helo_ok(name) ||
+	    name[0] == '[' || inet_pton(AF_INET, name, a) == 1 ||
+	    (size_t)snprintf(out, cap, "%s", name) >= cap)
+		return -1;
+	return 0;
+}
+
 static int
 session_strdup(char **dst, const char *src)
 {
@@ -571,7 +620,6 @@ smtpc_session_new(const struct smtpc_server *cfg,
 {
 	struct smtpc_session *s;
 	unsigned char pin[32];
-	char name[256];
 	int rc, have_pin = 0;
 
 	if (cfg == NULL || cfg->host == NULL || cfg->host[0] == '\0')
@@ -591,15 +639,19 @@ smtpc_session_new(const struct smtpc_server *cfg,
 	if (cfg->user != NULL && (cfg->user[0] == '\0' ||
 	    !session_text_ok(cfg->user)))
 		return error_set(err, SMTPC_EINVAL, NULL, "invalid user name");
+	/*
+	 * A wrong --auth is the caller's to fix, not the server's: EINVAL
+	 * here, ENOMECH only for what the server offers.
+	 */
 	if (cfg->auth_mech != NULL && sasl_find(cfg->auth_mech) == NULL)
-		return error_set(err, SMTPC_ENOMECH, NULL,
+		return error_set(err, SMTPC_EINVAL, NULL,
 		    "authentication mechanism %.64s is not supported",
 		    session_text_ok(cfg->auth_mech) ? cfg->auth_mech : "?");
 	/* A token in a password mechanism (or the reverse): say so now. */
 	if (cfg->auth_mech != NULL && cfg->user != NULL &&
 	    !(sasl_find(cfg->auth_mech)->secret & (cfg->oauth_token != NULL ?
 	    SASL_HAVE_TOKEN : SASL_HAVE_PASSWORD)))
-		return error_set(err, SMTPC_ENOMECH, NULL,
+		return error_set(err, SMTPC_EINVAL, NULL,
 		    "%s needs %s", sasl_find(cfg->auth_mech)->name,
 		    cfg->oauth_token != NULL ? "a password, not an OAuth token" :
 		    "an OAuth token (--oauth-token-cmd)");
@@ -627,17 +679,9 @@ smtpc_session_new(const struct smtpc_server *cfg,
 	s->timeout = cfg->timeout;
 	s->trace = cfg->trace;
 	s->trace_user = cfg->trace_user;
-	if (cfg->helo != NULL)
-		snprintf(name, sizeof(name), "%s", cfg->helo);
-	else if (gethostname(name, sizeof(name)) != 0)
-		name[0] = '\0';
-	name[sizeof(name) - 1] = '\0';
-	/* Our own name, if it is fit to show; else a safe word. */
-	if (!session_helo_ok(name))
-		snprintf(name, sizeof(name), "localhost");
 	if (session_strdup(&s->host, cfg->host) != 0 ||
 	    session_strdup(&s->cafile, cfg->cafile) != 0 ||
-	    session_strdup(&s->helo, name) != 0 ||
+	    session_strdup(&s->helo, cfg->helo) != 0 ||
 	    session_strdup(&s->user, cfg->user) != 0 ||
 	    session_strdup(&s->auth_mech, cfg->auth_mech) != 0 ||
 	    session_strdup(&s->cert_file, cfg->cert_file) != 0 ||
@@ -901,7 +945,8 @@ session_auth(struct smtpc_session *s, struct smtpc_error *err)
 		s->soft = 1;
 		return error_set(err, SMTPC_ENOMECH, "AUTH",
 		    "a user is set but the server offers no authentication "
-		    "(AUTH)");
+		    "(no AUTH in its EHLO reply; it offers: nothing): check "
+		    "the server and port");
 	}
 	if ((rc = sasl_choose(buf_cstr(&s->caps.auth), s->auth_mech,
 	    s->secret_kind, &mech, err)) != 0) {
@@ -933,9 +978,13 @@ session_auth(struct smtpc_session *s, struct smtpc_error *err)
 static int
 session_open(struct smtpc_session *s, struct smtpc_error *err)
 {
+	char name[256];
 	int rc;
 
 	session_set_state(s, SESSION_CONNECT);
+	if (s->helo == NULL && session_fqdn(name, sizeof(name)) == 0 &&
+	    session_strdup(&s->helo, name) != 0)
+		return error_set(err, SMTPC_ENOMEM, "EHLO", "out of memory");
 	session_info(s, "connecting to %s port %u", s->host, s->port);
 	rc = s->io->open(s->io_user, &s->conn, s->host, s->port,
 	    session_deadline(s, SESSION_T_CONNECT), err);
@@ -945,6 +994,15 @@ session_open(struct smtpc_session *s, struct smtpc_error *err)
 		return rc;
 	}
 	session_info(s, "connected to %s port %u", s->host, s->port);
+	/* No name: the address we speak from, which the server sees anyway. */
+	if (s->helo == NULL) {
+		if (s->io->local_literal(s->conn, name, sizeof(name)) != 0 ||
+		    !session_helo_ok(name))
+			snprintf(name, sizeof(name), "localhost");
+		if (session_strdup(&s->helo, name) != 0)
+			return error_set(err, SMTPC_ENOMEM, "EHLO",
+			    "out of memory");
+	}
 	if (s->tls == SMTPC_TLS_IMPLICIT && (rc = session_tls(s, err)) != 0)
 		return rc;
 

@@ -31,6 +31,7 @@ struct session_io {
 	int (*tls_info)(const void *c, struct smtpc_tls_info *out);
 	void (*close)(void *c);
 	int64_t (*now_ms)(void);
+	int (*local_literal)(const void *c, char *out, size_t cap);
 };
 
 /* The real network, through conn.h. */

@@ -214,6 +214,11 @@ smtpd_timeout = 60s
 # every Postfix test then checks that smtpc ends each line in CRLF.
 smtpd_forbid_bare_newline = reject
 smtpd_forbid_bare_newline_exclusions =
+# As strict providers are about the EHLO name: a bare short host name (or
+# "localhost") gets 504 at RCPT time, so every Postfix test also checks
+# that smtpc sends a fully qualified name or an address literal.
+smtpd_helo_required = yes
+smtpd_helo_restrictions = reject_non_fqdn_helo_hostname
 queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 2s

@@ -739,7 +739,7 @@ test_connect(void)
 	socklen_t len = sizeof(sin);
 	struct srv_spec sp;
 	struct conn *c = NULL;
-	char line[64], want[96];
+	char line[64], want[96], lit[64];
 	unsigned port;
 	pid_t pid;
 	int fd, rc;
@@ -795,6 +795,12 @@ test_connect(void)
 		eq_str(rc == 0 ? line : "(failed)", "220 v4",
 		    "localhost: greeting");
 		ok(!conn_is_tls(c), "plain connection is not TLS");
+		ok(conn_local_literal(c, lit, sizeof(lit)) == 0 &&
+		    (strcmp(lit, "[127.0.0.1]") == 0 ||
+		    strcmp(lit, "[IPv6:::1]") == 0),
+		    "localhost: our end as an EHLO address literal");
+		ok(conn_local_literal(c, lit, 6) == -1,
+		    "address literal too long for the buffer: -1");
 		conn_close(c);
 	}
 	srv_reap(pid);
@@ -802,6 +808,7 @@ test_connect(void)
 	sp.family = AF_INET6;
 	sp.arg = "220 v6\r\n";
 	if ((pid = srv_start(&sp, &port)) == -1) {
+		skip("no IPv6 loopback");
 		skip("no IPv6 loopback");
 		skip("no IPv6 loopback");
 	} else {
@@ -812,8 +819,12 @@ test_connect(void)
 			    conn_now_ms() + 2000, &err);
 			eq_str(rc == 0 ? line : "(failed)", "220 v6",
 			    "::1: greeting");
+			eq_str(conn_local_literal(c, lit, sizeof(lit)) == 0 ?
+			    lit : "(failed)", "[IPv6:::1]",
+			    "::1: our end as an IPv6 address literal");
 			conn_close(c);
 		} else {
+			skip("::1: no connection");
 			skip("::1: no connection");
 		}
 		srv_reap(pid);

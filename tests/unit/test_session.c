@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "bounds.h"
@@ -200,9 +201,19 @@ fake_now(void)
 	return clock_ms += 1000;
 }
 
+/* Our end of the connection, as conn_local_literal() says it. */
+static int
+fake_local_literal(const void *c, char *out, size_t cap)
+{
+	(void)c;
+	snprintf(out, cap, "[192.0.2.25]");
+	return 0;
+}
+
 static const struct session_io fake_io = {
 	fake_open, fake_start_tls, fake_pending, fake_read_line, fake_write,
 	fake_flush, fake_is_tls, fake_tls_info, fake_close, fake_now,
+	fake_local_literal,
 };
 
 static void
@@ -1094,6 +1105,68 @@ session_ext(void)
 }
 
 /*
+ * No helo given: never the bare short host name (it leaks the name and
+ * Postfix's reject_non_fqdn_helo_hostname refuses it); a dotted name, or
+ * the address literal of our end.  A wrong --auth is the caller's error
+ * (EINVAL), not the server's (ENOMECH).
+ */
+static void
+session_default_helo(void)
+{
+	static const char *const script[] = {
+		"", "220 mx\r\n", "EHLO", "250 mx\r\n", "QUIT", "221 bye\r\n",
+		NULL
+	};
+	struct smtpc_server cfg = { 0 };
+	struct smtpc_session *s = NULL;
+	struct smtpc_error err;
+	struct fake f = { 0 };
+	char host[256], name[300];
+	const char *t;
+	size_t n;
+
+	f.script = script;
+	buf_init(&f.in, 1024);
+	buf_init(&f.out, 1024);
+	buf_init(&f.transcript, 1024);
+	buf_init(&f.trace, 1024);
+	cfg.host = "mx.test";
+	cfg.tls = SMTPC_TLS_NONE;
+	ok(smtpc_session_new(&cfg, &s, &err) == 0, "default helo: new");
+	session_set_io(s, &fake_io, &f);
+	ok(smtpc_session_open(s, &err) == 0, "default helo: open");
+	t = buf_cstr(&f.transcript);
+	n = strncmp(t, "EHLO ", 5) == 0 ? strcspn(t + 5, "\n") : 0;
+	snprintf(name, sizeof(name), "%.*s", (int)n, t + 5);
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	if (!ok(strcmp(name, "[192.0.2.25]") == 0 ||
+	    (strchr(name, '.') != NULL && name[0] != '['),
+	    "default helo: a dotted name or our address literal"))
+		printf("# EHLO %s\n", name);
+	ok(strchr(host, '.') != NULL || strcmp(name, host) != 0,
+	    "default helo: never the bare short host name");
+	smtpc_session_quit(s, NULL);
+	smtpc_session_free(s);
+	buf_free(&f.in);
+	buf_free(&f.out);
+	buf_free(&f.transcript);
+	buf_free(&f.trace);
+
+	cfg.user = "alice";
+	cfg.password = "s3cret";
+	cfg.auth_mech = "GSSAPI";
+	ok(smtpc_session_new(&cfg, &s, &err) == SMTPC_EINVAL &&
+	    strstr(err.message, "not supported") != NULL,
+	    "unknown --auth: EINVAL before connecting");
+	cfg.auth_mech = "XOAUTH2";
+	ok(smtpc_session_new(&cfg, &s, &err) == SMTPC_EINVAL &&
+	    strstr(err.message, "needs an OAuth token") != NULL,
+	    "token mechanism with a password: EINVAL before connecting");
+}
+
+/*
  * AUTH is one stage with one deadline, however many steps the server
  * asks for and however late it answers each (several well-known clients
  * restart the clock at every reply).
@@ -1157,5 +1230,6 @@ main(void)
 	session_window();
 	session_ext();
 	session_auth_deadline();
+	session_default_helo();
 	return tap_done();
 }
