@@ -341,6 +341,42 @@ conn_lookup_step(ares_channel ch, int64_t deadline)
 }
 
 /*
+ * This machine's name for EHLO: the host name when it has a dot, else the
+ * canonical name /etc/hosts gives it.  The hosts file only: this runs
+ * before any deadline is set, and a lookup that waits on a resolver here
+ * would stretch the connect stage unbounded.
+ */
+int
+conn_own_name(char *out, size_t cap)
+{
+	struct hostent *he = NULL;
+	ares_channel ch;
+	char name[256];
+	int rc = -1;
+
+	if (gethostname(name, sizeof(name)) != 0)
+		return -1;
+	name[sizeof(name) - 1] = '\0';
+	if (strchr(name, '.') == NULL) {
+		if (ares_init(&ch) != ARES_SUCCESS)
+			return -1;
+		if (ares_gethostbyname_file(ch, name, AF_INET, &he) !=
+		    ARES_SUCCESS && ares_gethostbyname_file(ch, name,
+		    AF_INET6, &he) != ARES_SUCCESS)
+			he = NULL;
+		if (he != NULL && he->h_name != NULL)
+			snprintf(name, sizeof(name), "%s", he->h_name);
+		if (he != NULL)
+			ares_free_hostent(he);
+		ares_destroy(ch);
+	}
+	if (strchr(name, '.') != NULL &&
+	    (size_t)snprintf(out, cap, "%s", name) < cap)
+		rc = 0;
+	return rc;
+}
+
+/*
  * Resolve a name with c-ares (/etc/hosts, then DNS as /etc/resolv.conf
  * says; c-ares follows nsswitch.conf's order), within `deadline`:
  * getaddrinfo would wait for the resolver's own timeouts and retries,

@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
-#include <netdb.h>
 
 #include <assert.h>
 #include <stdarg.h>
@@ -494,33 +493,21 @@ session_text_ok(const char *t)
  * fully qualified name, or an address literal when the host has none;
  * never a bare short name, which leaks the machine's name and which
  * servers refuse (Postfix's reject_non_fqdn_helo_hostname: 504).  A
- * dotted host name is one already; a short one is looked up for its
- * canonical name (as msmtp finds its own name for Message-IDs), usually
- * the FQDN /etc/hosts gives it.  0 with the name in `out`, or -1.
+ * dotted host name is one already; a short one gets the canonical name
+ * /etc/hosts gives it (never a DNS query: this runs outside any
+ * deadline).  0 with the name in `out`, or -1.
  */
 static int
 session_fqdn(char *out, size_t cap)
 {
-	struct addrinfo hints, *res = NULL;
 	unsigned char a[sizeof(struct in6_addr)];
 	char name[256];
 
-	if (gethostname(name, sizeof(name)) != 0)
+	if (conn_own_name(name, sizeof(name)) != 0)
 		return -1;
-	name[sizeof(name) - 1] = '\0';
-	if (strchr(name, '.') == NULL) {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_CANONNAME;
-		if (getaddrinfo(name, NULL, &hints, &res) != 0)
-			return -1;
-		snprintf(name, sizeof(name), "%s", res->ai_canonname != NULL ?
-		    res->ai_canonname : "");
-		freeaddrinfo(res);
-	}
 	/* An address without brackets is no name (and no literal either). */
-	if (strchr(name, '.') == NULL || !session_helo_ok(name) ||
-	    name[0] == '[' || inet_pton(AF_INET, name, a) == 1 ||
+	if (!session_helo_ok(name) || name[0] == '[' ||
+	    inet_pton(AF_INET, name, a) == 1 ||
 	    (size_t)snprintf(out, cap, "%s", name) >= cap)
 		return -1;
 	return 0;
