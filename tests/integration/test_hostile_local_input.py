@@ -1,5 +1,6 @@
-"""Review findings that need no server: password sources refuse what they
-would otherwise cut or half-wipe, and error lines cannot drive the terminal.
+"""Hostile local input, needing no server: password sources refuse what
+they would otherwise cut or half-wipe, and error lines cannot drive the
+terminal whatever a file name holds.
 
 The send is pointed at 127.0.0.1 port 1 (nothing listens there): getting as
 far as "connect" proves the password was accepted, and nothing leaves the
