@@ -1,0 +1,159 @@
+/*
+ * session_int.h - what the parts of the SMTP session share: the session
+ * object and the helpers each part uses from another.  Not installed.
+ *
+ *   session.c         the core: replies, commands, state, open (greeting,
+ *                     EHLO, STARTTLS), QUIT, the transaction driver
+ *   session_config.c  smtpc_session_new/free: the copied configuration
+ *   session_auth.c    the AUTH exchange over sasl.c's mechanisms
+ *   session_mail.c    the envelope: MAIL/RCPT, pipelining, refusals,
+ *                     SIZE/DSN/SMTPUTF8 parameters, RSET
+ *   session_body.c    the message: DATA with dot-stuffing, or BDAT
+ */
+#ifndef SMTPC_SESSION_INT_H
+#define SMTPC_SESSION_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "reply.h"
+#include "session.h"
+#include "smtpc.h"
+
+#define SESSION_PASS_MAX	4096
+#define SESSION_CMD_MAX		16384
+#define SESSION_AUTH_STEPS	8
+/* MAIL FROM parameters: SIZE, BODY, SMTPUTF8, RET, ENVID (100). */
+#define SESSION_PARAMS_MAX	256
+/* BDAT chunk size (RFC 3030): large, so the per-chunk wait is rare. */
+#define SESSION_BDAT_CHUNK	(1024u * 1024)
+/* RFC 3461 4.4: an ENVID is at most 100 characters. */
+#define SESSION_ENVID_MAX	100
+
+enum session_state {
+	SESSION_INIT,
+	SESSION_CONNECT,
+	SESSION_GREETING,
+	SESSION_EHLO,
+	SESSION_HELO,
+	SESSION_STARTTLS,
+	SESSION_TLS,
+	SESSION_AUTH,
+	SESSION_READY,
+	SESSION_MAIL,
+	SESSION_DATA,
+	SESSION_BODY,
+	SESSION_DOT,
+	SESSION_RSET,
+	SESSION_QUIT,
+	SESSION_CLOSED,
+	SESSION_STATE__COUNT
+};
+
+struct session_refusal {
+	struct smtpc_refusal pub;	/* points into the fields below */
+	char *address;
+	char enhanced[16];
+	char *text;
+};
+
+struct smtpc_session {
+	/* Configuration (copied). */
+	char *host;
+	unsigned port;
+	enum smtpc_tls_mode tls;
+	char *cafile;
+	int insecure;
+	char *helo;
+	unsigned timeout;
+	char *user;
+	struct buf password;	/* the secret: a password or a token */
+	unsigned secret_kind;	/* SASL_HAVE_PASSWORD or SASL_HAVE_TOKEN */
+	char *auth_mech;
+	unsigned char pin[32];	/* --tls-fingerprint (SHA-256) */
+	int have_pin;
+	char *cert_file;
+	char *key_file;
+	smtpc_trace_fn *trace;
+	void *trace_user;
+
+	const struct session_io *io;
+	void *io_user;
+	void *conn;
+
+	enum session_state state;
+	int soft;		/* the failure left the connection usable */
+	struct reply reply;
+	struct reply_caps caps;
+	const char *authed;	/* mechanism name, static */
+	struct smtpc_tls_info tls_info;
+	int have_tls_info;
+
+	struct buf cmd;		/* the command being sent */
+	struct buf tmp;		/* reply text for errors */
+	char line[LIMIT_REPLY_LINE];
+
+	struct session_refusal **refused;	/* each entry its own block */
+	size_t nrefused, refused_cap;
+	uint64_t msg_size;	/* for SIZE=; 0: unknown (next send only) */
+	/* DSN (RFC 3461) for every send; 0 / DEFAULT / NULL: not asked. */
+	unsigned dsn_notify;
+	enum smtpc_dsn_ret dsn_ret;
+	char *dsn_envid;	/* already xtext-encoded */
+	int closing;		/* the server said 421: QUIT, then close */
+	size_t unanswered;	/* pipelined commands whose replies were
+				   never read: QUIT skips them first */
+	int64_t stage_end;	/* a stage of several exchanges (AUTH): one
+				   deadline for all of them; 0: none */
+
+	/* The error that broke the connection; later calls repeat it. */
+	struct smtpc_error fatal;
+};
+
+/* session.c */
+void session_info(struct smtpc_session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int session_fail_reply(struct smtpc_session *s, int code, const char *stage,
+    struct smtpc_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+int session_cmd(struct smtpc_session *s, struct smtpc_error *err,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void session_set_state(struct smtpc_session *s, enum session_state next);
+int64_t session_deadline(const struct smtpc_session *s, unsigned secs);
+void session_stage(struct smtpc_error *err, const char *stage);
+int session_code_of(int reply_code);
+int session_send(struct smtpc_session *s, const char *shown, int flush,
+    unsigned secs, const char *stage, struct smtpc_error *err);
+int session_reply(struct smtpc_session *s, unsigned secs, int more,
+    const char *stage, struct smtpc_error *err);
+
+/* session_config.c */
+int session_helo_ok(const char *h);
+int session_fqdn(char *out, size_t cap);
+int session_strdup(char **dst, const char *src);
+
+/* session_auth.c */
+int session_auth(struct smtpc_session *s, struct smtpc_error *err);
+
+/* session_mail.c */
+void session_refusals_clear(struct smtpc_session *s);
+int session_addr_check(struct smtpc_session *s, const char *a, const char *what,
+    int *utf8, struct smtpc_error *err);
+void session_rset(struct smtpc_session *s);
+void session_abandon(struct smtpc_session *s, size_t accepted, int data_sent);
+int session_fail_refused(struct smtpc_session *s, size_t accepted,
+    struct smtpc_error *err);
+int session_check_size(struct smtpc_session *s, struct smtpc_error *err);
+int session_uses_dsn(const struct smtpc_session *s);
+int session_envelope(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, int utf8, unsigned flags,
+    int data, size_t *ret_accepted, int *ret_data, struct smtpc_error *err);
+
+/* session_body.c */
+int session_body(struct smtpc_session *s, smtpc_body_read_fn *read,
+    void *read_user, struct smtpc_error *err);
+int session_bdat(struct smtpc_session *s, smtpc_body_read_fn *read,
+    void *read_user, struct smtpc_error *err);
+
+#endif

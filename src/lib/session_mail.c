@@ -1,0 +1,470 @@
+/*
+ * session_mail.c - the envelope: MAIL FROM and RCPT TO with their SIZE,
+ * BODY, SMTPUTF8 and DSN parameters, pipelined in windows when the server
+ * offers PIPELINING (RFC 2920), each refusal kept with the server's
+ * words, and the ways a refused transaction is ended (RSET, a lone dot,
+ * or hanging up).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounds.h"
+#include "error.h"
+#include "session_int.h"
+
+static void
+session_refusal_free(struct session_refusal *r)
+{
+	if (r == NULL)
+		return;
+	free(r->address);
+	free(r->text);
+	free(r);
+}
+
+void
+session_refusals_clear(struct smtpc_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrefused; i++)
+		session_refusal_free(s->refused[i]);
+	free(s->refused);
+	s->refused = NULL;
+	s->nrefused = s->refused_cap = 0;
+}
+
+/*
+ * The mail transaction.
+ */
+
+/*
+ * An envelope address as it goes between < and >: no controls, no angle
+ * brackets; non-ASCII only with SMTPUTF8 (RFC 6531).
+ */
+int
+session_addr_check(struct smtpc_session *s, const char *a, const char *what,
+    int *utf8, struct smtpc_error *err)
+{
+	const unsigned char *p;
+
+	if (strlen(a) > LIMIT_ADDRESS)
+		return error_set(err, SMTPC_EDATA, what,
+		    "address longer than %d bytes", LIMIT_ADDRESS);
+	for (p = (const unsigned char *)a; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
+			return error_set(err, SMTPC_EDATA, what,
+			    "invalid character in envelope address");
+		if (*p >= 0x80)
+			*utf8 = 1;
+	}
+	if (*utf8 && !(s->caps.flags & REPLY_CAP_SMTPUTF8))
+		return error_set(err, SMTPC_EDATA, what,
+		    "the address has non-ASCII characters and the server "
+		    "does not offer SMTPUTF8");
+	return 0;
+}
+
+/*
+ * Keep a refusal.  The list grows by doubling and holds pointers, so an
+ * entry never moves once made and 10,000 refusals cost 10,000 steps, not
+ * 10,000 squared.
+ */
+static int
+session_refusal_add(struct smtpc_session *s, const char *address)
+{
+	struct session_refusal **n, *r;
+	size_t cap;
+
+	if (s->nrefused == s->refused_cap) {
+		cap = s->refused_cap ? s->refused_cap * 2 : 8;
+		if ((n = reallocarray(s->refused, cap, sizeof(*n))) == NULL)
+			return SMTPC_ENOMEM;
+		s->refused = n;
+		s->refused_cap = cap;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return SMTPC_ENOMEM;
+	buf_reset(&s->tmp);
+	if ((r->address = strdup(address)) == NULL ||
+	    reply_text_oneline(&s->reply, &s->tmp) != 0 ||
+	    (r->text = malloc(SMTPC_ERROR_TEXT_MAX)) == NULL) {
+		session_refusal_free(r);
+		return SMTPC_ENOMEM;
+	}
+	error_escape(r->text, SMTPC_ERROR_TEXT_MAX, buf_cstr(&s->tmp),
+	    s->tmp.len);
+	snprintf(r->enhanced, sizeof(r->enhanced), "%s", s->reply.enhanced);
+	r->pub.reply_code = s->reply.code;
+	r->pub.address = r->address;
+	r->pub.enhanced = r->enhanced;
+	r->pub.text = r->text;
+	s->refused[s->nrefused++] = r;
+	return 0;
+}
+
+/* RSET after a refused transaction; a failed RSET leaves us unsure. */
+void
+session_rset(struct smtpc_session *s)
+{
+	struct smtpc_error ignored;
+
+	session_set_state(s, SESSION_RSET);
+	if (session_cmd(s, &ignored, "RSET") != 0 ||
+	    session_send(s, NULL, 1, SESSION_T_CMD, "RSET", &ignored) != 0 ||
+	    session_reply(s, SESSION_T_CMD, 0, "RSET", &ignored) != 0 ||
+	    s->reply.code != 250) {
+		s->soft = 0;
+		return;
+	}
+	session_set_state(s, SESSION_READY);
+}
+
+/*
+ * End a transaction refused at RCPT.  A DATA pipelined with the envelope
+ * may have been taken anyway.  With no recipient, a lone dot ends it and
+ * delivers nothing (RFC 2920 3.1).  With some recipients accepted that dot
+ * would deliver an empty message, so the connection is dropped before the
+ * end of the data instead: the server then discards the transaction.
+ */
+void
+session_abandon(struct smtpc_session *s, size_t accepted, int data_sent)
+{
+	struct smtpc_error ignored;
+
+	if (!data_sent || s->reply.code != 354) {
+		session_rset(s);
+		return;
+	}
+	if (accepted > 0) {
+		session_info(s, "closing the connection so that the server "
+		    "discards the message");
+		s->soft = 0;
+		return;
+	}
+	if (session_cmd(s, &ignored, ".") != 0 ||
+	    session_send(s, NULL, 1, SESSION_T_DOT, "message",
+	    &ignored) != 0 ||
+	    session_reply(s, SESSION_T_DOT, 0, "message", &ignored) != 0) {
+		s->soft = 0;
+		return;
+	}
+	session_rset(s);
+}
+
+/* Fail with the first refusal's words (a 5xx one, if any, decides). */
+int
+session_fail_refused(struct smtpc_session *s, size_t accepted,
+    struct smtpc_error *err)
+{
+	const struct session_refusal *r = s->refused[0];
+	size_t i;
+	int code = SMTPC_ETEMP;
+
+	for (i = 0; i < s->nrefused; i++)
+		if (s->refused[i]->pub.reply_code >= 500) {
+			code = SMTPC_EPERM;
+			r = s->refused[i];
+			break;
+		}
+	if (accepted == 0) {
+		/* Nothing will be sent: the first refusal speaks for all. */
+		r = s->refused[0];
+		code = session_code_of(r->pub.reply_code);
+	}
+	if (s->nrefused > 1)
+		error_set(err, code, "RCPT TO", "recipient refused: %s "
+		    "(%zu refused in all%s)", r->address, s->nrefused,
+		    accepted == 0 ? ", none accepted" : "");
+	else
+		error_set(err, code, "RCPT TO", "recipient refused: %s",
+		    r->address);
+	if (err != NULL) {
+		err->reply_code = r->pub.reply_code;
+		snprintf(err->enhanced, sizeof(err->enhanced), "%s",
+		    r->enhanced);
+		snprintf(err->server_text, sizeof(err->server_text), "%s",
+		    r->text);
+	}
+	s->soft = 1;
+	return code;
+}
+
+/* RFC 1870: declare the size when the server offers SIZE and we know it. */
+static int
+session_declares_size(const struct smtpc_session *s)
+{
+	return s->msg_size > 0 && (s->caps.flags & REPLY_CAP_SIZE) != 0;
+}
+
+/*
+ * A message over the server's declared limit would be refused after it
+ * was uploaded whole; refuse it before MAIL instead.
+ */
+int
+session_check_size(struct smtpc_session *s, struct smtpc_error *err)
+{
+	if (!session_declares_size(s) || s->caps.size_max == 0 ||
+	    s->msg_size <= s->caps.size_max)
+		return 0;
+	return error_set(err, SMTPC_EPERM, "MAIL FROM",
+	    "message is %llu bytes; the server accepts at most %llu",
+	    (unsigned long long)s->msg_size,
+	    (unsigned long long)s->caps.size_max);
+}
+
+/* RFC 3461: DSN parameters only when asked for and offered. */
+int
+session_uses_dsn(const struct smtpc_session *s)
+{
+	return (s->caps.flags & REPLY_CAP_DSN) != 0 && (s->dsn_notify != 0 ||
+	    s->dsn_ret != SMTPC_DSN_RET_DEFAULT || s->dsn_envid != NULL);
+}
+
+/* The parameters after MAIL FROM:<...>, each with a leading space. */
+static void
+session_mail_params(const struct smtpc_session *s, int utf8, int body8,
+    char *out, size_t cap)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (session_declares_size(s))
+		n += (size_t)snprintf(out + n, cap - n, " SIZE=%llu",
+		    (unsigned long long)s->msg_size);
+	if (body8 && n < cap)
+		n += (size_t)snprintf(out + n, cap - n, " BODY=8BITMIME");
+	if (utf8 && n < cap)
+		n += (size_t)snprintf(out + n, cap - n, " SMTPUTF8");
+	if (session_uses_dsn(s) && s->dsn_ret != SMTPC_DSN_RET_DEFAULT &&
+	    n < cap)
+		n += (size_t)snprintf(out + n, cap - n, " RET=%s",
+		    s->dsn_ret == SMTPC_DSN_RET_FULL ? "FULL" : "HDRS");
+	if (session_uses_dsn(s) && s->dsn_envid != NULL && n < cap)
+		(void)snprintf(out + n, cap - n, " ENVID=%s", s->dsn_envid);
+}
+
+/* The NOTIFY= parameter for RCPT TO, or "". */
+static void
+session_rcpt_params(const struct smtpc_session *s, char *out, size_t cap)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ SMTPC_DSN_NEVER, "NEVER" }, { SMTPC_DSN_SUCCESS, "SUCCESS" },
+		{ SMTPC_DSN_FAILURE, "FAILURE" }, { SMTPC_DSN_DELAY, "DELAY" },
+	};
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	if (!session_uses_dsn(s) || s->dsn_notify == 0)
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) && n < cap; i++)
+		if (s->dsn_notify & names[i].bit)
+			n += (size_t)snprintf(out + n, cap - n, "%s%s",
+			    n == 0 ? " NOTIFY=" : ",", names[i].name);
+}
+
+/* The i-th command of the envelope: MAIL, one RCPT each, then DATA. */
+static const char *
+envelope_stage(size_t i, size_t nrcpts)
+{
+	return i == 0 ? "MAIL FROM" : i <= nrcpts ? "RCPT TO" : "DATA";
+}
+
+static unsigned
+envelope_timeout(size_t i, size_t nrcpts)
+{
+	return i == 0 ? SESSION_T_MAIL : i <= nrcpts ? SESSION_T_RCPT :
+	    SESSION_T_DATA;
+}
+
+/*
+ * MAIL FROM, every RCPT TO and, when `data` and PIPELINING is on, DATA
+ * too: in windows of one write each, replies matched in order (RFC 2920).
+ * *ret_data: DATA went out and its reply is in s->reply, for the caller
+ * to judge against the recipients' replies.
+ */
+int
+session_envelope(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, int utf8, unsigned flags,
+    int data, size_t *ret_accepted, int *ret_data, struct smtpc_error *err)
+{
+	int pipe = (s->caps.flags & REPLY_CAP_PIPELINING) != 0 &&
+	    !(flags & SMTPC_SEND_NO_PIPELINING);
+	size_t window = pipe ? SESSION_PIPE_WINDOW : 1;
+	char mparams[SESSION_PARAMS_MAX], rparams[64];
+	size_t total, start, end, i, accepted = 0;
+	struct smtpc_error mail_err;
+	int rc, mail_failed = 0;
+
+	*ret_data = 0;
+	data = data && pipe;	/* unpipelined, DATA waits for the RCPTs */
+	total = nrcpts + 1 + (data ? 1 : 0);
+	memset(&mail_err, 0, sizeof(mail_err));
+	session_mail_params(s, utf8, (flags & SMTPC_SEND_8BIT) != 0, mparams,
+	    sizeof(mparams));
+	session_rcpt_params(s, rparams, sizeof(rparams));
+	session_set_state(s, SESSION_MAIL);
+	for (start = 0; start < total; start = end) {
+		end = start + window < total ? start + window : total;
+		for (i = start; i < end; i++) {
+			if (i == 0)
+				rc = session_cmd(s, err, "MAIL FROM:<%s>%s",
+				    from, mparams);
+			else if (i <= nrcpts)
+				rc = session_cmd(s, err, "RCPT TO:<%s>%s",
+				    rcpts[i - 1], rparams);
+			else
+				rc = session_cmd(s, err, "DATA");
+			if (rc == 0)
+				rc = session_send(s, NULL, i + 1 == end,
+				    envelope_timeout(i, nrcpts),
+				    envelope_stage(i, nrcpts), err);
+			if (rc != 0)
+				return rc;
+		}
+		for (i = start; i < end; i++) {
+			if ((rc = session_reply(s, envelope_timeout(i, nrcpts),
+			    i + 1 < end, envelope_stage(i, nrcpts), err)) != 0) {
+				s->unanswered = end - i - 1;
+				return rc;
+			}
+			if (i > nrcpts) {
+				*ret_data = 1;	/* the last reply of all */
+				break;
+			}
+			if (i == 0) {
+				if (reply_class(&s->reply) == 2)
+					continue;
+				mail_failed = 1;
+				session_fail_reply(s, session_code_of(
+				    s->reply.code), "MAIL FROM", &mail_err,
+				    "server refused the sender <%s>", from);
+				continue;
+			}
+			if (mail_failed)
+				continue;	/* 503s: not the recipient's */
+			if (reply_class(&s->reply) == 2) {
+				accepted++;
+				continue;
+			}
+			if (reply_class(&s->reply) == 3)
+				return session_fail_reply(s, SMTPC_EPROTO,
+				    "RCPT TO", err, "unexpected reply to RCPT");
+			if ((rc = session_refusal_add(s, rcpts[i - 1])) != 0)
+				return error_set(err, rc, "RCPT TO",
+				    "out of memory");
+		}
+		if (mail_failed) {
+			if (err != NULL)
+				*err = mail_err;
+			/*
+			 * A DATA taken without a sender is a server gone
+			 * wrong; only hanging up ends it safely.
+			 */
+			s->soft = mail_err.code != SMTPC_EPROTO &&
+			    !(*ret_data && s->reply.code == 354);
+			return mail_err.code;
+		}
+	}
+	*ret_accepted = accepted;
+	return 0;
+}
+
+int
+smtpc_session_set_size(struct smtpc_session *s, uint64_t size)
+{
+	if (s == NULL)
+		return SMTPC_EINVAL;
+	s->msg_size = size;
+	return 0;
+}
+
+/* RFC 3461 4: xtext, '+' and '=' and anything outside 0x21-0x7e as +XX. */
+static int
+session_xtext(const char *in, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+	unsigned char c;
+
+	for (; *in != '\0'; in++) {
+		c = (unsigned char)*in;
+		if (c < 0x20 || c > 0x7e)
+			return -1;	/* printable ASCII only */
+		if (c > 0x20 && c != '+' && c != '=') {
+			if (o + 1 >= cap)
+				return -1;
+			out[o++] = (char)c;
+			continue;
+		}
+		if (o + 3 >= cap)
+			return -1;
+		out[o++] = '+';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 0xf];
+	}
+	out[o] = '\0';
+	return o == 0 ? -1 : 0;
+}
+
+int
+smtpc_session_set_dsn(struct smtpc_session *s, const struct smtpc_dsn *dsn,
+    struct smtpc_error *err)
+{
+	char envid[SESSION_ENVID_MAX + 1];
+	char *copy = NULL;
+	unsigned all = SMTPC_DSN_NEVER | SMTPC_DSN_SUCCESS | SMTPC_DSN_FAILURE |
+	    SMTPC_DSN_DELAY;
+
+	if (s == NULL)
+		return error_set(err, SMTPC_EINVAL, NULL, "no session");
+	if (dsn != NULL) {
+		if ((dsn->notify & ~all) != 0 || ((dsn->notify &
+		    SMTPC_DSN_NEVER) && dsn->notify != SMTPC_DSN_NEVER))
+			return error_set(err, SMTPC_EINVAL, NULL,
+			    "DSN notify: NEVER goes alone; else any of "
+			    "SUCCESS, FAILURE, DELAY");
+		if (dsn->ret != SMTPC_DSN_RET_DEFAULT &&
+		    dsn->ret != SMTPC_DSN_RET_FULL &&
+		    dsn->ret != SMTPC_DSN_RET_HDRS)
+			return error_set(err, SMTPC_EINVAL, NULL,
+			    "DSN return: FULL or HDRS");
+		if (dsn->envid != NULL && session_xtext(dsn->envid, envid,
+		    sizeof(envid)) != 0)
+			return error_set(err, SMTPC_EINVAL, NULL,
+			    "DSN envelope ID: printable ASCII, not empty, at "
+			    "most %d characters once encoded",
+			    SESSION_ENVID_MAX);
+		if (dsn->envid != NULL && (copy = strdup(envid)) == NULL)
+			return error_set(err, SMTPC_ENOMEM, NULL,
+			    "out of memory");
+	}
+	free(s->dsn_envid);
+	s->dsn_envid = copy;
+	s->dsn_notify = dsn != NULL ? dsn->notify : 0;
+	s->dsn_ret = dsn != NULL ? dsn->ret : SMTPC_DSN_RET_DEFAULT;
+	return 0;
+}
+
+/*
+ * Getters.
+ */
+
+size_t
+smtpc_session_refused_count(const struct smtpc_session *s)
+{
+	return s ? s->nrefused : 0;
+}
+
+const struct smtpc_refusal *
+smtpc_session_refused(const struct smtpc_session *s, size_t index)
+{
+	if (s == NULL || index >= s->nrefused)
+		return NULL;
+	return &s->refused[index]->pub;
+}
