@@ -17,7 +17,7 @@
 int
 main(int argc, char **argv)
 {
-	struct smtpc_server srv = {0};
+	struct smtpc_server srv;
 	struct smtpc_error err = {0};
 	struct smtpc_msg *msg;
 	const char *text = "Hello,\n\nthe picture is below.\n";
@@ -28,6 +28,7 @@ main(int argc, char **argv)
 		    argv[0]);
 		return 64;
 	}
+	smtpc_server_init(&srv);
 	srv.host = argv[1];
 	srv.port = (unsigned)strtoul(argv[2], NULL, 10);
 	srv.tls = srv.port == 465 ? SMTPC_TLS_IMPLICIT : SMTPC_TLS_STARTTLS;
@@ -42,7 +43,7 @@ main(int argc, char **argv)
 	    (rc = smtpc_msg_set_subject(msg, "A picture", &err)) != 0 ||
 	    (rc = smtpc_msg_set_text(msg, text, strlen(text), &err)) != 0 ||
 	    (rc = smtpc_msg_add_inline(msg, argv[6], NULL, NULL, &err)) != 0 ||
-	    (rc = smtpc_send(&srv, msg, &err)) != 0)
+	    (rc = smtpc_send(&srv, msg, 0, NULL, &err)) != 0)
 		fprintf(stderr, "%s: %s: %s%s%s\n", argv[0],
 		    err.stage[0] ? err.stage : smtpc_strerror(rc),
 		    err.message[0] ? err.message : smtpc_strerror(rc),

@@ -49,6 +49,8 @@ struct fake {
 	struct buf out; /* client bytes not yet cut into lines */
 	struct buf trace;
 	struct buf last; /* the last segment delivered */
+	int closed;	 /* the session closed the connection */
+	int said354;	 /* the client read a 354: message lines follow */
 };
 
 static const void *
@@ -177,6 +179,15 @@ fake_line(struct fake *f, const char *line, size_t n)
 
 	if (getenv("SMTPC_FUZZ_DEBUG") != NULL)
 		fprintf(stderr, "C: %.*s\n", (int)n, line);
+	/*
+	 * A server is in DATA mode once its 354 went out as a whole line;
+	 * the client's lines after reading it are message lines, however
+	 * the input was cut into segments.
+	 */
+	if (f->said354) {
+		f->said354 = 0;
+		f->in_data = 1;
+	}
 	if (f->in_data) {
 		if (n == 1 && line[0] == '.') {
 			f->in_data = 0;
@@ -203,9 +214,6 @@ fake_line(struct fake *f, const char *line, size_t n)
 		FUZZ_CHECK(okcmd, "sent before TLS: %.*s", (int)n, line);
 	}
 	fake_deliver(f);
-	if (n == 4 && strncasecmp(line, "DATA", 4) == 0 && f->last.len >= 3 &&
-	    memcmp(f->last.data, "354", 3) == 0)
-		f->in_data = 1;
 	if (n > 5 && strncasecmp(line, "BDAT ", 5) == 0) {
 		for (i = 5; i < n && isdigit((unsigned char)line[i]); i++)
 			f->bdat_skip =
@@ -271,6 +279,8 @@ fake_read_line(void *c, char *out, size_t cap, size_t *ret_len,
 	buf_consume(&f->in, n + 1);
 	if (n > 0 && out[n - 1] == '\r')
 		n--;
+	if (n >= 3 && memcmp(out, "354", 3) == 0 && (n == 3 || out[3] == ' '))
+		f->said354 = 1;
 	out[n] = '\0';
 	*ret_len = n;
 	return 0;
@@ -313,6 +323,9 @@ fake_tls_info(const void *c, struct smtpc_tls_info *out)
 static void
 fake_close(void *c)
 {
+	struct fake *f = c;
+
+	f->closed = 1;
 }
 
 static int64_t fuzz_clock;
@@ -345,13 +358,16 @@ static const struct session_io fake_io = {
     fake_local_literal,
 };
 
-static void
-fake_trace(void *user, enum smtpc_trace_dir dir, const char *line, size_t len)
+static int
+fake_event(void *user, const struct smtpc_event *ev)
 {
 	struct fake *f = user;
-	size_t i;
+	const char *line = ev->line;
+	size_t i, len = ev->len;
 
-	if (dir == SMTPC_TRACE_IN)
+	if (ev->type == SMTPC_EVENT_STAGE || ev->type == SMTPC_EVENT_PROGRESS)
+		return 0;
+	if (ev->type == SMTPC_EVENT_LINE_IN)
 		for (i = 0; i < len; i++)
 			FUZZ_CHECK((unsigned char)line[i] >= 0x20 &&
 				(unsigned char)line[i] < 0x7f,
@@ -359,10 +375,11 @@ fake_trace(void *user, enum smtpc_trace_dir dir, const char *line, size_t len)
 			    (unsigned char)line[i]);
 	FUZZ_CHECK(memchr(line, '\n', len) == NULL, "LF in a trace line");
 	/* The server's own lines may say anything: check ours only. */
-	if (dir == SMTPC_TRACE_IN)
-		return;
+	if (ev->type == SMTPC_EVENT_LINE_IN)
+		return 0;
 	buf_append(&f->trace, line, len);
 	buf_append_byte(&f->trace, '\n');
+	return 0;
 }
 
 static void
@@ -435,8 +452,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct smtpc_server cfg;
 	struct smtpc_session *s = NULL;
 	struct smtpc_error err, again;
-	struct smtpc_dsn dsn = {SMTPC_DSN_FAILURE | SMTPC_DSN_DELAY,
-	    SMTPC_DSN_RET_HDRS, "env+id=1"};
+	struct smtpc_result *res = NULL;
 	struct body b = {FUZZ_BODY, 0};
 	unsigned a, c;
 	int rc, rc2, opened = 0;
@@ -449,8 +465,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	a = data[0];
 	c = data[1];
+	if ((res = smtpc_result_new()) == NULL)
+		return 0;
 	memset(&f, 0, sizeof(f));
-	memset(&cfg, 0, sizeof(cfg));
+	smtpc_server_init(&cfg);
 	f.p = data + 2;
 	f.n = size - 2;
 	f.mode = (enum smtpc_tls_mode)((a & 3) % 3);
@@ -474,8 +492,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	cfg.auth_mech = mechs[(a >> 4) & 7];
 	cfg.timeout = (c & 64) ? 5 : 0;
-	cfg.trace = fake_trace;
-	cfg.trace_user = &f;
+	cfg.event = fake_event;
+	cfg.event_user = &f;
 	memset(&err, 0, sizeof(err));
 	rc = smtpc_session_new(&cfg, &s, &err);
 	if (rc != 0) {
@@ -495,33 +513,45 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (c & 16)
 			smtpc_session_set_size(s, 1000 + (c & 3) * 100000);
 		if (c & 128)
-			FUZZ_CHECK(
-			    smtpc_session_set_dsn(s, &dsn, &err) == 0, "dsn");
+			FUZZ_CHECK(smtpc_session_set_dsn(s,
+					   SMTPC_DSN_FAILURE | SMTPC_DSN_DELAY,
+					   SMTPC_DSN_RET_HDRS, "env+id=1",
+					   &err) == 0,
+			    "dsn");
 		rc = smtpc_session_send(s, (a & 128) ? "" : "a@x.test", rcpts,
 		    (c & 3) + 1, body_read, &b,
-		    (a & 128) ? SMTPC_SEND_ALLOW_PARTIAL : 0, &err);
+		    (a & 128) ? SMTPC_SEND_ALLOW_PARTIAL : 0, res, &err);
+		FUZZ_CHECK(smtpc_result_status(res) == rc,
+		    "result status %d, send %d", smtpc_result_status(res), rc);
 	}
 	if (rc != 0) {
 		fuzz_check_err(rc, &err);
-		/* After a fatal error every call fails the same way. */
-		if (rc != SMTPC_EPERM && rc != SMTPC_ETEMP &&
-		    rc != SMTPC_EDATA && rc != SMTPC_ENOMECH) {
+		/*
+		 * The contract after a failure: the session is ready on an
+		 * open connection, or closed and every send repeats the error.
+		 */
+		if (smtpc_session_is_ready(s)) {
+			FUZZ_CHECK(!f.closed, "ready on a closed connection");
+		} else if (opened) {
 			b.off = 0;
-			rc2 = smtpc_session_send(
-			    s, "a@x.test", rcpts, 1, body_read, &b, 0, &again);
-			FUZZ_CHECK(rc2 != 0, "send worked after error %d", rc);
+			rc2 = smtpc_session_send(s, "a@x.test", rcpts, 1,
+			    body_read, &b, 0, NULL, &again);
+			FUZZ_CHECK(rc2 == rc, "send after error %d gave %d", rc,
+			    rc2);
 		}
 	} else if (opened) {
-		size_t i, n = smtpc_session_refused_count(s);
+		size_t i, n = smtpc_result_rcpt_count(res);
 
 		FUZZ_CHECK(f.delivered == 1,
 		    "send succeeded, %d messages "
 		    "received",
 		    f.delivered);
+		FUZZ_CHECK(smtpc_session_is_ready(s), "not ready after a send");
 		for (i = 0; i < n; i++)
-			FUZZ_CHECK(smtpc_session_refused(s, i) != NULL &&
-				smtpc_session_refused(s, i)->address != NULL,
-			    "refusal %zu", i);
+			FUZZ_CHECK(smtpc_result_rcpt(res, i) != NULL &&
+				smtpc_result_rcpt(res, i)->address != NULL &&
+				smtpc_result_rcpt(res, i)->accepted != -1,
+			    "recipient %zu", i);
 	}
 	if (getenv("SMTPC_FUZZ_DEBUG") != NULL)
 		fprintf(stderr, "-> %s (%s: %s)\n", smtpc_errname(rc),
@@ -531,6 +561,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_err(rc, &err);
 done:
 	smtpc_session_free(s);
+	smtpc_result_free(res);
 	FUZZ_CHECK(!fuzz_leaks((char *)f.trace.data, f.trace.len, FUZZ_PASS) &&
 		!fuzz_leaks((char *)f.trace.data, f.trace.len, FUZZ_TOKEN),
 	    "secret in the trace");

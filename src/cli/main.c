@@ -98,26 +98,46 @@ out:
 	return rc;
 }
 
-/* The message as the session pulls it, counted for the progress line. */
-struct main_body {
-	struct smtpc_reader *reader;
+/* What the library tells the program while it works: -v and progress. */
+struct main_events {
+	const struct cli_opts *o;
 	struct progress progress;
+	int progress_on;	/* progress_init was called */
 };
 
-/* smtpc_reader_read in the shape of smtpc_body_read_fn. */
-static int
-main_body_read(void *user, void *buf, size_t cap, size_t *ret_len,
-    struct smtpc_error *err)
-{
-	struct main_body *b = user;
-	int rc;
+/* --progress, --no-progress, or a terminal and a big message. */
+static FILE *main_progress_out(const struct cli_opts *o, uint64_t size);
 
-	if ((rc = smtpc_reader_read(b->reader, buf, cap, ret_len, err)) != 0)
-		return rc;
-	progress_add(&b->progress, *ret_len);
-	/* The whole message is out: the line ends before any reply shows. */
-	if (*ret_len == 0)
-		progress_end(&b->progress);
+static int
+main_event(void *user, const struct smtpc_event *ev)
+{
+	struct main_events *m = user;
+
+	switch (ev->type) {
+	case SMTPC_EVENT_LINE_IN:
+	case SMTPC_EVENT_LINE_OUT:
+	case SMTPC_EVENT_INFO:
+		if (m->o->verbose) {
+			progress_end(&m->progress);
+			report_line(ev->type, ev->line, ev->len);
+		}
+		break;
+	case SMTPC_EVENT_PROGRESS:
+		if (!m->progress_on) {
+			progress_init(&m->progress,
+			    main_progress_out(m->o, ev->total), ev->total);
+			m->progress_on = 1;
+		}
+		progress_add(&m->progress, ev->sent - m->progress.done);
+		/* The whole message is out: end the line before the reply. */
+		if (ev->total != 0 && ev->sent >= ev->total)
+			progress_end(&m->progress);
+		break;
+	case SMTPC_EVENT_STAGE:
+		if (ev->stage != SMTPC_STAGE_MESSAGE)
+			progress_end(&m->progress);
+		break;
+	}
 	return 0;
 }
 
@@ -221,15 +241,16 @@ main_check_plaintext(const struct cli_opts *o, const char *user)
  * in *ret_netrc when ~/.netrc gave it, which the caller frees.
  */
 static int
-main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
-    const char **ret_user, char **ret_netrc, struct smtpc_error *err)
+main_open_session(const struct cli_opts *o, struct main_events *events,
+    struct smtpc_session **ret, const char **ret_user, char **ret_netrc,
+    struct smtpc_error *err)
 {
 	struct smtpc_server srv;
 	char *password = NULL;
 	const char *user;
 	int rc;
 
-	memset(&srv, 0, sizeof(srv));
+	smtpc_server_init(&srv);
 	srv.host = o->host;
 	srv.port = o->port;
 	if (o->tls_set)
@@ -249,8 +270,8 @@ main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
 	*ret_user = user;
 	srv.user = user;
 	srv.auth_mech = o->auth;
-	if (o->verbose)
-		srv.trace = report_trace;
+	srv.event = main_event;
+	srv.event_user = events;
 	if (o->insecure && srv.tls != SMTPC_TLS_NONE)
 		fprintf(stderr, "smtpc: warning: --insecure: the server's "
 		    "certificate is not checked; anyone on the network path "
@@ -276,23 +297,26 @@ main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
 	return 0;
 }
 
+/* Each refused recipient of `r`, with the server's words. */
 static void
-main_print_refusals(const struct smtpc_session *s, const char *what)
+main_print_refusals(const struct smtpc_result *r, const char *what)
 {
-	for (size_t i = 0; i < smtpc_session_refused_count(s); i++) {
-		const struct smtpc_refusal *r = smtpc_session_refused(s, i);
-		size_t n = strlen(r->enhanced);
+	const struct smtpc_rcpt_status *st;
+	size_t i, n;
 
+	for (i = 0; (st = smtpc_result_rcpt(r, i)) != NULL; i++) {
+		if (st->accepted != 0)
+			continue;
+		n = strlen(st->enhanced);
 		fprintf(stderr, "smtpc: %s %s: server said: %d", what,
-		    r->address, r->reply_code);
+		    st->address, st->reply_code);
 		/* The text usually starts with the enhanced code already. */
-		if (n > 0 && (strncmp(r->text, r->enhanced, n) != 0 ||
-		    (r->text[n] != ' ' && r->text[n] != '\0')))
-			fprintf(stderr, " %s", r->enhanced);
-		fprintf(stderr, " %s\n", r->text);
+		if (n > 0 && (strncmp(st->text, st->enhanced, n) != 0 ||
+		    (st->text[n] != ' ' && st->text[n] != '\0')))
+			fprintf(stderr, " %s", st->enhanced);
+		fprintf(stderr, " %s\n", st->text);
 	}
 }
-
 /* 1 when the server's EHLO listed `keyword`. */
 static int
 main_has_capability(const struct smtpc_session *s, const char *keyword)
@@ -319,16 +343,13 @@ main_has_capability(const struct smtpc_session *s, const char *keyword)
 static int
 main_set_dsn(const struct cli_opts *o, struct smtpc_session *s)
 {
-	struct smtpc_dsn dsn;
 	struct smtpc_error err;
 
 	if (o->dsn_notify == 0 && o->dsn_ret == SMTPC_DSN_RET_DEFAULT &&
 	    o->dsn_envid == NULL)
 		return 0;
-	dsn.notify = o->dsn_notify;
-	dsn.ret = o->dsn_ret;
-	dsn.envid = o->dsn_envid;
-	if (smtpc_session_set_dsn(s, &dsn, &err) != 0)
+	if (smtpc_session_set_dsn(s, o->dsn_notify, o->dsn_ret, o->dsn_envid,
+	    &err) != 0)
 		return report_error(&err);
 	if (!main_has_capability(s, "DSN") && !o->quiet)
 		fprintf(stderr, "smtpc: warning: %s does not offer DSN; "
@@ -336,70 +357,66 @@ main_set_dsn(const struct cli_opts *o, struct smtpc_session *s)
 		    o->host);
 	return 0;
 }
-
 static int
 main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 {
 	struct smtpc_session *s = NULL;
 	struct smtpc_reader *r = NULL;
+	struct smtpc_result *res = NULL;
 	struct smtpc_error err;
-	struct main_body body;
-	const char **rcpts = NULL, *user = NULL;
+	struct main_events events;
+	const char *user = NULL;
 	char *netrc_login = NULL;
-	size_t n = smtpc_msg_recipient_count(msg);
 	unsigned flags = o->allow_partial ? SMTPC_SEND_ALLOW_PARTIAL : 0;
-	uint64_t size = 0;
+	size_t n, i;
 	int rc;
 
 	if (o->no_pipelining)
 		flags |= SMTPC_SEND_NO_PIPELINING;
 	if (o->no_chunking)
 		flags |= SMTPC_SEND_NO_CHUNKING;
-	if (smtpc_msg_needs_smtputf8(msg))
-		flags |= SMTPC_SEND_SMTPUTF8;
-
-	if ((rcpts = calloc(n, sizeof(*rcpts))) == NULL)
-		return 71;
-	for (size_t i = 0; i < n; i++)
-		rcpts[i] = smtpc_msg_recipient(msg, i);
-	/* The reader checks the message before any connection is made. */
+	memset(&events, 0, sizeof(events));
+	events.o = o;
+	progress_init(&events.progress, NULL, 0);
+	/* The message is checked before any connection is made. */
 	if (smtpc_reader_new(msg, &r, &err) != 0) {
 		rc = report_error(&err);
 		goto out;
 	}
-	if ((rc = main_open_session(o, &s, &user, &netrc_login, &err)) != 0)
+	if ((res = smtpc_result_new()) == NULL) {
+		rc = 71;
 		goto out;
-	if (smtpc_reader_size(r, &size) == 0)
-		smtpc_session_set_size(s, size);
+	}
+	if ((rc = main_open_session(o, &events, &s, &user, &netrc_login,
+	    &err)) != 0)
+		goto out;
 	if ((rc = main_set_dsn(o, s)) != 0) {
 		smtpc_session_quit(s, NULL);
 		goto out;
 	}
-	body.reader = r;
-	progress_init(&body.progress, main_progress_out(o, size), size);
-	if (smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
-	    main_body_read, &body, flags, &err) != 0) {
-		progress_end(&body.progress);
-		main_print_refusals(s, "recipient refused:");
+	rc = smtpc_session_send_msg(s, msg, flags, res, &err);
+	progress_end(&events.progress);
+	if (rc != 0) {
+		main_print_refusals(res, "recipient refused:");
 		rc = report_error(&err);
 		smtpc_session_quit(s, NULL);
 		goto out;
 	}
-	main_print_refusals(s, "warning: not delivered to");
+	main_print_refusals(res, "warning: not delivered to");
 	smtpc_session_quit(s, NULL);
-	n -= smtpc_session_refused_count(s);
+	for (i = n = 0; i < smtpc_result_rcpt_count(res); i++)
+		n += smtpc_result_rcpt(res, i)->accepted == 1;
 	/* Silence on success for cron and scripts; a word for people. */
 	if (o->verbose || (!o->quiet && isatty(STDERR_FILENO)))
 		fprintf(stderr, "smtpc: sent to %zu recipient%s via %s\n",
 		    n, n == 1 ? "" : "s", o->host);
 out:
 	smtpc_session_free(s);
+	smtpc_result_free(res);
 	smtpc_reader_free(r);
-	free(rcpts);
 	free(netrc_login);
 	return rc;
 }
-
 static int
 main_cmd_send(const struct cli_opts *o)
 {
@@ -442,25 +459,29 @@ static int
 main_cmd_check(const struct cli_opts *o)
 {
 	struct smtpc_session *s = NULL;
-	struct smtpc_tls_info tls;
+	const struct smtpc_tls_info *tls;
 	struct smtpc_error err;
+	struct main_events events;
 	const char *mech, *user = NULL;
 	char *netrc_login = NULL;
 	int rc;
 
-	rc = main_open_session(o, &s, &user, &netrc_login, &err);
+	memset(&events, 0, sizeof(events));
+	events.o = o;
+	progress_init(&events.progress, NULL, 0);
+	rc = main_open_session(o, &events, &s, &user, &netrc_login, &err);
 	if (s == NULL) {
 		free(netrc_login);
 		return rc;
 	}
 	printf("%-14s%s\n", "server:", o->host);
-	if (smtpc_session_tls_info(s, &tls) == 0) {
-		printf("%-14s%s, %s\n", "TLS:", tls.version, tls.cipher);
-		printf("%-14s%s\n", "certificate:", tls.subject);
-		printf("%-14s%s\n", "issuer:", tls.issuer);
-		printf("%-14s%s\n", "expires:", tls.not_after);
-		printf("%-14s%s\n", "sha256:", tls.sha256);
-		printf("%-14s%s\n", "verified:", !tls.verified ?
+	if ((tls = smtpc_session_tls(s)) != NULL) {
+		printf("%-14s%s, %s\n", "TLS:", tls->version, tls->cipher);
+		printf("%-14s%s\n", "certificate:", tls->subject);
+		printf("%-14s%s\n", "issuer:", tls->issuer);
+		printf("%-14s%s\n", "expires:", tls->not_after);
+		printf("%-14s%s\n", "sha256:", tls->sha256);
+		printf("%-14s%s\n", "verified:", !tls->verified ?
 		    "NO (--insecure)" : o->tls_fingerprint ?
 		    "yes (pinned fingerprint)" : "yes");
 	} else {

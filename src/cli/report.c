@@ -127,13 +127,12 @@ report_error(const struct smtpc_error *err)
 }
 
 void
-report_trace(void *user, enum smtpc_trace_dir dir, const char *line,
-    size_t len)
+report_line(enum smtpc_event_type type, const char *line, size_t len)
 {
-	static const char *const prefix[] = { "<- ", "-> ", "-- " };
+	const char *prefix = type == SMTPC_EVENT_LINE_IN ? "<- " :
+	    type == SMTPC_EVENT_LINE_OUT ? "-> " : "-- ";
 
-	(void)user;
-	fputs(prefix[dir <= SMTPC_TRACE_INFO ? dir : SMTPC_TRACE_INFO], stderr);
+	fputs(prefix, stderr);
 	report_escaped(stderr, line, len);
 	fputc('\n', stderr);
 }

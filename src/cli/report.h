@@ -19,9 +19,11 @@ int report_exit_code(int code);
  */
 int report_error(const struct smtpc_error *err);
 
-/* smtpc_trace_fn printing the dialogue on stderr ("<- ", "-> ", "-- "). */
-void report_trace(void *user, enum smtpc_trace_dir dir, const char *line,
-    size_t len);
+/*
+ * A line of the dialogue on stderr, for -v: "<- " what the server said,
+ * "-> " what we sent (secrets masked), "-- " what happened.
+ */
+void report_line(enum smtpc_event_type type, const char *line, size_t len);
 
 /* Write `len` bytes of untrusted text to `fp`, escaping non-printables. */
 void report_escaped(FILE *fp, const char *text, size_t len);

@@ -30,6 +30,11 @@ struct smtpc_result {
 	int maybe_delivered;
 	char *from;
 	char *message_id;
+	char *host;
+	unsigned port;
+	char tls_version[32];
+	char tls_cipher[64];
+	char auth_mech[32];
 	struct result_rcpt **rcpts;
 	size_t nrcpts, cap;
 	int have_final;
@@ -43,7 +48,7 @@ struct smtpc_result {
 
 static const char *const result_stage_names[RESULT_STAGES] = {
 	"connect", "TLS", "greeting", "EHLO", "STARTTLS", "AUTH",
-	"MAIL FROM", "RCPT TO", "DATA", "message", "RSET", "QUIT", "NOOP",
+	"envelope", "DATA", "message", "RSET", "NOOP", "QUIT",
 };
 
 const char *
@@ -86,7 +91,10 @@ result_clear(struct smtpc_result *r)
 	free(r->from);
 	free(r->message_id);
 	free(r->final_text);
-	r->from = r->message_id = r->final_text = NULL;
+	free(r->host);
+	r->from = r->message_id = r->final_text = r->host = NULL;
+	r->port = 0;
+	r->tls_version[0] = r->tls_cipher[0] = r->auth_mech[0] = '\0';
 	r->status = 0;
 	memset(&r->error, 0, sizeof(r->error));
 	r->maybe_delivered = 0;
@@ -129,6 +137,22 @@ int
 result_set_message_id(struct smtpc_result *r, const char *id)
 {
 	return result_strdup(&r->message_id, id);
+}
+
+int
+result_set_server(struct smtpc_result *r, const char *host, unsigned port,
+    const char *tls_version, const char *tls_cipher, const char *auth_mech)
+{
+	if (result_strdup(&r->host, host) != 0)
+		return SMTPC_ENOMEM;
+	r->port = port;
+	snprintf(r->tls_version, sizeof(r->tls_version), "%s",
+	    tls_version != NULL ? tls_version : "");
+	snprintf(r->tls_cipher, sizeof(r->tls_cipher), "%s",
+	    tls_cipher != NULL ? tls_cipher : "");
+	snprintf(r->auth_mech, sizeof(r->auth_mech), "%s",
+	    auth_mech != NULL ? auth_mech : "");
+	return 0;
 }
 
 int
@@ -370,6 +394,36 @@ int
 smtpc_result_maybe_delivered(const struct smtpc_result *r)
 {
 	return r != NULL && r->maybe_delivered;
+}
+
+const char *
+smtpc_result_host(const struct smtpc_result *r)
+{
+	return r != NULL && r->host != NULL ? r->host : "";
+}
+
+unsigned
+smtpc_result_port(const struct smtpc_result *r)
+{
+	return r != NULL ? r->port : 0;
+}
+
+const char *
+smtpc_result_tls_version(const struct smtpc_result *r)
+{
+	return r != NULL ? r->tls_version : "";
+}
+
+const char *
+smtpc_result_tls_cipher(const struct smtpc_result *r)
+{
+	return r != NULL ? r->tls_cipher : "";
+}
+
+const char *
+smtpc_result_auth_mech(const struct smtpc_result *r)
+{
+	return r != NULL ? r->auth_mech : "";
 }
 
 const char *

@@ -11,12 +11,16 @@
 #include "smtpc.h"
 
 /* The number of enum smtpc_stage values (not public: it grows). */
-#define RESULT_STAGES	13
+#define RESULT_STAGES	12
 
 /* Empty the result for a new send; keeps its memory. */
 void result_clear(struct smtpc_result *r);
 int result_set_from(struct smtpc_result *r, const char *from);
 int result_set_message_id(struct smtpc_result *r, const char *id);
+/* Where and how: host, port, TLS version and cipher, AUTH ("" if none). */
+int result_set_server(struct smtpc_result *r, const char *host,
+    unsigned port, const char *tls_version, const char *tls_cipher,
+    const char *auth_mech);
 /* A recipient, not yet answered; *ret_index is its place. */
 int result_add_rcpt(struct smtpc_result *r, const char *address,
     size_t *ret_index);

@@ -1,11 +1,14 @@
 /*
- * send.c - smtpc_send(): the whole path in one call, the only place where
- * the message writer and the SMTP session meet.
+ * send.c - where the message writer and the SMTP session meet:
+ * smtpc_session_send_msg (a composed message over an open session) and
+ * smtpc_send (the whole path in one call).  The program and the library
+ * share this one glue.
  */
 #include <stdlib.h>
 
 #include "bounds.h"
 #include "error.h"
+#include "result.h"
 #include "smtpc.h"
 
 static int
@@ -15,49 +18,99 @@ send_read(void *user, void *buf, size_t cap, size_t *ret_len,
 	return smtpc_reader_read(user, buf, cap, ret_len, err);
 }
 
+/* The message's envelope recipients, borrowed from it. */
+static int
+send_rcpts(const struct smtpc_msg *msg, const char ***ret, size_t *ret_n,
+    struct smtpc_error *err)
+{
+	const char **rcpts;
+	size_t n, i;
+
+	n = smtpc_msg_recipient_count(msg);
+	if (n == 0)
+		return error_set(err, SMTPC_EDATA, NULL, "no recipient");
+	if (n > LIMIT_RECIPIENTS)
+		return error_set(err, SMTPC_ELIMIT, NULL,
+		    "more than %d recipients", LIMIT_RECIPIENTS);
+	if ((rcpts = calloc(n, sizeof(*rcpts))) == NULL)
+		return error_set(err, SMTPC_ENOMEM, NULL, "out of memory");
+	for (i = 0; i < n; i++)
+		rcpts[i] = smtpc_msg_recipient(msg, i);
+	*ret = rcpts;
+	*ret_n = n;
+	return 0;
+}
+
+int
+smtpc_session_send_msg(struct smtpc_session *s, const struct smtpc_msg *msg,
+    unsigned flags, struct smtpc_result *result, struct smtpc_error *err)
+{
+	struct smtpc_reader *r = NULL;
+	const char **rcpts = NULL;
+	uint64_t size;
+	size_t n = 0;
+	int rc;
+
+	if (s == NULL || msg == NULL)
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "no session or no message");
+	/* The reader checks From and recipients before any command. */
+	if ((rc = smtpc_reader_new(msg, &r, err)) != 0 ||
+	    (rc = send_rcpts(msg, &rcpts, &n, err)) != 0) {
+		if (result != NULL) {
+			result_clear(result);
+			result_set_status(result, rc, err, 0);
+		}
+		goto out;
+	}
+	if (smtpc_reader_size(r, &size) == 0)
+		smtpc_session_set_size(s, size);
+	if (smtpc_msg_needs_smtputf8(msg))
+		flags |= SMTPC_SEND_SMTPUTF8;
+	rc = smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
+	    send_read, r, flags, result, err);
+	if (result != NULL && smtpc_reader_message_id(r) != NULL)
+		(void)result_set_message_id(result,
+		    smtpc_reader_message_id(r));
+out:
+	smtpc_reader_free(r);
+	free(rcpts);
+	return rc;
+}
+
 int
 smtpc_send(const struct smtpc_server *srv, const struct smtpc_msg *msg,
-    struct smtpc_error *err)
+    unsigned flags, struct smtpc_result *result, struct smtpc_error *err)
 {
 	struct smtpc_session *s = NULL;
 	struct smtpc_reader *r = NULL;
 	struct smtpc_error ignored;
-	const char **rcpts = NULL;
-	uint64_t size;
-	size_t n, i;
 	int rc;
 
 	if (srv == NULL || msg == NULL)
 		return error_set(err, SMTPC_EINVAL, NULL,
 		    "no server or no message");
-	/* The reader checks From and recipients before any connection. */
-	if ((rc = smtpc_reader_new(msg, &r, err)) != 0)
+	/* A message that cannot go out is found before connecting. */
+	if ((rc = smtpc_reader_new(msg, &r, err)) != 0) {
+		if (result != NULL) {
+			result_clear(result);
+			result_set_status(result, rc, err, 0);
+		}
 		return rc;
-	n = smtpc_msg_recipient_count(msg);
-	if (n == 0 || n > LIMIT_RECIPIENTS) {
-		rc = error_set(err, n ? SMTPC_ELIMIT : SMTPC_EDATA, NULL,
-		    n ? "too many recipients" : "no recipient");
-		goto out;
 	}
-	if ((rcpts = calloc(n, sizeof(*rcpts))) == NULL) {
-		rc = error_set(err, SMTPC_ENOMEM, NULL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		rcpts[i] = smtpc_msg_recipient(msg, i);
+	smtpc_reader_free(r);
 	if ((rc = smtpc_session_new(srv, &s, err)) != 0 ||
-	    (rc = smtpc_session_open(s, err)) != 0)
+	    (rc = smtpc_session_open(s, err)) != 0) {
+		if (result != NULL) {
+			result_clear(result);
+			result_set_status(result, rc, err, 0);
+		}
 		goto out;
-	if (smtpc_reader_size(r, &size) == 0)
-		smtpc_session_set_size(s, size);
-	rc = smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
-	    send_read, r, smtpc_msg_needs_smtputf8(msg) ?
-	    SMTPC_SEND_SMTPUTF8 : 0, err);
+	}
+	rc = smtpc_session_send_msg(s, msg, flags, result, err);
 	/* The mail is sent or refused either way; QUIT is only courtesy. */
 	(void)smtpc_session_quit(s, &ignored);
 out:
 	smtpc_session_free(s);
-	smtpc_reader_free(r);
-	free(rcpts);
 	return rc;
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -38,7 +39,7 @@
 
 static const char *const session_state_names[] = {
 	"INIT", "CONNECT", "GREETING", "EHLO", "HELO", "STARTTLS", "TLS",
-	"AUTH", "READY", "MAIL", "DATA", "BODY", "DOT", "RSET", "QUIT",
+	"AUTH", "READY", "MAIL", "DATA", "BODY", "DOT", "RSET", "NOOP", "QUIT",
 	"CLOSED",
 };
 
@@ -138,14 +139,24 @@ session_set_io(struct smtpc_session *s, const struct session_io *io,
  * Small helpers.
  */
 
+/* An event to the caller; its answer, for the events that can cancel. */
+static int
+session_event(struct smtpc_session *s, const struct smtpc_event *ev)
+{
+	if (s->event == NULL)
+		return 0;
+	return s->event(s->event_user, ev);
+}
+
 static void
-session_trace(struct smtpc_session *s, enum smtpc_trace_dir dir,
+session_trace(struct smtpc_session *s, enum smtpc_event_type type,
     const char *line, size_t len)
 {
+	struct smtpc_event ev;
 	char esc[LIMIT_REPLY_LINE * 4 + 1];
 	size_t i;
 
-	if (s->trace == NULL)
+	if (s->event == NULL)
 		return;
 	/* Server bytes are untrusted: the callback only sees printable text. */
 	for (i = 0; i < len; i++) {
@@ -161,9 +172,13 @@ session_trace(struct smtpc_session *s, enum smtpc_trace_dir dir,
 	} else if (i < len) {
 		return;
 	}
-	s->trace(s->trace_user, dir, line, len);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.stage = s->cur_stage;
+	ev.line = line;
+	ev.len = len;
+	(void)session_event(s, &ev);
 }
-
 
 void
 session_info(struct smtpc_session *s, const char *fmt, ...)
@@ -172,25 +187,148 @@ session_info(struct smtpc_session *s, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (s->trace == NULL)
+	if (s->event == NULL)
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	session_trace(s, SMTPC_TRACE_INFO, msg, strlen(msg));
+	session_trace(s, SMTPC_EVENT_INFO, msg, strlen(msg));
 }
 
-/* The one place the state changes. */
+/* Microseconds on the monotonic clock, for stage times. */
+static int64_t
+session_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The public stage a state belongs to; 0 for the idle states. */
+static int
+session_stage_of(enum session_state st, enum smtpc_stage *ret)
+{
+	static const struct {
+		enum session_state state;
+		enum smtpc_stage stage;
+	} map[] = {
+		{ SESSION_CONNECT, SMTPC_STAGE_CONNECT },
+		{ SESSION_GREETING, SMTPC_STAGE_GREETING },
+		{ SESSION_EHLO, SMTPC_STAGE_EHLO },
+		{ SESSION_HELO, SMTPC_STAGE_EHLO },
+		{ SESSION_STARTTLS, SMTPC_STAGE_STARTTLS },
+		{ SESSION_TLS, SMTPC_STAGE_TLS },
+		{ SESSION_AUTH, SMTPC_STAGE_AUTH },
+		{ SESSION_MAIL, SMTPC_STAGE_ENVELOPE },
+		{ SESSION_DATA, SMTPC_STAGE_DATA },
+		{ SESSION_BODY, SMTPC_STAGE_MESSAGE },
+		{ SESSION_DOT, SMTPC_STAGE_MESSAGE },
+		{ SESSION_RSET, SMTPC_STAGE_RSET },
+		{ SESSION_NOOP, SMTPC_STAGE_NOOP },
+		{ SESSION_QUIT, SMTPC_STAGE_QUIT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].state == st) {
+			*ret = map[i].stage;
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * The time of the stage that ends now: into the send's result, or, while
+ * opening, kept for the first send after the open.
+ */
+static void
+session_stage_done(struct smtpc_session *s, int64_t now)
+{
+	if (!s->timing)
+		return;
+	if (s->res != NULL)
+		result_add_time(s->res, s->cur_stage, now - s->stage_t0);
+	else {
+		s->open_usec[s->cur_stage] += now - s->stage_t0;
+		s->have_open_usec = 1;
+	}
+	s->timing = 0;
+}
+
+/*
+ * The one place the state changes.  Entering a new public stage ends the
+ * timing of the last one and tells the caller, who may ask to stop: that
+ * is kept in s->cancel for the next session_canceled().
+ */
 void
 session_set_state(struct smtpc_session *s, enum session_state next)
 {
+	struct smtpc_event ev;
+	enum smtpc_stage stage;
+	int64_t now;
+
 	if (s->state == next)
 		return;
 	session_info(s, "state %s -> %s", session_state_names[s->state],
 	    session_state_names[next]);
 	s->state = next;
+	if (!session_stage_of(next, &stage)) {
+		session_stage_done(s, session_usec());
+		return;
+	}
+	if (s->timing && stage == s->cur_stage)
+		return;
+	now = session_usec();
+	session_stage_done(s, now);
+	s->cur_stage = stage;
+	s->stage_t0 = now;
+	s->timing = 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTPC_EVENT_STAGE;
+	ev.stage = stage;
+	if (session_event(s, &ev) != 0)
+		s->cancel = 1;
+}
+
+/* Message bytes handed to the connection: counted, shown, cancellable. */
+void
+session_progress(struct smtpc_session *s, size_t n)
+{
+	struct smtpc_event ev;
+
+	s->sent += n;
+	if (s->res != NULL)
+		result_add_bytes(s->res, n);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTPC_EVENT_PROGRESS;
+	ev.stage = SMTPC_STAGE_MESSAGE;
+	ev.sent = s->sent;
+	ev.total = s->msg_size;
+	if (session_event(s, &ev) != 0)
+		s->cancel = 1;
+}
+
+/* SMTPC_ECANCELED, once, when the caller asked to stop; else 0. */
+int
+session_canceled(struct smtpc_session *s, const char *stage,
+    struct smtpc_error *err)
+{
+	if (!s->cancel)
+		return 0;
+	s->cancel = 0;
+	return error_set(err, SMTPC_ECANCELED, stage,
+	    "canceled by the program");
+}
+
+/* A failure's word on the connection; the most severe one stands. */
+void
+session_after(struct smtpc_session *s, enum session_after a)
+{
+	if (a > s->after)
+		s->after = a;
 }
 
 int64_t
@@ -214,7 +352,7 @@ session_stage(struct smtpc_error *err, const char *stage)
 		snprintf(err->stage, sizeof(err->stage), "%s", stage);
 }
 
-/* Close the connection (no QUIT).  The session cannot be reopened. */
+/* Close the connection (no QUIT); smtpc_session_open may open it again. */
 static void
 session_close(struct smtpc_session *s)
 {
@@ -268,9 +406,9 @@ session_send(struct smtpc_session *s, const char *shown, int flush,
 	int rc;
 
 	if (shown != NULL)
-		session_trace(s, SMTPC_TRACE_OUT, shown, strlen(shown));
+		session_trace(s, SMTPC_EVENT_LINE_OUT, shown, strlen(shown));
 	else
-		session_trace(s, SMTPC_TRACE_OUT, buf_cstr(&s->cmd),
+		session_trace(s, SMTPC_EVENT_LINE_OUT, buf_cstr(&s->cmd),
 		    s->cmd.len);
 	if ((rc = buf_append(&s->cmd, "\r\n", 2)) != 0)
 		return error_set(err, rc, stage, "command too long");
@@ -333,7 +471,7 @@ session_reply(struct smtpc_session *s, unsigned secs, int more,
 			session_stage(err, stage);
 			return rc;
 		}
-		session_trace(s, SMTPC_TRACE_IN, s->line, n);
+		session_trace(s, SMTPC_EVENT_LINE_IN, s->line, n);
 		if ((rc = reply_push(&s->reply, s->line, n, &done, err)) != 0) {
 			session_stage(err, stage);
 			return rc;
@@ -341,7 +479,7 @@ session_reply(struct smtpc_session *s, unsigned secs, int more,
 	}
 	if (s->reply.code == 421) {
 		/* RFC 5321 3.8: QUIT where the connection still allows. */
-		s->closing = 1;
+		session_after(s, SESSION_AFTER_QUIT);
 		return session_fail_reply(s, SMTPC_ETEMP, stage, err,
 		    "server is closing the connection");
 	}
@@ -407,7 +545,7 @@ session_ehlo(struct smtpc_session *s, struct smtpc_error *err)
 	    (rc = session_reply(s, SESSION_T_CMD, 0, "EHLO", err)) != 0)
 		return rc;
 	if (s->reply.code != 250) {
-		s->soft = 1;
+		session_after(s, SESSION_AFTER_QUIT);
 		return session_fail_reply(s, session_code_of(s->reply.code),
 		    "EHLO", err, "server refused both EHLO and HELO");
 	}
@@ -420,7 +558,7 @@ session_starttls(struct smtpc_session *s, struct smtpc_error *err)
 	int rc;
 
 	if (!(s->caps.flags & REPLY_CAP_STARTTLS)) {
-		s->soft = 1;
+		session_after(s, SESSION_AFTER_QUIT);
 		return error_set(err, SMTPC_ENOSTARTTLS, "STARTTLS",
 		    "server does not offer STARTTLS; refusing to continue "
 		    "without TLS");
@@ -432,7 +570,8 @@ session_starttls(struct smtpc_session *s, struct smtpc_error *err)
 	    (rc = session_reply(s, SESSION_T_CMD, 1, "STARTTLS", err)) != 0)
 		return rc;
 	if (s->reply.code != 220) {
-		s->soft = s->io->pending(s->conn) == 0;
+		if (s->io->pending(s->conn) == 0)
+			session_after(s, SESSION_AFTER_QUIT);
 		return session_fail_reply(s, reply_class(&s->reply) == 4 ?
 		    SMTPC_ETEMP : SMTPC_ETLS, "STARTTLS", err,
 		    "server refused STARTTLS");
@@ -449,16 +588,56 @@ session_starttls(struct smtpc_session *s, struct smtpc_error *err)
 	return session_ehlo(s, err);
 }
 
+/* What a connection learnt, forgotten before the next one. */
+static void
+session_reset_connection(struct smtpc_session *s)
+{
+	reply_reset(&s->reply);
+	reply_caps_reset(&s->caps);
+	s->authed = NULL;
+	s->have_tls_info = 0;
+	memset(&s->tls_info, 0, sizeof(s->tls_info));
+	memset(&s->fatal, 0, sizeof(s->fatal));
+	s->unanswered = 0;
+	s->stage_end = 0;
+	s->cancel = 0;
+	memset(s->open_usec, 0, sizeof(s->open_usec));
+	s->have_open_usec = 0;
+}
+
+/* The EHLO name of this connection, when the caller gave none. */
+static int
+session_pick_helo(struct smtpc_session *s, int connected,
+    struct smtpc_error *err)
+{
+	char name[256];
+
+	if (s->helo_given || (connected && s->helo != NULL))
+		return 0;
+	if (!connected) {
+		free(s->helo);
+		s->helo = NULL;
+		if (session_fqdn(name, sizeof(name)) != 0)
+			return 0;
+	} else if (s->io->local_literal(s->conn, name, sizeof(name)) != 0 ||
+	    !session_helo_ok(name)) {
+		/* No name: the address we speak from, which the server sees. */
+		snprintf(name, sizeof(name), "localhost");
+	}
+	if (session_strdup(&s->helo, name) != 0)
+		return error_set(err, SMTPC_ENOMEM, "EHLO", "out of memory");
+	return 0;
+}
+
 static int
 session_open(struct smtpc_session *s, struct smtpc_error *err)
 {
-	char name[256];
 	int rc;
 
 	session_set_state(s, SESSION_CONNECT);
-	if (s->helo == NULL && session_fqdn(name, sizeof(name)) == 0 &&
-	    session_strdup(&s->helo, name) != 0)
-		return error_set(err, SMTPC_ENOMEM, "EHLO", "out of memory");
+	if ((rc = session_canceled(s, "connect", err)) != 0 ||
+	    (rc = session_pick_helo(s, 0, err)) != 0)
+		return rc;
 	session_info(s, "connecting to %s port %u", s->host, s->port);
 	rc = s->io->open(s->io_user, &s->conn, s->host, s->port,
 	    session_deadline(s, SESSION_T_CONNECT), err);
@@ -468,15 +647,8 @@ session_open(struct smtpc_session *s, struct smtpc_error *err)
 		return rc;
 	}
 	session_info(s, "connected to %s port %u", s->host, s->port);
-	/* No name: the address we speak from, which the server sees anyway. */
-	if (s->helo == NULL) {
-		if (s->io->local_literal(s->conn, name, sizeof(name)) != 0 ||
-		    !session_helo_ok(name))
-			snprintf(name, sizeof(name), "localhost");
-		if (session_strdup(&s->helo, name) != 0)
-			return error_set(err, SMTPC_ENOMEM, "EHLO",
-			    "out of memory");
-	}
+	if ((rc = session_pick_helo(s, 1, err)) != 0)
+		return rc;
 	if (s->tls == SMTPC_TLS_IMPLICIT && (rc = session_tls(s, err)) != 0)
 		return rc;
 
@@ -485,7 +657,8 @@ session_open(struct smtpc_session *s, struct smtpc_error *err)
 	    err)) != 0)
 		return rc;
 	if (s->reply.code != 220) {
-		s->soft = reply_class(&s->reply) >= 4;
+		if (reply_class(&s->reply) >= 4)
+			session_after(s, SESSION_AFTER_QUIT);
 		return session_fail_reply(s, session_code_of(s->reply.code),
 		    "greeting", err, "server refused the connection");
 	}
@@ -501,6 +674,10 @@ session_open(struct smtpc_session *s, struct smtpc_error *err)
 		return error_set(err, SMTPC_EINSECURE, "TLS",
 		    "the connection is not encrypted although TLS is "
 		    "required; refusing");
+	if ((rc = session_canceled(s, "AUTH", err)) != 0) {
+		session_after(s, SESSION_AFTER_QUIT);
+		return rc;
+	}
 	session_set_state(s, SESSION_READY);
 	return 0;
 }
@@ -548,19 +725,44 @@ session_quit(struct smtpc_session *s, struct smtpc_error *err)
 	return rc;
 }
 
-/* Close after a failure, keeping the error for later calls. */
+/*
+ * The one decision after a failure: the failure sites said what the
+ * connection can still do (session_after); here it is done.  `e` is the
+ * failure, copied into `err` and, when the connection closes, kept for
+ * the sends that follow.  Returns its code.
+ */
 static int
-session_break(struct smtpc_session *s, const struct smtpc_error *e,
+session_settle(struct smtpc_session *s, struct smtpc_error *e,
     struct smtpc_error *err)
 {
-	s->fatal = *e;
-	session_close(s);
+	struct smtpc_error ignored;
+	enum session_after a = s->after;
+
+	s->after = SESSION_AFTER_UNSET;
+	if (a == SESSION_AFTER_UNSET || s->conn == NULL)
+		a = SESSION_AFTER_DROP;
+	if (a == SESSION_AFTER_RSET) {
+		if (session_rset(s, &ignored) == 0)
+			a = SESSION_AFTER_READY;
+		else
+			a = s->after == SESSION_AFTER_QUIT ?
+			    SESSION_AFTER_QUIT : SESSION_AFTER_DROP;
+		s->after = SESSION_AFTER_UNSET;
+	}
+	if (a == SESSION_AFTER_READY) {
+		session_set_state(s, SESSION_READY);
+	} else {
+		if (a == SESSION_AFTER_QUIT)
+			(void)session_quit(s, &ignored);
+		session_close(s);
+		s->fatal = *e;
+	}
 	if (err != NULL)
 		*err = *e;
 	return e->code;
 }
 
-/* Repeat the error that broke the session, or say it is closed. */
+/* Repeat the error that closed the session, or say it is closed. */
 static int
 session_closed(const struct smtpc_session *s, struct smtpc_error *err)
 {
@@ -575,25 +777,33 @@ session_closed(const struct smtpc_session *s, struct smtpc_error *err)
 int
 smtpc_session_open(struct smtpc_session *s, struct smtpc_error *err)
 {
-	struct smtpc_error e, ignored;
+	struct smtpc_error e;
 	int rc;
 
 	if (s == NULL)
 		return error_set(err, SMTPC_EINVAL, NULL, "no session");
-	if (s->state == SESSION_CLOSED)
-		return session_closed(s, err);
-	if (s->state != SESSION_INIT)
+	if (s->state != SESSION_INIT && s->state != SESSION_CLOSED)
 		return error_set(err, SMTPC_EINVAL, NULL,
 		    "session already opened");
-	s->soft = 0;
+	session_reset_connection(s);
+	s->res = NULL;
+	s->after = SESSION_AFTER_UNSET;
 	memset(&e, 0, sizeof(e));
-	if ((rc = session_open(s, &e)) == 0)
+	if ((rc = session_open(s, &e)) == 0) {
+		session_stage_done(s, session_usec());
 		return 0;
+	}
 	e.code = rc;
-	/* A healthy connection is left politely; a broken one dropped. */
-	if ((s->soft || s->closing) && s->conn != NULL)
-		(void)session_quit(s, &ignored);
-	return session_break(s, &e, err);
+	/* An open that failed never leaves a half-open session. */
+	if (s->after < SESSION_AFTER_QUIT)
+		s->after = SESSION_AFTER_DROP;
+	return session_settle(s, &e, err);
+}
+
+int
+smtpc_session_is_ready(const struct smtpc_session *s)
+{
+	return s != NULL && s->conn != NULL && s->state == SESSION_READY;
 }
 
 int
@@ -608,10 +818,55 @@ smtpc_session_quit(struct smtpc_session *s, struct smtpc_error *err)
 	return session_quit(s, err);
 }
 
+/* RSET or NOOP on a ready session: 250 or the session closes. */
+static int
+session_simple(struct smtpc_session *s, enum session_state st,
+    const char *verb, struct smtpc_error *err)
+{
+	struct smtpc_error e;
+	int rc;
+
+	if (s == NULL)
+		return error_set(err, SMTPC_EINVAL, NULL, "no session");
+	if (!smtpc_session_is_ready(s))
+		return s->state == SESSION_CLOSED ? session_closed(s, err) :
+		    error_set(err, SMTPC_EINVAL, verb, "session is not open");
+	memset(&e, 0, sizeof(e));
+	s->after = SESSION_AFTER_UNSET;
+	s->res = NULL;
+	session_set_state(s, st);
+	if ((rc = session_cmd(s, &e, "%s", verb)) == 0 &&
+	    (rc = session_send(s, NULL, 1, SESSION_T_CMD, verb, &e)) == 0 &&
+	    (rc = session_reply(s, SESSION_T_CMD, 0, verb, &e)) == 0 &&
+	    s->reply.code != 250)
+		rc = session_fail_reply(s, s->reply.code == 421 ?
+		    SMTPC_ETEMP : SMTPC_EPROTO, verb, &e,
+		    "unexpected reply to %s", verb);
+	if (rc == 0) {
+		session_set_state(s, SESSION_READY);
+		return 0;
+	}
+	e.code = rc;
+	return session_settle(s, &e, err);
+}
+
+int
+smtpc_session_reset(struct smtpc_session *s, struct smtpc_error *err)
+{
+	return session_simple(s, SESSION_RSET, "RSET", err);
+}
+
+int
+smtpc_session_noop(struct smtpc_session *s, struct smtpc_error *err)
+{
+	return session_simple(s, SESSION_NOOP, "NOOP", err);
+}
+
 /*
  * Everything that can be refused before a byte is sent: arguments,
  * addresses, and what the message needs of the server.  *ret_utf8: MAIL
- * FROM must say SMTPUTF8.
+ * FROM must say SMTPUTF8.  Nothing is open on the server yet: a failure
+ * here leaves the session ready.
  */
 static int
 session_send_check(struct smtpc_session *s, const char *from,
@@ -662,6 +917,61 @@ session_send_check(struct smtpc_session *s, const char *from,
 	return 0;
 }
 
+/* The reply to the end of the message. */
+static int
+session_final(struct smtpc_session *s, size_t accepted, size_t nrcpts,
+    struct smtpc_error *err)
+{
+	int rc;
+
+	session_set_state(s, SESSION_DOT);
+	rc = session_reply(s, SESSION_T_DOT, 0, "message", err);
+	if (rc == SMTPC_ECONN || rc == SMTPC_ETIMEOUT) {
+		/* RFC 1047: it may have been delivered; never say it was not. */
+		s->maybe_delivered = 1;
+		return error_set(err, rc, "message", rc == SMTPC_ECONN ?
+		    "connection lost after the message was sent; the server "
+		    "may have accepted it" : "no reply after the message was "
+		    "sent; the server may have accepted it");
+	}
+	if (rc != 0)
+		return rc;
+	(void)result_set_final(s->res, s->reply.code, s->reply.enhanced,
+	    buf_cstr(&s->reply.text), s->reply.text.len);
+	if (reply_class(&s->reply) != 2) {
+		rc = session_fail_reply(s, session_code_of(s->reply.code),
+		    "message", err, "server did not accept the message");
+		/* The transaction is over, whatever the answer. */
+		if (rc != SMTPC_EPROTO)
+			session_after(s, SESSION_AFTER_READY);
+		return rc;
+	}
+	session_info(s, "message accepted for %zu of %zu recipients",
+	    accepted, nrcpts);
+	return 0;
+}
+
+/* DATA (when not pipelined with the envelope) and its 354. */
+static int
+session_data(struct smtpc_session *s, int data_sent, struct smtpc_error *err)
+{
+	int rc;
+
+	session_set_state(s, SESSION_DATA);
+	if (!data_sent && ((rc = session_cmd(s, err, "DATA")) != 0 ||
+	    (rc = session_send(s, NULL, 1, SESSION_T_DATA, "DATA", err)) != 0 ||
+	    (rc = session_reply(s, SESSION_T_DATA, 0, "DATA", err)) != 0))
+		return rc;
+	if (s->reply.code != 354) {
+		rc = session_fail_reply(s, session_code_of(s->reply.code),
+		    "DATA", err, "server refused DATA");
+		if (rc != SMTPC_EPROTO)
+			session_after(s, SESSION_AFTER_RSET);
+		return rc;
+	}
+	return 0;
+}
+
 static int
 session_transaction(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
@@ -671,8 +981,11 @@ session_transaction(struct smtpc_session *s, const char *from,
 	int rc, utf8 = 0, chunking, data_sent;
 
 	if ((rc = session_send_check(s, from, rcpts, nrcpts, read, flags,
-	    &utf8, err)) != 0)
+	    &utf8, err)) != 0 || (rc = session_canceled(s, "MAIL FROM",
+	    err)) != 0) {
+		session_after(s, SESSION_AFTER_READY);
 		return rc;
+	}
 	if ((s->dsn_notify != 0 || s->dsn_ret != SMTPC_DSN_RET_DEFAULT ||
 	    s->dsn_envid != NULL) && !session_uses_dsn(s))
 		session_info(s, "server does not offer DSN; sending without "
@@ -682,107 +995,111 @@ session_transaction(struct smtpc_session *s, const char *from,
 	if ((rc = session_envelope(s, from, rcpts, nrcpts, utf8, flags,
 	    !chunking, &accepted, &data_sent, err)) != 0)
 		return rc;
-	if (accepted == 0 || (s->nrefused > 0 &&
+	if (accepted == 0 || (session_refused_count(s) > 0 &&
 	    !(flags & SMTPC_SEND_ALLOW_PARTIAL))) {
 		rc = session_fail_refused(s, accepted, err);
 		session_abandon(s, accepted, data_sent);
 		return rc;
 	}
-
-	if (chunking) {
-		if ((rc = session_bdat(s, read, read_user, err)) != 0)
-			return rc;
-		goto final;
-	}
-	session_set_state(s, SESSION_DATA);
-	if (!data_sent && ((rc = session_cmd(s, err, "DATA")) != 0 ||
-	    (rc = session_send(s, NULL, 1, SESSION_T_DATA, "DATA", err)) != 0 ||
-	    (rc = session_reply(s, SESSION_T_DATA, 0, "DATA", err)) != 0))
+	if (!chunking && (rc = session_data(s, data_sent, err)) != 0)
 		return rc;
-	if (s->reply.code != 354) {
-		rc = session_fail_reply(s, session_code_of(s->reply.code),
-		    "DATA", err, "server refused DATA");
-		if (rc == SMTPC_EPROTO)
-			return rc;
-		s->soft = 1;
-		session_rset(s);
+	/* The server waits for the message: only hanging up stops it now. */
+	if ((rc = session_canceled(s, "message", err)) != 0) {
+		session_after(s, chunking ? SESSION_AFTER_RSET :
+		    SESSION_AFTER_DROP);
 		return rc;
 	}
-	if ((rc = session_body(s, read, read_user, err)) != 0)
-		return rc;
-final:
-
-	session_set_state(s, SESSION_DOT);
-	rc = session_reply(s, SESSION_T_DOT, 0, "message", err);
-	if (rc == SMTPC_ECONN)
-		return error_set(err, SMTPC_ECONN, "message",
-		    "connection lost after the message was sent; the server "
-		    "may have accepted it");
-	if (rc == SMTPC_ETIMEOUT)
-		return error_set(err, SMTPC_ETIMEOUT, "message",
-		    "no reply after the message was sent; the server may "
-		    "have accepted it");
+	rc = chunking ? session_bdat(s, read, read_user, err) :
+	    session_body(s, read, read_user, err);
 	if (rc != 0)
 		return rc;
-	if (reply_class(&s->reply) != 2) {
-		rc = session_fail_reply(s, session_code_of(s->reply.code),
-		    "message", err, "server did not accept the message");
-		s->soft = rc != SMTPC_EPROTO;
-		return rc;
+	return session_final(s, accepted, nrcpts, err);
+}
+
+/* The result of this send: emptied, then what is known before it. */
+static int
+session_result_start(struct smtpc_session *s, struct smtpc_result *result,
+    const char *from, const char *const *rcpts, size_t nrcpts)
+{
+	size_t i, idx;
+	int e;
+
+	s->res = result != NULL ? result : s->scratch;
+	result_clear(s->res);
+	if (result_set_from(s->res, from) != 0 ||
+	    result_set_server(s->res, s->host, s->port,
+	    s->have_tls_info ? s->tls_info.version : "",
+	    s->have_tls_info ? s->tls_info.cipher : "",
+	    s->authed != NULL ? s->authed : "") != 0)
+		return SMTPC_ENOMEM;
+	for (i = 0; rcpts != NULL && i < nrcpts && i < LIMIT_RECIPIENTS; i++)
+		if (result_add_rcpt(s->res, rcpts[i] != NULL ? rcpts[i] : "",
+		    &idx) != 0)
+			return SMTPC_ENOMEM;
+	result_set_size(s->res, s->msg_size);
+	/* The first send after an open carries the open's times. */
+	if (s->have_open_usec) {
+		for (e = 0; e < RESULT_STAGES; e++)
+			if (s->open_usec[e] > 0)
+				result_add_time(s->res, (enum smtpc_stage)e,
+				    s->open_usec[e]);
+		memset(s->open_usec, 0, sizeof(s->open_usec));
+		s->have_open_usec = 0;
 	}
-	session_info(s, "message accepted for %zu of %zu recipients",
-	    accepted, nrcpts);
-	session_set_state(s, SESSION_READY);
 	return 0;
 }
 
 int
 smtpc_session_send(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
-    void *read_user, unsigned flags, struct smtpc_error *err)
+    void *read_user, unsigned flags, struct smtpc_result *result,
+    struct smtpc_error *err)
 {
-	struct smtpc_error e, ignored;
+	struct smtpc_error e;
 	int rc;
 
 	if (s == NULL)
 		return error_set(err, SMTPC_EINVAL, NULL, "no session");
-	if (s->state == SESSION_CLOSED || s->conn == NULL)
-		return session_closed(s, err);
+	if (result != NULL)
+		result_clear(result);
+	if (s->state == SESSION_CLOSED || s->conn == NULL) {
+		rc = session_closed(s, err);
+		if (result != NULL)
+			result_set_status(result, rc, err, 0);
+		return rc;
+	}
 	if (s->state != SESSION_READY)
 		return error_set(err, SMTPC_EINVAL, NULL,
 		    "session is not open");
-	session_refusals_clear(s);
-	s->soft = 0;
 	memset(&e, 0, sizeof(e));
-	rc = session_transaction(s, from ? from : "", rcpts, nrcpts, read,
-	    read_user, flags, &e);
+	s->after = SESSION_AFTER_UNSET;
+	s->maybe_delivered = 0;
+	s->sent = 0;
+	if (session_result_start(s, result, from ? from : "", rcpts,
+	    nrcpts) != 0)
+		rc = error_set(&e, SMTPC_ENOMEM, NULL, "out of memory");
+	else
+		rc = session_transaction(s, from ? from : "", rcpts, nrcpts,
+		    read, read_user, flags, &e);
 	s->msg_size = 0;
-	if (rc == 0)
-		return 0;
-	e.code = rc;
-	if (s->conn != NULL && s->closing)
-		(void)session_quit(s, &ignored);
-	if (s->conn != NULL && (s->state == SESSION_READY || s->soft)) {
-		/*
-		 * Refused before anything was sent (bad arguments), or a
-		 * refusal that leaves the connection fit for another try.
-		 */
+	if (rc == 0) {
 		session_set_state(s, SESSION_READY);
-		if (err != NULL)
-			*err = e;
-		return rc;
+		result_set_status(s->res, 0, NULL, 0);
+		s->res = NULL;
+		return 0;
 	}
-	return session_break(s, &e, err);
+	e.code = rc;
+	rc = session_settle(s, &e, err);
+	session_stage_done(s, session_usec());
+	result_set_status(s->res, rc, &e, s->maybe_delivered);
+	s->res = NULL;
+	return rc;
 }
 
-int
-smtpc_session_tls_info(const struct smtpc_session *s,
-    struct smtpc_tls_info *out)
+const struct smtpc_tls_info *
+smtpc_session_tls(const struct smtpc_session *s)
 {
-	if (s == NULL || out == NULL || !s->have_tls_info)
-		return SMTPC_EINVAL;
-	*out = s->tls_info;
-	return 0;
+	return s != NULL && s->have_tls_info ? &s->tls_info : NULL;
 }
 
 const char *

@@ -59,7 +59,7 @@ session_auth_run(struct smtpc_session *s, const struct sasl_mech *mech,
 		if (s->reply.code == 235)
 			return sasl_client_done(sc, err);
 		if (s->reply.code != 334) {
-			s->soft = 1;
+			session_after(s, SESSION_AFTER_QUIT);
 			return session_fail_reply(s, reply_class(&s->reply) ==
 			    4 ? SMTPC_ETEMP : reply_class(&s->reply) == 5 ?
 			    SMTPC_EAUTH : SMTPC_EPROTO, "AUTH", err,
@@ -108,7 +108,7 @@ session_auth(struct smtpc_session *s, struct smtpc_error *err)
 		    "refusing to send credentials over a connection without "
 		    "TLS");
 	if (!(s->caps.flags & REPLY_CAP_AUTH)) {
-		s->soft = 1;
+		session_after(s, SESSION_AFTER_QUIT);
 		return error_set(err, SMTPC_ENOMECH, "AUTH",
 		    "a user is set but the server offers no authentication "
 		    "(no AUTH in its EHLO reply; it offers: nothing): check "
@@ -116,7 +116,7 @@ session_auth(struct smtpc_session *s, struct smtpc_error *err)
 	}
 	if ((rc = sasl_choose(buf_cstr(&s->caps.auth), s->auth_mech,
 	    s->secret_kind, &mech, err)) != 0) {
-		s->soft = 1;
+		session_after(s, SESSION_AFTER_QUIT);
 		return rc;
 	}
 	session_set_state(s, SESSION_AUTH);

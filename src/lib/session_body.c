@@ -64,6 +64,10 @@ session_body(struct smtpc_session *s, smtpc_body_read_fn *read,
 			session_stage(err, "message");
 			break;
 		}
+		session_progress(s, n);
+		/* No final dot after a cancel: the hang-up discards it. */
+		if ((rc = session_canceled(s, "message", err)) != 0)
+			break;
 	}
 	if (rc == 0) {
 		buf_reset(&out);
@@ -108,6 +112,12 @@ session_bdat(struct smtpc_session *s, smtpc_body_read_fn *read,
 			if ((rc = session_pull(read, read_user, in, &n,
 			    err)) != 0)
 				goto out;
+			session_progress(s, n);
+			/* Between chunks, nothing half-sent: RSET ends it. */
+			if ((rc = session_canceled(s, "message", err)) != 0) {
+				session_after(s, SESSION_AFTER_RSET);
+				goto out;
+			}
 			if (n == 0) {
 				eof = 1;
 				rc = dotstuff_finish(&ds, &chunk);
@@ -151,11 +161,9 @@ session_bdat(struct smtpc_session *s, smtpc_body_read_fn *read,
 			rc = session_fail_reply(s, session_code_of(
 			    s->reply.code), "BDAT", err,
 			    "server refused a chunk of the message");
-			if (rc != SMTPC_EPROTO) {
-				/* RFC 3030 2: the transaction failed; reset. */
-				s->soft = 1;
-				session_rset(s);
-			}
+			/* RFC 3030 2: the transaction failed; reset. */
+			if (rc != SMTPC_EPROTO)
+				session_after(s, SESSION_AFTER_RSET);
 			goto out;
 		}
 	}

@@ -167,6 +167,16 @@ session_check_auth_tls(const struct smtpc_server *cfg, unsigned char pin[32],
 	return 0;
 }
 
+void
+smtpc_server_init(struct smtpc_server *srv)
+{
+	if (srv == NULL)
+		return;
+	memset(srv, 0, sizeof(*srv));
+	srv->size = sizeof(*srv);
+	srv->tls = SMTPC_TLS_STARTTLS;
+}
+
 int
 smtpc_session_new(const struct smtpc_server *cfg,
     struct smtpc_session **ret, struct smtpc_error *err)
@@ -175,7 +185,13 @@ smtpc_session_new(const struct smtpc_server *cfg,
 	unsigned char pin[32];
 	int rc, have_pin = 0;
 
-	if (cfg == NULL || cfg->host == NULL || cfg->host[0] == '\0')
+	if (cfg == NULL)
+		return error_set(err, SMTPC_EINVAL, NULL, "no server");
+	/* Every field of ABI 1 must be there; later ones are checked. */
+	if (!SERVER_HAS(cfg, event_user))
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "struct smtpc_server not initialised (smtpc_server_init)");
+	if (cfg->host == NULL || cfg->host[0] == '\0')
 		return error_set(err, SMTPC_EINVAL, NULL, "no server host");
 	if (!session_text_ok(cfg->host) || strchr(cfg->host, ' ') != NULL)
 		return error_set(err, SMTPC_EINVAL, NULL,
@@ -230,9 +246,11 @@ smtpc_session_new(const struct smtpc_server *cfg,
 		    cfg->tls == SMTPC_TLS_NONE ? 25 : 587;
 	s->insecure = cfg->insecure;
 	s->timeout = cfg->timeout;
-	s->trace = cfg->trace;
-	s->trace_user = cfg->trace_user;
-	if (session_strdup(&s->host, cfg->host) != 0 ||
+	s->event = cfg->event;
+	s->event_user = cfg->event_user;
+	s->helo_given = cfg->helo != NULL;
+	if ((s->scratch = smtpc_result_new()) == NULL ||
+	    session_strdup(&s->host, cfg->host) != 0 ||
 	    session_strdup(&s->cafile, cfg->cafile) != 0 ||
 	    session_strdup(&s->helo, cfg->helo) != 0 ||
 	    session_strdup(&s->user, cfg->user) != 0 ||
@@ -262,7 +280,7 @@ smtpc_session_free(struct smtpc_session *s)
 		return;
 	if (s->conn != NULL)
 		s->io->close(s->conn);
-	session_refusals_clear(s);
+	smtpc_result_free(s->scratch);
 	buf_wipe_free(&s->password);
 	buf_wipe_free(&s->cmd);
 	buf_free(&s->tmp);

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "reply.h"
+#include "result.h"
 #include "session.h"
 #include "smtpc.h"
 
@@ -30,6 +31,14 @@
 #define SESSION_BDAT_CHUNK	(1024u * 1024)
 /* RFC 3461 4.4: an ENVID is at most 100 characters. */
 #define SESSION_ENVID_MAX	100
+
+/*
+ * Does the caller's struct smtpc_server have field `f`?  Programs built
+ * against an older smtpc.h pass a smaller struct (its `size` says how
+ * big); fields added later are read only when this says they are there.
+ */
+#define SERVER_HAS(cfg, f)						\
+	((cfg)->size >= offsetof(struct smtpc_server, f) + sizeof((cfg)->f))
 
 enum session_state {
 	SESSION_INIT,
@@ -46,16 +55,25 @@ enum session_state {
 	SESSION_BODY,
 	SESSION_DOT,
 	SESSION_RSET,
+	SESSION_NOOP,
 	SESSION_QUIT,
 	SESSION_CLOSED,
 	SESSION_STATE__COUNT
 };
 
-struct session_refusal {
-	struct smtpc_refusal pub;	/* points into the fields below */
-	char *address;
-	char enhanced[16];
-	char *text;
+/*
+ * What the connection can still do after a failure.  Each failure site
+ * says it (session_after), from what it knows of the exchange; the most
+ * severe word wins, and one function (session_settle in session.c) acts
+ * on it when the public call returns.  A failure that says nothing is a
+ * DROP: what we do not understand, we do not trust.
+ */
+enum session_after {
+	SESSION_AFTER_UNSET = 0,
+	SESSION_AFTER_READY,	/* nothing open on the server: ready */
+	SESSION_AFTER_RSET,	/* a transaction is open: RSET, then ready */
+	SESSION_AFTER_QUIT,	/* close politely (a 421, a refused open) */
+	SESSION_AFTER_DROP,	/* close without a word: no longer trusted */
 };
 
 struct smtpc_session {
@@ -66,6 +84,7 @@ struct smtpc_session {
 	char *cafile;
 	int insecure;
 	char *helo;
+	int helo_given;		/* the caller chose the EHLO name */
 	unsigned timeout;
 	char *user;
 	struct buf password;	/* the secret: a password or a token */
@@ -75,15 +94,16 @@ struct smtpc_session {
 	int have_pin;
 	char *cert_file;
 	char *key_file;
-	smtpc_trace_fn *trace;
-	void *trace_user;
+	smtpc_event_fn *event;
+	void *event_user;
 
 	const struct session_io *io;
 	void *io_user;
 	void *conn;
 
 	enum session_state state;
-	int soft;		/* the failure left the connection usable */
+	enum session_after after;	/* of the failure being handled */
+	int cancel;		/* the event callback asked to stop */
 	struct reply reply;
 	struct reply_caps caps;
 	const char *authed;	/* mechanism name, static */
@@ -94,24 +114,38 @@ struct smtpc_session {
 	struct buf tmp;		/* reply text for errors */
 	char line[LIMIT_REPLY_LINE];
 
-	struct session_refusal **refused;	/* each entry its own block */
-	size_t nrefused, refused_cap;
+	/* The send in progress: its result (the caller's, or scratch). */
+	struct smtpc_result *res;
+	struct smtpc_result *scratch;
+	int maybe_delivered;	/* the message was out, its reply lost */
+	uint64_t sent;		/* message bytes handed over so far */
+	/* Stage times: the stage being timed and when it began (usec). */
+	int timing;		/* 1 while cur_stage is a stage */
+	enum smtpc_stage cur_stage;
+	int64_t stage_t0;
+	/* Times of the last open, for the first send after it. */
+	int64_t open_usec[RESULT_STAGES];
+	int have_open_usec;
+
 	uint64_t msg_size;	/* for SIZE=; 0: unknown (next send only) */
 	/* DSN (RFC 3461) for every send; 0 / DEFAULT / NULL: not asked. */
 	unsigned dsn_notify;
 	enum smtpc_dsn_ret dsn_ret;
 	char *dsn_envid;	/* already xtext-encoded */
-	int closing;		/* the server said 421: QUIT, then close */
 	size_t unanswered;	/* pipelined commands whose replies were
 				   never read: QUIT skips them first */
 	int64_t stage_end;	/* a stage of several exchanges (AUTH): one
 				   deadline for all of them; 0: none */
 
-	/* The error that broke the connection; later calls repeat it. */
+	/* The error that closed the connection; later sends repeat it. */
 	struct smtpc_error fatal;
 };
 
 /* session.c */
+void session_after(struct smtpc_session *s, enum session_after a);
+int session_canceled(struct smtpc_session *s, const char *stage,
+    struct smtpc_error *err);
+void session_progress(struct smtpc_session *s, size_t n);
 void session_info(struct smtpc_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int session_fail_reply(struct smtpc_session *s, int code, const char *stage,
@@ -137,13 +171,13 @@ int session_strdup(char **dst, const char *src);
 int session_auth(struct smtpc_session *s, struct smtpc_error *err);
 
 /* session_mail.c */
-void session_refusals_clear(struct smtpc_session *s);
 int session_addr_check(struct smtpc_session *s, const char *a, const char *what,
     int *utf8, struct smtpc_error *err);
-void session_rset(struct smtpc_session *s);
+int session_rset(struct smtpc_session *s, struct smtpc_error *err);
 void session_abandon(struct smtpc_session *s, size_t accepted, int data_sent);
 int session_fail_refused(struct smtpc_session *s, size_t accepted,
     struct smtpc_error *err);
+size_t session_refused_count(const struct smtpc_session *s);
 int session_check_size(struct smtpc_session *s, struct smtpc_error *err);
 int session_uses_dsn(const struct smtpc_session *s);
 int session_envelope(struct smtpc_session *s, const char *from,

@@ -14,28 +14,6 @@
 #include "error.h"
 #include "session_int.h"
 
-static void
-session_refusal_free(struct session_refusal *r)
-{
-	if (r == NULL)
-		return;
-	free(r->address);
-	free(r->text);
-	free(r);
-}
-
-void
-session_refusals_clear(struct smtpc_session *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nrefused; i++)
-		session_refusal_free(s->refused[i]);
-	free(s->refused);
-	s->refused = NULL;
-	s->nrefused = s->refused_cap = 0;
-}
-
 /*
  * The mail transaction.
  */
@@ -67,59 +45,47 @@ session_addr_check(struct smtpc_session *s, const char *a, const char *what,
 	return 0;
 }
 
-/*
- * Keep a refusal.  The list grows by doubling and holds pointers, so an
- * entry never moves once made and 10,000 refusals cost 10,000 steps, not
- * 10,000 squared.
- */
+/* The answer to RCPT for recipient `i`, into the send's result. */
 static int
-session_refusal_add(struct smtpc_session *s, const char *address)
+session_rcpt_answer(struct smtpc_session *s, size_t i, int accepted)
 {
-	struct session_refusal **n, *r;
-	size_t cap;
+	int rc;
 
-	if (s->nrefused == s->refused_cap) {
-		cap = s->refused_cap ? s->refused_cap * 2 : 8;
-		if ((n = reallocarray(s->refused, cap, sizeof(*n))) == NULL)
-			return SMTPC_ENOMEM;
-		s->refused = n;
-		s->refused_cap = cap;
-	}
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return SMTPC_ENOMEM;
 	buf_reset(&s->tmp);
-	if ((r->address = strdup(address)) == NULL ||
-	    reply_text_oneline(&s->reply, &s->tmp) != 0 ||
-	    (r->text = malloc(SMTPC_ERROR_TEXT_MAX)) == NULL) {
-		session_refusal_free(r);
-		return SMTPC_ENOMEM;
-	}
-	error_escape(r->text, SMTPC_ERROR_TEXT_MAX, buf_cstr(&s->tmp),
-	    s->tmp.len);
-	snprintf(r->enhanced, sizeof(r->enhanced), "%s", s->reply.enhanced);
-	r->pub.reply_code = s->reply.code;
-	r->pub.address = r->address;
-	r->pub.enhanced = r->enhanced;
-	r->pub.text = r->text;
-	s->refused[s->nrefused++] = r;
-	return 0;
+	if ((rc = reply_text_oneline(&s->reply, &s->tmp)) != 0)
+		return rc;
+	return result_rcpt_reply(s->res, i, accepted, s->reply.code,
+	    s->reply.enhanced, buf_cstr(&s->tmp), s->tmp.len);
 }
 
-/* RSET after a refused transaction; a failed RSET leaves us unsure. */
-void
-session_rset(struct smtpc_session *s)
+/* Recipients the server refused in this send. */
+size_t
+session_refused_count(const struct smtpc_session *s)
 {
-	struct smtpc_error ignored;
+	const struct smtpc_rcpt_status *st;
+	size_t i, n = 0;
+
+	for (i = 0; (st = result_rcpt(s->res, i)) != NULL; i++)
+		n += st->accepted == 0;
+	return n;
+}
+
+/* RSET: 0 when the server answered 250. */
+int
+session_rset(struct smtpc_session *s, struct smtpc_error *err)
+{
+	int rc;
 
 	session_set_state(s, SESSION_RSET);
-	if (session_cmd(s, &ignored, "RSET") != 0 ||
-	    session_send(s, NULL, 1, SESSION_T_CMD, "RSET", &ignored) != 0 ||
-	    session_reply(s, SESSION_T_CMD, 0, "RSET", &ignored) != 0 ||
-	    s->reply.code != 250) {
-		s->soft = 0;
-		return;
-	}
+	if ((rc = session_cmd(s, err, "RSET")) != 0 ||
+	    (rc = session_send(s, NULL, 1, SESSION_T_CMD, "RSET", err)) != 0 ||
+	    (rc = session_reply(s, SESSION_T_CMD, 0, "RSET", err)) != 0)
+		return rc;
+	if (s->reply.code != 250)
+		return session_fail_reply(s, SMTPC_EPROTO, "RSET", err,
+		    "unexpected reply to RSET");
 	session_set_state(s, SESSION_READY);
+	return 0;
 }
 
 /*
@@ -135,23 +101,23 @@ session_abandon(struct smtpc_session *s, size_t accepted, int data_sent)
 	struct smtpc_error ignored;
 
 	if (!data_sent || s->reply.code != 354) {
-		session_rset(s);
+		session_after(s, SESSION_AFTER_RSET);
 		return;
 	}
 	if (accepted > 0) {
 		session_info(s, "closing the connection so that the server "
 		    "discards the message");
-		s->soft = 0;
+		session_after(s, SESSION_AFTER_DROP);
 		return;
 	}
 	if (session_cmd(s, &ignored, ".") != 0 ||
 	    session_send(s, NULL, 1, SESSION_T_DOT, "message",
 	    &ignored) != 0 ||
 	    session_reply(s, SESSION_T_DOT, 0, "message", &ignored) != 0) {
-		s->soft = 0;
+		session_after(s, SESSION_AFTER_DROP);
 		return;
 	}
-	session_rset(s);
+	session_after(s, SESSION_AFTER_RSET);
 }
 
 /* Fail with the first refusal's words (a 5xx one, if any, decides). */
@@ -159,36 +125,42 @@ int
 session_fail_refused(struct smtpc_session *s, size_t accepted,
     struct smtpc_error *err)
 {
-	const struct session_refusal *r = s->refused[0];
-	size_t i;
-	int code = SMTPC_ETEMP;
+	const struct smtpc_rcpt_status *st, *r = NULL, *first = NULL;
+	size_t i, n = 0;
+	int code;
 
-	for (i = 0; i < s->nrefused; i++)
-		if (s->refused[i]->pub.reply_code >= 500) {
-			code = SMTPC_EPERM;
-			r = s->refused[i];
-			break;
-		}
-	if (accepted == 0) {
-		/* Nothing will be sent: the first refusal speaks for all. */
-		r = s->refused[0];
-		code = session_code_of(r->pub.reply_code);
+	for (i = 0; (st = result_rcpt(s->res, i)) != NULL; i++) {
+		if (st->accepted != 0)
+			continue;
+		n++;
+		if (first == NULL)
+			first = st;
+		if (r == NULL && st->reply_code >= 500)
+			r = st;
 	}
-	if (s->nrefused > 1)
+	if (first == NULL)
+		return error_set(err, SMTPC_EPROTO, "RCPT TO",
+		    "no recipient accepted and none refused");
+	code = r != NULL ? SMTPC_EPERM : SMTPC_ETEMP;
+	if (r == NULL || accepted == 0) {
+		/* Nothing will be sent: the first refusal speaks for all. */
+		r = first;
+		code = session_code_of(r->reply_code);
+	}
+	if (n > 1)
 		error_set(err, code, "RCPT TO", "recipient refused: %s "
-		    "(%zu refused in all%s)", r->address, s->nrefused,
+		    "(%zu refused in all%s)", r->address, n,
 		    accepted == 0 ? ", none accepted" : "");
 	else
 		error_set(err, code, "RCPT TO", "recipient refused: %s",
 		    r->address);
 	if (err != NULL) {
-		err->reply_code = r->pub.reply_code;
+		err->reply_code = r->reply_code;
 		snprintf(err->enhanced, sizeof(err->enhanced), "%s",
 		    r->enhanced);
 		snprintf(err->server_text, sizeof(err->server_text), "%s",
 		    r->text);
 	}
-	s->soft = 1;
 	return code;
 }
 
@@ -348,16 +320,15 @@ session_envelope(struct smtpc_session *s, const char *from,
 			}
 			if (mail_failed)
 				continue;	/* 503s: not the recipient's */
-			if (reply_class(&s->reply) == 2) {
-				accepted++;
-				continue;
-			}
 			if (reply_class(&s->reply) == 3)
 				return session_fail_reply(s, SMTPC_EPROTO,
 				    "RCPT TO", err, "unexpected reply to RCPT");
-			if ((rc = session_refusal_add(s, rcpts[i - 1])) != 0)
+			if ((rc = session_rcpt_answer(s, i - 1,
+			    reply_class(&s->reply) == 2)) != 0)
 				return error_set(err, rc, "RCPT TO",
 				    "out of memory");
+			if (reply_class(&s->reply) == 2)
+				accepted++;
 		}
 		if (mail_failed) {
 			if (err != NULL)
@@ -366,8 +337,9 @@ session_envelope(struct smtpc_session *s, const char *from,
 			 * A DATA taken without a sender is a server gone
 			 * wrong; only hanging up ends it safely.
 			 */
-			s->soft = mail_err.code != SMTPC_EPROTO &&
-			    !(*ret_data && s->reply.code == 354);
+			session_after(s, mail_err.code != SMTPC_EPROTO &&
+			    !(*ret_data && s->reply.code == 354) ?
+			    SESSION_AFTER_READY : SESSION_AFTER_DROP);
 			return mail_err.code;
 		}
 	}
@@ -413,58 +385,34 @@ session_xtext(const char *in, char *out, size_t cap)
 }
 
 int
-smtpc_session_set_dsn(struct smtpc_session *s, const struct smtpc_dsn *dsn,
-    struct smtpc_error *err)
+smtpc_session_set_dsn(struct smtpc_session *s, unsigned notify,
+    enum smtpc_dsn_ret ret, const char *envid, struct smtpc_error *err)
 {
-	char envid[SESSION_ENVID_MAX + 1];
+	char coded[SESSION_ENVID_MAX + 1];
 	char *copy = NULL;
 	unsigned all = SMTPC_DSN_NEVER | SMTPC_DSN_SUCCESS | SMTPC_DSN_FAILURE |
 	    SMTPC_DSN_DELAY;
 
 	if (s == NULL)
 		return error_set(err, SMTPC_EINVAL, NULL, "no session");
-	if (dsn != NULL) {
-		if ((dsn->notify & ~all) != 0 || ((dsn->notify &
-		    SMTPC_DSN_NEVER) && dsn->notify != SMTPC_DSN_NEVER))
-			return error_set(err, SMTPC_EINVAL, NULL,
-			    "DSN notify: NEVER goes alone; else any of "
-			    "SUCCESS, FAILURE, DELAY");
-		if (dsn->ret != SMTPC_DSN_RET_DEFAULT &&
-		    dsn->ret != SMTPC_DSN_RET_FULL &&
-		    dsn->ret != SMTPC_DSN_RET_HDRS)
-			return error_set(err, SMTPC_EINVAL, NULL,
-			    "DSN return: FULL or HDRS");
-		if (dsn->envid != NULL && session_xtext(dsn->envid, envid,
-		    sizeof(envid)) != 0)
-			return error_set(err, SMTPC_EINVAL, NULL,
-			    "DSN envelope ID: printable ASCII, not empty, at "
-			    "most %d characters once encoded",
-			    SESSION_ENVID_MAX);
-		if (dsn->envid != NULL && (copy = strdup(envid)) == NULL)
-			return error_set(err, SMTPC_ENOMEM, NULL,
-			    "out of memory");
-	}
+	if ((notify & ~all) != 0 || ((notify & SMTPC_DSN_NEVER) &&
+	    notify != SMTPC_DSN_NEVER))
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "DSN notify: NEVER goes alone; else any of SUCCESS, "
+		    "FAILURE, DELAY");
+	if (ret != SMTPC_DSN_RET_DEFAULT && ret != SMTPC_DSN_RET_FULL &&
+	    ret != SMTPC_DSN_RET_HDRS)
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "DSN return: FULL or HDRS");
+	if (envid != NULL && session_xtext(envid, coded, sizeof(coded)) != 0)
+		return error_set(err, SMTPC_EINVAL, NULL,
+		    "DSN envelope ID: printable ASCII, not empty, at most %d "
+		    "characters once encoded", SESSION_ENVID_MAX);
+	if (envid != NULL && (copy = strdup(coded)) == NULL)
+		return error_set(err, SMTPC_ENOMEM, NULL, "out of memory");
 	free(s->dsn_envid);
 	s->dsn_envid = copy;
-	s->dsn_notify = dsn != NULL ? dsn->notify : 0;
-	s->dsn_ret = dsn != NULL ? dsn->ret : SMTPC_DSN_RET_DEFAULT;
+	s->dsn_notify = notify;
+	s->dsn_ret = ret;
 	return 0;
-}
-
-/*
- * Getters.
- */
-
-size_t
-smtpc_session_refused_count(const struct smtpc_session *s)
-{
-	return s ? s->nrefused : 0;
-}
-
-const struct smtpc_refusal *
-smtpc_session_refused(const struct smtpc_session *s, size_t index)
-{
-	if (s == NULL || index >= s->nrefused)
-		return NULL;
-	return &s->refused[index]->pub;
 }

@@ -67,6 +67,7 @@ struct wnode {
 
 struct smtpc_reader {
 	const struct smtpc_msg *msg;
+	char message_id[LIMIT_HEADER_LINE + 1];	/* as in the header */
 	struct buf skel;
 	struct witem *items;
 	size_t nitems;
@@ -420,7 +421,8 @@ writer_message_id(struct smtpc_reader *w)
 	if ((rc = writer_random(w, id, 32)) != 0)
 		return rc;
 	id[32] = '\0';
-	return buf_printf(&w->skel, "Message-ID: <%s@%s>\r\n", id, dom);
+	snprintf(w->message_id, sizeof(w->message_id), "<%s@%s>", id, dom);
+	return buf_printf(&w->skel, "Message-ID: %s\r\n", w->message_id);
 }
 
 static int
@@ -455,9 +457,10 @@ writer_top_fields(struct smtpc_reader *w)
 	if (m->subject != NULL &&
 	    (rc = header_write_text(&w->skel, "Subject", m->subject)) != 0)
 		return rc;
-	if ((v = writer_user_field(m, "Message-ID")) != NULL)
+	if ((v = writer_user_field(m, "Message-ID")) != NULL) {
+		snprintf(w->message_id, sizeof(w->message_id), "%s", v);
 		rc = header_write_text(&w->skel, "Message-ID", v);
-	else
+	} else
 		rc = writer_message_id(w);
 	if (rc != 0)
 		return rc;
@@ -765,6 +768,12 @@ writer_item_size(const struct witem *it)
 		return b64_wrap_size(it->file->size);
 	}
 	return 0;
+}
+
+const char *
+smtpc_reader_message_id(const struct smtpc_reader *w)
+{
+	return w != NULL && w->message_id[0] != '\0' ? w->message_id : NULL;
 }
 
 int

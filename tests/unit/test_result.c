@@ -67,7 +67,7 @@ test_recipients(void)
 	    smtpc_result_final_reply(r) == NULL &&
 	    smtpc_result_queue_id(r) == NULL &&
 	    smtpc_result_rcpt_count(r) == 0 &&
-	    smtpc_result_stage_usec(r, SMTPC_STAGE_MAIL) == -1,
+	    smtpc_result_stage_usec(r, SMTPC_STAGE_ENVELOPE) == -1,
 	    "a new result is empty");
 	ok(result_add_rcpt(r, "a@x.test", &idx) == 0 && idx == 0, "first");
 	first = smtpc_result_rcpt(r, 0);
@@ -105,21 +105,21 @@ test_recipients(void)
 	result_set_final(r, 550, "5.7.1", "queued as NOPE", 14);
 	ok(smtpc_result_queue_id(r) == NULL, "no queue id from a refusal");
 
-	result_add_time(r, SMTPC_STAGE_RCPT, 5);
-	result_add_time(r, SMTPC_STAGE_RCPT, 7);
+	result_add_time(r, SMTPC_STAGE_ENVELOPE, 5);
+	result_add_time(r, SMTPC_STAGE_ENVELOPE, 7);
 	result_add_time(r, (enum smtpc_stage)99, 7);
-	ok(smtpc_result_stage_usec(r, SMTPC_STAGE_RCPT) == 12,
+	ok(smtpc_result_stage_usec(r, SMTPC_STAGE_ENVELOPE) == 12,
 	    "a stage entered twice: the sum");
 	ok(smtpc_result_stage_usec(r, (enum smtpc_stage)99) == -1,
 	    "unknown stage: -1");
-	eq_str(smtpc_stage_name(SMTPC_STAGE_MAIL), "MAIL FROM", "stage name");
+	eq_str(smtpc_stage_name(SMTPC_STAGE_ENVELOPE), "envelope", "stage name");
 	eq_str(smtpc_stage_name((enum smtpc_stage)99), "unknown",
 	    "unknown stage name");
 
 	result_clear(r);
 	ok(smtpc_result_rcpt_count(r) == 0 &&
 	    smtpc_result_final_reply(r) == NULL &&
-	    smtpc_result_stage_usec(r, SMTPC_STAGE_RCPT) == -1,
+	    smtpc_result_stage_usec(r, SMTPC_STAGE_ENVELOPE) == -1,
 	    "cleared for the next send");
 	smtpc_result_free(r);
 	smtpc_result_free(NULL);

@@ -216,16 +216,56 @@ static const struct session_io fake_io = {
 	fake_local_literal,
 };
 
-static void
-fake_trace(void *user, enum smtpc_trace_dir dir, const char *line,
-    size_t len)
+/* The dialogue as the caller sees it: "S: ", "C: ", "-- " lines. */
+static int
+fake_event(void *user, const struct smtpc_event *ev)
 {
 	struct fake *f = user;
 
-	buf_append_str(&f->trace, dir == SMTPC_TRACE_IN ? "S: " :
-	    dir == SMTPC_TRACE_OUT ? "C: " : "-- ");
-	buf_append(&f->trace, line, len);
+	if (ev->type == SMTPC_EVENT_STAGE || ev->type == SMTPC_EVENT_PROGRESS)
+		return 0;
+	buf_append_str(&f->trace, ev->type == SMTPC_EVENT_LINE_IN ? "S: " :
+	    ev->type == SMTPC_EVENT_LINE_OUT ? "C: " : "-- ");
+	buf_append(&f->trace, ev->line, ev->len);
 	buf_append_byte(&f->trace, '\n');
+	return 0;
+}
+
+/* An initialised server configuration. */
+static struct smtpc_server
+server_cfg(void)
+{
+	struct smtpc_server cfg;
+
+	smtpc_server_init(&cfg);
+	return cfg;
+}
+
+/* Recipients the last send's result says were refused. */
+static size_t
+refused_count(const struct smtpc_result *r)
+{
+	const struct smtpc_rcpt_status *st;
+	size_t i, n = 0;
+
+	for (i = 0; (st = smtpc_result_rcpt(r, i)) != NULL; i++)
+		n += st->accepted == 0;
+	return n;
+}
+
+/* DSN settings as the tests write them. */
+struct dsn_case {
+	unsigned notify;
+	enum smtpc_dsn_ret ret;
+	const char *envid;
+};
+
+static int
+set_dsn(struct smtpc_session *s, const struct dsn_case *d,
+    struct smtpc_error *err)
+{
+	return smtpc_session_set_dsn(s, d ? d->notify : 0,
+	    d ? d->ret : SMTPC_DSN_RET_DEFAULT, d ? d->envid : NULL, err);
 }
 
 /* A body source over a string; "!FAIL" fails after the first chunk. */
@@ -742,8 +782,9 @@ static int
 run_case(const struct session_case *c)
 {
 	struct fake f = { 0 };
-	struct smtpc_server cfg = { 0 };
+	struct smtpc_server cfg = server_cfg();
 	struct smtpc_session *s = NULL;
+	struct smtpc_result *res = smtpc_result_new();
 	struct smtpc_error err;
 	struct body b = { 0 };
 	size_t n = 0;
@@ -761,8 +802,8 @@ run_case(const struct session_case *c)
 	cfg.user = c->user;
 	cfg.password = "s3cret";
 	cfg.auth_mech = c->mech;
-	cfg.trace = fake_trace;
-	cfg.trace_user = &f;
+	cfg.event = fake_event;
+	cfg.event_user = &f;
 	memset(&err, 0, sizeof(err));
 	ok(smtpc_session_new(&cfg, &s, &err) == 0, c->name);
 	session_set_io(s, &fake_io, &f);
@@ -773,7 +814,7 @@ run_case(const struct session_case *c)
 		b.data = c->body;
 		b.fail = c->body_fail;
 		rc = smtpc_session_send(s, "a@x.test", c->rcpts, n, body_read,
-		    &b, c->flags, &err);
+		    &b, c->flags, res, &err);
 	}
 	if (!ok(rc == c->rc, "  return code"))
 		printf("# got %s (%s: %s), want %s\n", smtpc_errname(rc),
@@ -786,7 +827,7 @@ run_case(const struct session_case *c)
 	}
 	if (c->transcript != NULL)
 		eq_str(buf_cstr(&f.transcript), c->transcript, "  transcript");
-	ok(smtpc_session_refused_count(s) == c->nrefused, "  refusals");
+	ok(refused_count(res) == c->nrefused, "  refusals");
 	if (c->trace_has != NULL &&
 	    !ok(strstr(buf_cstr(&f.trace), c->trace_has) != NULL,
 	    "  trace holds the expected lines"))
@@ -795,7 +836,7 @@ run_case(const struct session_case *c)
 		struct smtpc_error again;
 
 		ok(smtpc_session_send(s, "a@x.test", c->rcpts, 1, body_read,
-		    &b, 0, &again) == c->rc && strcmp(again.message,
+		    &b, 0, NULL, &again) == c->rc && strcmp(again.message,
 		    err.message) == 0, "  the fatal error sticks");
 	}
 	ok(f.closed == c->closed, c->closed ? "  closed" : "  still open");
@@ -811,6 +852,7 @@ run_case(const struct session_case *c)
 		ok(smtpc_session_quit(s, &err) == SMTPC_ECONN && f.closed,
 		    "  quit closes (the script has no 221)");
 	}
+	smtpc_result_free(res);
 	smtpc_session_free(s);
 	buf_free(&f.in);
 	buf_free(&f.out);
@@ -822,7 +864,7 @@ run_case(const struct session_case *c)
 static void
 session_misc(void)
 {
-	struct smtpc_server cfg = { 0 };
+	struct smtpc_server cfg = server_cfg();
 	struct smtpc_session *s = NULL;
 	struct smtpc_error err;
 	static const char *const script[] = {
@@ -836,7 +878,6 @@ session_misc(void)
 	static const char *const rcpt[] = { "b@y.test" };
 	struct fake f = { 0 };
 	struct body b = { "two\r\nmails", 0, 0 };
-	struct smtpc_tls_info ti;
 
 	ok(smtpc_session_new(&cfg, &s, &err) == SMTPC_EINVAL &&
 	    strstr(err.message, "host"), "no host: EINVAL");
@@ -895,18 +936,18 @@ session_misc(void)
 	eq_str(smtpc_session_auth_mech(s), "PLAIN", "auth mech");
 	eq_str(smtpc_session_capabilities(s), "PIPELINING\nAUTH LOGIN PLAIN\n",
 	    "capabilities");
-	ok(smtpc_session_tls_info(s, &ti) == SMTPC_EINVAL, "no TLS info");
-	ok(smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0,
+	ok(smtpc_session_tls(s) == NULL, "no TLS info");
+	ok(smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, NULL,
 	    &err) == 0, "first mail");
 	b.off = 0;
-	ok(smtpc_session_send(s, "", rcpt, 1, body_read, &b, 0, &err) == 0,
+	ok(smtpc_session_send(s, "", rcpt, 1, body_read, &b, 0, NULL, &err) == 0,
 	    "second mail, null sender");
 	ok(strstr(buf_cstr(&f.transcript), "MAIL FROM:<>\n") != NULL,
 	    "null reverse-path");
-	ok(smtpc_session_send(s, "a@x.test", rcpt, 0, body_read, &b, 0,
+	ok(smtpc_session_send(s, "a@x.test", rcpt, 0, body_read, &b, 0, NULL,
 	    &err) == SMTPC_EINVAL, "no recipients: EINVAL");
 	ok(smtpc_session_quit(s, &err) == 0 && f.closed, "QUIT 221");
-	ok(smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0,
+	ok(smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, NULL,
 	    &err) == SMTPC_EINVAL, "send after quit: EINVAL");
 	ok(smtpc_session_quit(s, &err) == 0, "quit twice is fine");
 	smtpc_session_free(s);
@@ -923,12 +964,13 @@ session_window(void)
 	static const char *script[2 * N + 16];
 	static char addrs[N][32];
 	const char *rcpts[N];
-	struct smtpc_server cfg = { 0 };
+	struct smtpc_server cfg = server_cfg();
 	struct smtpc_session *s = NULL;
 	struct smtpc_error err;
 	struct fake f = { 0 };
 	struct body b = { "x", 0, 0 };
-	const struct smtpc_refusal *r;
+	const struct smtpc_rcpt_status *r;
+	struct smtpc_result *res = smtpc_result_new();
 	size_t i, k = 0;
 
 	script[k++] = "";
@@ -956,16 +998,19 @@ session_window(void)
 	ok(smtpc_session_new(&cfg, &s, &err) == 0, "window: new");
 	session_set_io(s, &fake_io, &f);
 	ok(smtpc_session_open(s, &err) == 0, "window: open");
-	ok(smtpc_session_send(s, "a@x.test", rcpts, N, body_read, &b, 0,
+	ok(smtpc_session_send(s, "a@x.test", rcpts, N, body_read, &b, 0, res,
 	    &err) == SMTPC_EPERM, "window: one refusal among 250 fails");
 	ok(f.max_batch == SESSION_PIPE_WINDOW, "window: 100 commands a write");
-	ok(smtpc_session_refused_count(s) == 1 &&
-	    (r = smtpc_session_refused(s, 0)) != NULL &&
-	    strcmp(r->address, "r180@y.test") == 0 && r->reply_code == 550 &&
+	ok(refused_count(res) == 1 && (r = smtpc_result_rcpt(res, BAD)) !=
+	    NULL && strcmp(r->address, "r180@y.test") == 0 &&
+	    r->accepted == 0 && r->reply_code == 550 &&
 	    strcmp(r->enhanced, "5.1.1") == 0 &&
 	    strcmp(r->text, "5.1.1 r180 unknown") == 0,
 	    "window: the refusal is matched to its recipient");
-	ok(smtpc_session_refused(s, 1) == NULL, "window: index past the end");
+	ok(smtpc_result_rcpt(res, BAD + 1)->accepted == 1 &&
+	    smtpc_result_rcpt(res, N) == NULL,
+	    "window: the others accepted; index past the end");
+	smtpc_result_free(res);
 	ok(strstr(buf_cstr(&f.transcript), "r249@y.test>\nDATA\n") != NULL &&
 	    strstr(buf_cstr(&f.transcript), "\n.\n") == NULL && f.closed,
 	    "window: DATA after the last RCPT; hung up, no dot");
@@ -981,10 +1026,10 @@ session_window(void)
  */
 static int
 ext_run(struct fake *f, const char *const *script,
-    const struct smtpc_dsn *dsn, uint64_t size, unsigned flags)
+    const struct dsn_case *dsn, uint64_t size, unsigned flags)
 {
 	static const char *const rcpts[] = { "b@y.test", "c@y.test" };
-	struct smtpc_server cfg = { 0 };
+	struct smtpc_server cfg = server_cfg();
 	struct smtpc_session *s = NULL;
 	struct smtpc_error err;
 	struct body b = { "caf\xc3\xa9", 0, 0 };
@@ -999,16 +1044,16 @@ ext_run(struct fake *f, const char *const *script,
 	cfg.host = "mx.test";
 	cfg.helo = "test.host";
 	cfg.tls = SMTPC_TLS_NONE;
-	cfg.trace = fake_trace;
-	cfg.trace_user = f;
+	cfg.event = fake_event;
+	cfg.event_user = f;
 	if (smtpc_session_new(&cfg, &s, &err) != 0)
 		return -100;
 	session_set_io(s, &fake_io, f);
 	if ((rc = smtpc_session_open(s, &err)) == 0 &&
-	    (rc = smtpc_session_set_dsn(s, dsn, &err)) == 0 &&
+	    (rc = set_dsn(s, dsn, &err)) == 0 &&
 	    (rc = smtpc_session_set_size(s, size)) == 0)
 		rc = smtpc_session_send(s, "a@x.test", rcpts, 2, body_read,
-		    &b, flags, &err);
+		    &b, flags, NULL, &err);
 	smtpc_session_free(s);
 	return rc;
 }
@@ -1034,9 +1079,9 @@ session_ext(void)
 	static const char *const without_dsn[] = { "", "220 mx\r\n", "EHLO",
 	    "250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n", EXT_TAIL };
 #undef EXT_TAIL
-	struct smtpc_dsn dsn = { SMTPC_DSN_SUCCESS | SMTPC_DSN_FAILURE,
+	struct dsn_case dsn = { SMTPC_DSN_SUCCESS | SMTPC_DSN_FAILURE,
 	    SMTPC_DSN_RET_HDRS, "id+1=x y" };
-	static const struct smtpc_dsn bad[] = {
+	static const struct dsn_case bad[] = {
 		{ SMTPC_DSN_NEVER | SMTPC_DSN_DELAY, 0, NULL },
 		{ 0x10, 0, NULL },
 		{ 0, (enum smtpc_dsn_ret)7, NULL },
@@ -1047,7 +1092,7 @@ session_ext(void)
 		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
 		{ 0, 0, "++++++++++++++++++++++++++++++++++" },
 	};
-	struct smtpc_server cfg = { 0 };
+	struct smtpc_server cfg = server_cfg();
 	struct smtpc_session *s = NULL;
 	struct smtpc_error err;
 	struct fake f;
@@ -1093,13 +1138,13 @@ session_ext(void)
 	cfg.host = "mx.test";
 	ok(smtpc_session_new(&cfg, &s, &err) == 0, "dsn: new");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ok(smtpc_session_set_dsn(s, &bad[i], &err) == SMTPC_EINVAL,
+		ok(set_dsn(s, &bad[i], &err) == SMTPC_EINVAL,
 		    "dsn: invalid settings refused");
 	dsn.envid = "+++++++++++++++++++++++++++++++++";
-	ok(smtpc_session_set_dsn(s, &dsn, &err) == 0,
+	ok(set_dsn(s, &dsn, &err) == 0,
 	    "dsn: 99 characters once encoded is fine");
-	ok(smtpc_session_set_dsn(s, NULL, &err) == 0, "dsn: cleared");
-	ok(smtpc_session_set_dsn(NULL, &dsn, &err) == SMTPC_EINVAL,
+	ok(set_dsn(s, NULL, &err) == 0, "dsn: cleared");
+	ok(set_dsn(NULL, &dsn, &err) == SMTPC_EINVAL,
 	    "dsn: no session");
 	smtpc_session_free(s);
 }
@@ -1117,7 +1162,7 @@ session_default_helo(void)
 		"", "220 mx\r\n", "EHLO", "250 mx\r\n", "QUIT", "221 bye\r\n",
 		NULL
 	};
-	struct smtpc_server cfg = { 0 };
+	struct smtpc_server cfg = server_cfg();
 	struct smtpc_session *s = NULL;
 	struct smtpc_error err;
 	struct fake f = { 0 };
@@ -1180,7 +1225,7 @@ session_auth_deadline(void)
 		"YWxpY2U=", "334 UGFzc3dvcmQ6\r\n", "czNjcmV0", "235 ok\r\n",
 		"MAIL", "250 ok\r\n", NULL
 	};
-	struct smtpc_server cfg = { 0 };
+	struct smtpc_server cfg = server_cfg();
 	struct smtpc_session *s = NULL;
 	struct smtpc_error err;
 	struct fake f = { 0 };
