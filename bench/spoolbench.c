@@ -88,6 +88,34 @@ bench_floor(const char *base, const char *data, size_t len, long runs)
 	return med;
 }
 
+/* spool_list of the n entries LIST_RUNS times: best and median. */
+static int
+bench_list(struct spool *sp, long n, const char *what)
+{
+	struct spool_list l;
+	struct smtpc_error err;
+	double lt[LIST_RUNS], t0;
+	int i;
+
+	for (i = 0; i < LIST_RUNS; i++) {
+		t0 = now();
+		if (spool_list(sp, 0, &l, &err) != 0) {
+			fprintf(stderr, "spoolbench: %s\n", err.message);
+			return -1;
+		}
+		lt[i] = now() - t0;
+		if (l.n != (size_t)n)
+			fprintf(
+			    stderr, "spoolbench: listed %zu of %ld\n", l.n, n);
+		spool_list_free(&l);
+	}
+	qsort(lt, LIST_RUNS, sizeof(*lt), cmp_double);
+	printf("  list of %ld entries%s: best %.1f ms, median %.1f ms "
+	       "(target < 500 ms for 10,000)\n",
+	    n, what, lt[0] * 1e3, lt[LIST_RUNS / 2] * 1e3);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -96,13 +124,12 @@ main(int argc, char **argv)
 	const char *tmp = getenv("TMPDIR");
 	struct spool_envelope env;
 	struct spool_opts o;
-	struct spool_list l;
 	struct smtpc_error err;
 	struct spool_entry *e;
 	struct spool_due *d;
 	enum spool_disposition disp;
 	struct spool *sp;
-	double *t, t0, sum = 0, lt[LIST_RUNS], floor_ms;
+	double *t, t0, sum = 0, floor_ms;
 	long n = argc > 2 ? strtol(argv[2], NULL, 10) : 10000, i;
 	int fd, made = 0, rc;
 
@@ -164,22 +191,8 @@ main(int argc, char **argv)
 	printf("  floor (the same syscalls without the spool): median %.3f ms; "
 	       "enqueue / floor = %.2f (target: one write, two fsyncs)\n",
 	    floor_ms, t[n / 2] * 1e3 / floor_ms);
-	for (i = 0; i < LIST_RUNS; i++) {
-		t0 = now();
-		if (spool_list(sp, 0, &l, &err) != 0) {
-			fprintf(stderr, "spoolbench: %s\n", err.message);
-			return 1;
-		}
-		lt[i] = now() - t0;
-		if (l.n != (size_t)n)
-			fprintf(
-			    stderr, "spoolbench: listed %zu of %ld\n", l.n, n);
-		spool_list_free(&l);
-	}
-	qsort(lt, LIST_RUNS, sizeof(*lt), cmp_double);
-	printf("  list of %ld entries: best %.1f ms, median %.1f ms "
-	       "(target < 500 ms for 10,000)\n",
-	    n, lt[0] * 1e3, lt[LIST_RUNS / 2] * 1e3);
+	if (bench_list(sp, n, "") != 0)
+		return 1;
 
 	/* Each entry tried once and deferred: a state record beside each. */
 	t0 = now();
@@ -198,19 +211,8 @@ main(int argc, char **argv)
 	}
 	printf("  claim, record a 4xx and release each: %.3f ms per entry\n",
 	    (now() - t0) * 1e3 / (double)n);
-	for (i = 0; i < LIST_RUNS; i++) {
-		t0 = now();
-		if (spool_list(sp, 0, &l, &err) != 0) {
-			fprintf(stderr, "spoolbench: %s\n", err.message);
-			return 1;
-		}
-		lt[i] = now() - t0;
-		spool_list_free(&l);
-	}
-	qsort(lt, LIST_RUNS, sizeof(*lt), cmp_double);
-	printf("  list of %ld entries with state records: best %.1f ms, "
-	       "median %.1f ms\n",
-	    n, lt[0] * 1e3, lt[LIST_RUNS / 2] * 1e3);
+	if (bench_list(sp, n, " with state records") != 0)
+		return 1;
 	spool_close(sp);
 	free(t);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", made ? base : qdir);

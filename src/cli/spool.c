@@ -81,25 +81,6 @@ spool_fail_errno(struct smtpc_error *err, int e, const struct spool *sp,
 }
 
 static int
-spool_write_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, c, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 spool_pwrite_all(int fd, const void *p, size_t len, uint64_t off)
 {
 	const char *c = p;
@@ -582,6 +563,7 @@ spool_enqueue_fd(struct spool *sp, const struct spool_envelope *env, int fd,
 	struct spool_tmp *t;
 	char *buf;
 	ssize_t n;
+	uint64_t off = 0;
 	int rc;
 
 	if ((rc = spool_check_envelope(env, err)) != 0)
@@ -604,11 +586,12 @@ spool_enqueue_fd(struct spool *sp, const struct spool_envelope *env, int fd,
 		}
 		if (n == 0)
 			break;
-		if (spool_write_all(t->fd, buf, (size_t)n) != 0) {
+		if (spool_pwrite_all(t->fd, buf, (size_t)n, off) != 0) {
 			rc = spool_fail_errno(
 			    err, errno, sp, "write", SPOOL_TMP, t->id);
 			goto fail;
 		}
+		off += (uint64_t)n;
 	}
 	free(buf);
 	SPOOL_CRASH("enqueue-copied");
@@ -764,7 +747,7 @@ spool_write_state(
 		return rc;
 	}
 	(void)flock(fd, LOCK_EX | LOCK_NB);
-	if (spool_write_all(fd, text, len) != 0 || spool_fsync(fd) != 0) {
+	if (spool_pwrite_all(fd, text, len, 0) != 0 || spool_fsync(fd) != 0) {
 		rc = spool_fail_errno(err, errno, sp, "write", SPOOL_TMP, tmp);
 		goto fail;
 	}
