@@ -17,8 +17,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "args.h"
 #include "compose.h"
+#include "logfile.h"
 #include "password.h"
 #include "progress.h"
 #include "report.h"
@@ -258,7 +260,7 @@ main_open_session(const struct cli_opts *o, struct smtpc_session **ret,
 	if (user != NULL && srv.tls == SMTPC_TLS_NONE &&
 	    (rc = main_check_plaintext(o, user)) != 0)
 		return rc;
-	if (user != NULL && o->oauth_token_cmd != NULL) {
+	if (user != NULL && password_is_token(o)) {
 		if ((rc = password_obtain_token(o, &password)) != 0)
 			return rc;
 		srv.oauth_token = password;
@@ -351,6 +353,7 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	uint64_t size = 0;
 	int rc;
 
+	memset(&err, 0, sizeof(err));
 	if (o->no_pipelining)
 		flags |= SMTPC_SEND_NO_PIPELINING;
 	if (o->no_chunking)
@@ -377,7 +380,8 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	}
 	body.reader = r;
 	progress_init(&body.progress, main_progress_out(o, size), size);
-	if (smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
+	if (smtpc_session_send(s, o->envelope_from != NULL ? o->envelope_from :
+	    smtpc_msg_envelope_from(msg), rcpts, n,
 	    main_body_read, &body, flags, &err) != 0) {
 		progress_end(&body.progress);
 		main_print_refusals(s, "recipient refused:");
@@ -393,6 +397,7 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 		fprintf(stderr, "smtpc: sent to %zu recipient%s via %s\n",
 		    n, n == 1 ? "" : "s", o->host);
 out:
+	logfile_send(o, user, msg, NULL, rc != 0 ? &err : NULL, size, rc);
 	smtpc_session_free(s);
 	smtpc_reader_free(r);
 	free(rcpts);
@@ -486,6 +491,7 @@ int
 main(int argc, char **argv)
 {
 	struct cli_opts o;
+	struct account acct;
 	char *env_password;
 	int rc;
 
@@ -501,11 +507,18 @@ main(int argc, char **argv)
 		return rc;
 	}
 	o.env_password = env_password;
-	if (o.command == CLI_CMD_SEND)
-		rc = main_cmd_send(&o);
-	else
-		rc = main_cmd_check(&o);
+	memset(&acct, 0, sizeof(acct));
+	if ((rc = account_apply(&o, &acct)) == 0 &&
+	    (rc = args_check_complete(&o)) == 0) {
+		if (o.command == CLI_CMD_SEND)
+			rc = main_cmd_send(&o);
+		else {
+			account_print(stdout, &acct, &o);
+			rc = main_cmd_check(&o);
+		}
+	}
 	args_free(&o);
+	account_free(&acct);
 	password_free(env_password);
 	if (fflush(stdout) != 0 && rc == 0) {
 		fprintf(stderr, "smtpc: cannot write standard output: %s\n",
