@@ -434,3 +434,46 @@ def test_msmtp_user_example_file_sends(smtpc, postfix, tmp_path):
     assert msg["From"] == "joe_smith@freemail.example"
     assert "MAIL FROM:<joe_smith@freemail.example>" in r.err, r
     assert "-> STARTTLS" in r.err and "235" in r.err, r
+
+
+def syslog_wrap(tmp_path):
+    """A wrapper giving smtpc a /dev/log of the test's (a private mount
+    namespace: /dev a tmpfs with the few devices bound back) and the
+    datagram socket behind it, which the system may not have."""
+    import socket
+    if os.geteuid() != 0 or not shutil.which("unshare") or subprocess.run(
+            ["unshare", "--mount", "true"]).returncode != 0:
+        pytest.skip("needs unshare --mount (root) for a private /dev/log")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = str(tmp_path / "log.sock")
+    sock.bind(path)
+    sock.settimeout(5)
+    old = tmp_path / "olddev"
+    old.mkdir()
+    script = (
+        'mount --bind /dev "$0" && mount -t tmpfs tmpfs /dev && '
+        'for n in null zero full random urandom tty; do '
+        'touch /dev/$n && mount --bind "$0/$n" /dev/$n || exit 90; done; '
+        'ln -s "$1" /dev/log && shift && exec "$@"')
+    return sock, ["unshare", "--mount", "--propagation", "private", "sh",
+                  "-c", script, str(old), path]
+
+
+def test_syslog_line(smtpc, postfix, tmp_path):
+    sock, wrap = syslog_wrap(tmp_path)
+    try:
+        cfg = write(tmp_path / "c", config_text(
+            smtpc, postfix, extra_relay="syslog LOG_MAIL\n"))
+        r = smtpc.run("send", "-C", cfg, "--account", "relay",
+                      *body("syslog"), BOB, wrap=wrap)
+        assert r.rc == 0, r
+        data = sock.recv(4096).decode()
+    finally:
+        sock.close()
+    # <PRI>: LOG_MAIL (2 << 3) | LOG_INFO (6) = 22.
+    assert re.match(r"^<22>[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d smtpc\[\d+\]: "
+                    r"host=127\.0\.0\.1 tls=off auth=off "
+                    r"from=carol@example\.test recipients=bob@example\.test "
+                    r"mailsize=\d+ (?:smtpstatus=250 .* )?exitcode=EX_OK$",
+                    data), data
+    wait_one(postfix, "bob")
