@@ -42,6 +42,7 @@ enum long_only {
 	OPT_KEY,
 	OPT_HELO,
 	OPT_TIMEOUT,
+	OPT_ACCOUNT,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_HELP,
@@ -85,6 +86,8 @@ static const struct option send_options[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"helo", required_argument, NULL, OPT_HELO},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"config", required_argument, NULL, 'C'},
+    {"account", required_argument, NULL, OPT_ACCOUNT},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"progress", no_argument, NULL, OPT_PROGRESS},
@@ -106,6 +109,7 @@ static const char usage_main[] =
     "      -s 'Holiday' --text 'See the photo.' --inline photo.jpg "
     "you@example.org\n"
     "  smtpc check --server smtps://smtp.example.org -u me\n"
+    "  smtpc send --account work -s 'Report' -a report.pdf boss@example.com\n"
     "\n"
     "Exit codes: 0 sent, 64 usage, 65 bad data or address, 66 input file "
     "missing,\n"
@@ -148,11 +152,13 @@ static const char usage_server[] =
     "                        strongest offered (CRAM-MD5 only when named)\n"
     "  --password-file FILE  password in FILE (one trailing newline dropped)\n"
     "  --password-cmd CMD    password is the first line CMD prints\n"
-    "                        (also $SMTPC_PASSWORD, ~/.netrc, else a prompt "
-    "on\n"
-    "                        the terminal; never on the command line; an "
-    "empty\n"
-    "                        password or token is refused: exit 78)\n"
+    "                        (then the account's password or passwordeval,\n"
+    "                        $SMTPC_PASSWORD, the key ring, ~/.netrc, else "
+    "a\n"
+    "                        prompt on the terminal; never on the command "
+    "line;\n"
+    "                        an empty password or token is refused: exit "
+    "78)\n"
     "  --oauth-token-cmd CMD\n"
     "                        an OAuth 2.0 access token instead of a password: "
     "the\n"
@@ -169,6 +175,15 @@ static const char usage_server[] =
     "  --timeout SECONDS     limit for each stage, the DNS lookup within "
     "connect\n"
     "                        (default: RFC 5321's values)\n"
+    "  -C, --config FILE     the configuration file (msmtp's syntax; "
+    "default:\n"
+    "                        ~/.config/smtpc/config, ~/.msmtprc,\n"
+    "                        ~/.config/msmtp/config, /etc/smtpc.conf)\n"
+    "  --account NAME        use this account of the file (default: the "
+    "one whose\n"
+    "                        from matches -f, else \"default\"); options "
+    "given\n"
+    "                        here win over it.  See smtpc-config(5).\n"
     "  -v, --verbose         show the SMTP dialogue on stderr (secrets "
     "masked)\n"
     "  -q, --quiet           print nothing but errors (and the warning of a\n"
@@ -234,7 +249,9 @@ static const char usage_check[] =
     "\n"
     "Connect, run TLS and AUTH as `smtpc send` would, print the TLS version,\n"
     "cipher and certificate, the server's capabilities and whether AUTH\n"
-    "succeeded.  Sends no mail.\n"
+    "succeeded.  Sends no mail.  With an account (--account, or the file's\n"
+    "default), first print its settings, each with the file and line it\n"
+    "came from (or \"command line\"); the password shows as ****.\n"
     "\n";
 
 static int args_usage_error(const char *fmt, ...)
@@ -750,6 +767,12 @@ args_option(struct cli_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_TIMEOUT:
 		return args_set_timeout(o, arg);
+	case 'C':
+		o->config_file = arg;
+		return 0;
+	case OPT_ACCOUNT:
+		o->account = arg;
+		return 0;
 	case 'v':
 		o->verbose = 1;
 		return 0;
@@ -782,8 +805,6 @@ args_check_send(struct cli_opts *o)
 	    strcmp(o->html_file, "-") == 0)
 		return args_usage_error(
 		    "%s", "only one body can come from standard input");
-	if (o->from == NULL)
-		return args_usage_error("%s", "missing sender: use -f ADDR");
 	if (o->nrcpts == 0)
 		return args_usage_error("%s",
 		    "no recipient: use --to ADDR or name them after the "
@@ -793,9 +814,6 @@ args_check_send(struct cli_opts *o)
 	/* "-o -" is standard output, as for --dry-run, not a file named "-". */
 	if (o->output != NULL && strcmp(o->output, "-") == 0)
 		o->output = NULL;
-	if (!o->dry_run && o->host == NULL)
-		return args_usage_error(
-		    "%s", "missing --server (or use --dry-run)");
 	return 0;
 }
 
@@ -807,12 +825,6 @@ args_check_common(struct cli_opts *o)
 	if (o->password_file && o->password_cmd)
 		return args_usage_error(
 		    "%s", "give --password-file or --password-cmd, not both");
-	if ((o->password_file || o->password_cmd || o->auth ||
-		o->oauth_token_cmd) &&
-	    !o->user)
-		return args_usage_error("%s",
-		    "a password source, --oauth-token-cmd or --auth needs "
-		    "-u/--user");
 	if (o->oauth_token_cmd && (o->password_file || o->password_cmd))
 		return args_usage_error("%s",
 		    "--oauth-token-cmd replaces the password: give no "
@@ -822,8 +834,30 @@ args_check_common(struct cli_opts *o)
 	if (o->tls_fingerprint && o->insecure)
 		return args_usage_error("%s",
 		    "--tls-fingerprint and --insecure exclude each other");
-	if (o->command == CLI_CMD_CHECK && o->host == NULL)
-		return args_usage_error("%s", "missing --server");
+	return 0;
+}
+
+/*
+ * What an account may still supply (sender, server, user) is checked
+ * once the account has been applied.
+ */
+int
+args_check_complete(const struct cli_opts *o)
+{
+	const char *in = o->account_name != NULL ? " (not in the account "
+	    "either)" : "";
+
+	if (o->command == CLI_CMD_SEND && o->from == NULL)
+		return args_usage_error("missing sender: use -f ADDR%s", in);
+	if (o->host == NULL && (o->command == CLI_CMD_CHECK || !o->dry_run))
+		return args_usage_error("missing --server%s%s", in,
+		    o->command == CLI_CMD_SEND ? " (or use --dry-run)" : "");
+	if ((o->password_file || o->password_cmd || o->auth ||
+		o->oauth_token_cmd) &&
+	    !o->user)
+		return args_usage_error("%s",
+		    "a password source, --oauth-token-cmd or --auth needs "
+		    "-u/--user");
 	return 0;
 }
 
@@ -870,7 +904,7 @@ args_parse(int argc, char **argv, struct cli_opts *o)
 
 	optind = 0; /* glibc: 0 re-initialises getopt completely */
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, av, ":f:c:b:s:a:H:o:u:vq",
+	while ((c = getopt_long(argc - 1, av, ":f:c:b:s:a:H:o:u:vqC:",
 		    send_options, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			args_print_help(o->command);

@@ -91,6 +91,23 @@ struct cli_opts {
 	const char *key_file;	     /* its key (PEM) */
 	const char *helo;
 	unsigned timeout;
+	const char *config_file; /* -C FILE */
+	const char *account;	 /* --account NAME */
+
+	/*
+	 * Set by account_apply() from the account in use (account.c); the
+	 * strings live in its configuration.  account_name NULL: none.
+	 */
+	const char *account_name;
+	const char *envelope_from;  /* the account's from: -f may not change */
+	const char *acct_password;  /* password in the file (wiped on free) */
+	const char *acct_passwordeval;
+	const char *acct_secret_origin; /* "FILE:LINE" of either */
+	int acct_token;		    /* they give an OAuth token */
+	int no_auth;		    /* auth off: no login, not even netrc's */
+	const char *auth_origin;    /* "FILE:LINE" of an auth with no user */
+	const char *logfile;	    /* a line per message; "-": stdout */
+	const char *syslog;	    /* "LOG_MAIL"...: a line per message */
 
 	/* output */
 	int verbose;
@@ -105,6 +122,12 @@ struct cli_opts {
  */
 int args_parse(int argc, char **argv, struct cli_opts *o);
 void args_free(struct cli_opts *o);
+
+/*
+ * The checks an account may satisfy (a sender, a server, a user for a
+ * password source), made once it is applied: 0, or 64 after a message.
+ */
+int args_check_complete(const struct cli_opts *o);
 
 /*
  * Split "HOST", "HOST:PORT", "[V6]:PORT", "V6", "smtp://HOST[:PORT]" or

@@ -518,15 +518,19 @@ config_xdg(const char *home, const char *name, char **ret)
 }
 
 /*
- * There, as far as we can tell: a file we may not even stat is still
- * the one meant, and loading it will say why it cannot be read.
+ * There, as far as we can tell: a file we may not stat for another reason
+ * (a loop, an I/O error) is still the one meant, and loading it will say
+ * why it cannot be read.  One in a directory we may not search is not:
+ * as msmtp skips a user file it cannot open, a HOME left pointing at
+ * another user's (sudo, a daemon's cron job) means no file.
  */
 static int
 config_exists(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
+	return stat(path, &st) == 0 ||
+	    (errno != ENOENT && errno != ENOTDIR && errno != EACCES);
 }
 
 int

@@ -17,8 +17,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "args.h"
 #include "compose.h"
+#include "logfile.h"
 #include "password.h"
 #include "progress.h"
 #include "report.h"
@@ -279,7 +281,7 @@ main_open_session(const struct cli_opts *o, struct main_events *events,
 	if (user != NULL && srv.tls == SMTPC_TLS_NONE &&
 	    (rc = main_check_plaintext(o, user)) != 0)
 		return rc;
-	if (user != NULL && o->oauth_token_cmd != NULL) {
+	if (user != NULL && password_is_token(o)) {
 		if ((rc = password_obtain_token(o, &password)) != 0)
 			return rc;
 		srv.oauth_token = password;
@@ -371,6 +373,7 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	size_t n, i;
 	int rc;
 
+	memset(&err, 0, sizeof(err));
 	if (o->no_pipelining)
 		flags |= SMTPC_SEND_NO_PIPELINING;
 	if (o->no_chunking)
@@ -411,20 +414,30 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 		fprintf(stderr, "smtpc: sent to %zu recipient%s via %s\n",
 		    n, n == 1 ? "" : "s", o->host);
 out:
+	logfile_send(o, user, msg, res, rc != 0 ? &err : NULL,
+	    smtpc_result_size(res), rc);
 	smtpc_session_free(s);
 	smtpc_result_free(res);
 	smtpc_reader_free(r);
 	free(netrc_login);
 	return rc;
 }
+
 static int
 main_cmd_send(const struct cli_opts *o)
 {
 	struct smtpc_msg *msg = NULL;
+	struct smtpc_error err;
 	int rc;
 
 	if ((rc = compose_message(o, &msg)) != 0)
 		return rc;
+	/* An account whose provider wants its own address in MAIL FROM. */
+	if (o->envelope_from != NULL &&
+	    smtpc_msg_set_envelope_from(msg, o->envelope_from, &err) != 0) {
+		smtpc_msg_free(msg);
+		return report_error(&err);
+	}
 	if (o->dry_run)
 		rc = main_write_message(o, msg);
 	else
@@ -507,6 +520,7 @@ int
 main(int argc, char **argv)
 {
 	struct cli_opts o;
+	struct account acct;
 	char *env_password;
 	int rc;
 
@@ -522,11 +536,18 @@ main(int argc, char **argv)
 		return rc;
 	}
 	o.env_password = env_password;
-	if (o.command == CLI_CMD_SEND)
-		rc = main_cmd_send(&o);
-	else
-		rc = main_cmd_check(&o);
+	memset(&acct, 0, sizeof(acct));
+	if ((rc = account_apply(&o, &acct)) == 0 &&
+	    (rc = args_check_complete(&o)) == 0) {
+		if (o.command == CLI_CMD_SEND)
+			rc = main_cmd_send(&o);
+		else {
+			account_print(stdout, &acct, &o);
+			rc = main_cmd_check(&o);
+		}
+	}
 	args_free(&o);
+	account_free(&acct);
 	password_free(env_password);
 	if (fflush(stdout) != 0 && rc == 0) {
 		fprintf(stderr, "smtpc: cannot write standard output: %s\n",

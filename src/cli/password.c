@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "keyring.h"
 #include "netrc.h"
 #include "password.h"
 
@@ -205,8 +206,9 @@ password_from_terminal(const struct cli_opts *o, const char *user, char **ret)
 	tty = fopen("/dev/tty", "r+e");
 	if (tty == NULL) {
 		fprintf(stderr, "smtpc: no password for %s: use "
-		    "--password-file, --password-cmd, SMTPC_PASSWORD or "
-		    "~/.netrc (no terminal to ask on)\n", user);
+		    "--password-file, --password-cmd, passwordeval in the "
+		    "account, SMTPC_PASSWORD, the key ring or ~/.netrc (no "
+		    "terminal to ask on)\n", user);
 		return EX_CONFIG_CODE;
 	}
 	pw = password_alloc();
@@ -278,14 +280,23 @@ password_netrc_login(const struct cli_opts *o, char **ret)
 	struct netrc_entry e;
 	int rc;
 
+	*ret = NULL;
+	/* An account's "auth off": no AUTH, whatever ~/.netrc holds. */
+	if (o->no_auth)
+		return 0;
 	/* The file read may hold passwords, whichever entry we take. */
 	password_protect_process();
-	*ret = NULL;
 	if ((rc = netrc_lookup(o->host, NULL, &e)) != 0)
 		return rc;
 	*ret = e.login;
 	e.login = NULL;
 	netrc_entry_clear(&e);
+	if (*ret == NULL && o->auth_origin != NULL) {
+		fprintf(stderr, "smtpc: %s: auth is on but the account has no "
+		    "user (set user, give -u, or a ~/.netrc login for %s)\n",
+		    o->auth_origin, o->host);
+		return EX_CONFIG_CODE;
+	}
 	return 0;
 }
 
@@ -325,6 +336,60 @@ password_take_env(char **ret)
 	return rc;
 }
 
+/* The account's password, as written in the file. */
+static int
+password_from_account(const struct cli_opts *o, char **ret)
+{
+	size_t n = strlen(o->acct_password);
+
+	if (n > PASSWORD_MAX) {
+		fprintf(stderr, "smtpc: %s is longer than %d bytes\n",
+		    o->acct_secret_origin, PASSWORD_MAX);
+		return EX_CONFIG_CODE;
+	}
+	if ((*ret = password_alloc()) == NULL)
+		return EX_OSERR_CODE;
+	memcpy(*ret, o->acct_password, n);
+	return 0;
+}
+
+/* The key ring's password for `user` at the server, or *ret NULL. */
+static int
+password_from_keyring(const struct cli_opts *o, const char *user, char **ret)
+{
+	char *pw;
+	int found;
+
+	*ret = NULL;
+	if ((pw = password_alloc()) == NULL)
+		return EX_OSERR_CODE;
+	found = keyring_lookup(o->host, user, pw, PASSWORD_MAX + 1,
+	    o->verbose);
+	if (found < 0) {
+		fprintf(stderr, "smtpc: the key ring's password for %s at %s "
+		    "is longer than %d bytes\n", user, o->host, PASSWORD_MAX);
+		password_free(pw);
+		return EX_CONFIG_CODE;
+	}
+	if (found && pw[0] == '\0') {
+		fprintf(stderr, "smtpc: the key ring's password for %s at %s "
+		    "is empty\n", user, o->host);
+		password_free(pw);
+		return EX_CONFIG_CODE;
+	}
+	if (found)
+		*ret = pw;
+	else
+		password_free(pw);
+	return 0;
+}
+
+int
+password_is_token(const struct cli_opts *o)
+{
+	return o->oauth_token_cmd != NULL || o->acct_token;
+}
+
 int
 password_obtain(const struct cli_opts *o, const char *user, char **ret)
 {
@@ -337,6 +402,12 @@ password_obtain(const struct cli_opts *o, const char *user, char **ret)
 	if (o->password_cmd != NULL)
 		return password_from_command(o->password_cmd, "--password-cmd",
 		    "password", ret);
+	/* Named for this server by the account: before the general ones. */
+	if (o->acct_password != NULL)
+		return password_from_account(o, ret);
+	if (o->acct_passwordeval != NULL)
+		return password_from_command(o->acct_passwordeval,
+		    o->acct_secret_origin, "password", ret);
 	if (o->env_password != NULL) {
 		n = strlen(o->env_password);
 		if (n == 0) {
@@ -354,6 +425,8 @@ password_obtain(const struct cli_opts *o, const char *user, char **ret)
 		memcpy(*ret, o->env_password, n);
 		return 0;
 	}
+	if ((rc = password_from_keyring(o, user, ret)) != 0 || *ret != NULL)
+		return rc;
 	if ((rc = password_from_netrc(o, user, ret)) != 0 || *ret != NULL)
 		return rc;
 	return password_from_terminal(o, user, ret);
@@ -363,6 +436,15 @@ int
 password_obtain_token(const struct cli_opts *o, char **ret)
 {
 	password_protect_process();
-	return password_from_command(o->oauth_token_cmd, "--oauth-token-cmd",
-	    "token", ret);
+	if (o->oauth_token_cmd != NULL)
+		return password_from_command(o->oauth_token_cmd,
+		    "--oauth-token-cmd", "token", ret);
+	if (o->acct_password != NULL)
+		return password_from_account(o, ret);
+	if (o->acct_passwordeval != NULL)
+		return password_from_command(o->acct_passwordeval,
+		    o->acct_secret_origin, "token", ret);
+	fprintf(stderr, "smtpc: no OAuth token: the account's auth takes "
+	    "one from password or passwordeval, or --oauth-token-cmd\n");
+	return EX_CONFIG_CODE;
 }

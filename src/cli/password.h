@@ -1,8 +1,9 @@
 /*
  * password.h - where the AUTH password comes from.
  *
- * Sources, first that applies: --password-file, --password-cmd,
- * $SMTPC_PASSWORD, ~/.netrc (or $NETRC), a prompt on the controlling
+ * Sources, first that applies: --password-file, --password-cmd, the
+ * account's password, its passwordeval, $SMTPC_PASSWORD, the desktop key
+ * ring (keyring.h), ~/.netrc (or $NETRC), a prompt on the controlling
  * terminal (no echo).  Never argv.  The password lives in one heap buffer
  * that password_free() wipes.
  */
@@ -30,9 +31,10 @@ int password_netrc_login(const struct cli_opts *o, char **ret);
 int password_take_env(char **ret);
 /*
  * The password for `user` (o->user, or the netrc login) at o->host: from
- * --password-file, --password-cmd, $SMTPC_PASSWORD (o->env_password),
- * then the netrc entry for o->host whose login is `user` (or one without a
- * login), then the terminal.  Returns 0 with *ret set, or a sysexits code
+ * --password-file, --password-cmd, the account's password or passwordeval,
+ * $SMTPC_PASSWORD (o->env_password), the key ring's item for o->host and
+ * `user`, then the netrc entry for o->host whose login is `user` (or one
+ * without a login), then the terminal.  Returns 0 with *ret set, or a sysexits code
  * after printing one line (66 file unreadable, 71 out of memory, 78 no
  * source, an empty password from the first source that gives one, the
  * command failed, or the netrc file is unsafe or malformed).
@@ -40,9 +42,13 @@ int password_take_env(char **ret);
 int password_obtain(const struct cli_opts *o, const char *user, char **ret);
 /*
  * The OAuth token: the first line --oauth-token-cmd prints (one trailing
- * newline dropped).  Same return codes; free with password_free().
+ * newline dropped), else the account's password or what its passwordeval
+ * prints (auth oauthbearer or xoauth2).  Same return codes; free with
+ * password_free().
  */
 int password_obtain_token(const struct cli_opts *o, char **ret);
 void password_free(char *pw);
+/* 1 when the secret to fetch is an OAuth token, not a password. */
+int password_is_token(const struct cli_opts *o);
 
 #endif

@@ -143,6 +143,7 @@ smtpc_msg_free(struct smtpc_msg *m)
 	addr_free(&m->from);
 	for (i = 0; i < m->nrcpts; i++)
 		addr_free(&m->rcpts[i].a);
+	addr_free(&m->envelope_from);
 	free(m->rcpts);
 	for (i = 0; i < m->nreply_to; i++)
 		addr_free(&m->reply_to[i]);
@@ -182,6 +183,23 @@ smtpc_msg_set_from(struct smtpc_msg *m, const char *address,
 		return rc;
 	addr_free(&m->from);
 	m->from = a;
+	return 0;
+}
+
+int
+smtpc_msg_set_envelope_from(struct smtpc_msg *m, const char *address,
+    struct smtpc_error *err)
+{
+	struct addr a;
+	int rc;
+
+	if (m == NULL || address == NULL)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "no message or no address");
+	if ((rc = addr_parse(address, &a, err)) != 0)
+		return rc;
+	addr_free(&m->envelope_from);
+	m->envelope_from = a;
 	return 0;
 }
 
@@ -1045,6 +1063,8 @@ smtpc_msg_set_seed(struct smtpc_msg *m, uint64_t seed)
 const char *
 smtpc_msg_envelope_from(const struct smtpc_msg *m)
 {
+	if (m != NULL && m->envelope_from.spec != NULL)
+		return m->envelope_from.spec;
 	return m != NULL ? m->from.spec : NULL;
 }
 

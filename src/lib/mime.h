@@ -58,6 +58,7 @@ struct mime_hdr {
 
 struct smtpc_msg {
 	struct addr from;	/* spec NULL when not set */
+	struct addr envelope_from;	/* overrides from.spec in MAIL FROM */
 	struct mime_rcpt *rcpts;
 	size_t nrcpts;
 	struct addr *reply_to;

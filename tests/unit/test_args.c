@@ -95,15 +95,19 @@ test_files(void)
 	free(f.path);
 }
 
+/* As main() does without an account: parse, then the final checks. */
 static int
 parse(const char *const *args, int n, struct cli_opts *o)
 {
 	char *argv[32];
+	int rc;
 
 	for (int i = 0; i < n; i++)
 		argv[i] = (char *)args[i];
 	argv[n] = NULL;
-	return args_parse(n, argv, o);
+	if ((rc = args_parse(n, argv, o)) != 0 || o->command == CLI_CMD_NONE)
+		return rc;
+	return args_check_complete(o);
 }
 
 static void

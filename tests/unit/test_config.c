@@ -1314,6 +1314,40 @@ expect_found(const char *rel, const char *what)
 	free(got);
 }
 
+/*
+ * A home the user may not even search (HOME left pointing at root's by
+ * sudo, say): its files cannot be meant, as msmtp skips a user file it
+ * cannot open; smtpc goes on without them.  Only root can test it.
+ */
+static void
+test_search_unreachable(void)
+{
+	char *got = (char *)1;
+	struct smtpc_error err;
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0 || access(CONFIG_SYSTEM_FILE, F_OK) == 0) {
+		ok(1, "# SKIP needs root and no " CONFIG_SYSTEM_FILE);
+		return;
+	}
+	chmod(dir, 0700);
+	fflush(stdout);
+	if ((pid = fork()) < 0) {
+		printf("Bail out! fork\n");
+		exit(1);
+	}
+	if (pid == 0) {
+		if (setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
+			_exit(99);
+		_exit(config_find(NULL, &got, &err) == 0 && got == NULL ? 0 :
+		    1);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "a home the user cannot search: no configuration, no error");
+}
+
 static void
 test_search(void)
 {
@@ -1357,6 +1391,7 @@ test_search(void)
 	rmdir(path_of("xdg/smtpc"));
 	rmdir(path_of("xdg/msmtp"));
 	rmdir(path_of("xdg"));
+	test_search_unreachable();
 	unlink(path_of(".config/smtpc/config"));
 	unlink(path_of(".config/msmtp/config"));
 	rmdir(path_of(".config/smtpc"));
