@@ -51,6 +51,8 @@ static const struct {
 	{ SMTPC_EPERM, EX_UNAVAILABLE_ },
 	{ SMTPC_ECONFIG, EX_CONFIG_ },
 	{ SMTPC_EINTERNAL, EX_SOFTWARE_ },
+	/* Interrupted (Ctrl-C): nothing was delivered; try again later. */
+	{ SMTPC_ECANCELED, EX_TEMPFAIL_ },
 };
 
 int

@@ -35,15 +35,16 @@ static const struct error_entry error_table[] = {
 	{ "SMTPC_EPERM", "permanent server refusal" },
 	{ "SMTPC_ECONFIG", "configuration error" },
 	{ "SMTPC_EINTERNAL", "internal error" },
+	{ "SMTPC_ECANCELED", "canceled" },
 };
 
 static_assert(sizeof(error_table) / sizeof(error_table[0]) ==
-    (size_t)-SMTPC_EINTERNAL + 1, "error_table must cover every code");
+    (size_t)-SMTPC_ECANCELED + 1, "error_table must cover every code");
 
 static const struct error_entry *
 error_lookup(int code)
 {
-	if (code > 0 || code < SMTPC_EINTERNAL)
+	if (code > 0 || code < SMTPC_ECANCELED)
 		return NULL;
 	return &error_table[-code];
 }

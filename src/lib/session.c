@@ -981,8 +981,7 @@ session_transaction(struct smtpc_session *s, const char *from,
 	int rc, utf8 = 0, chunking, data_sent;
 
 	if ((rc = session_send_check(s, from, rcpts, nrcpts, read, flags,
-	    &utf8, err)) != 0 || (rc = session_canceled(s, "MAIL FROM",
-	    err)) != 0) {
+	    &utf8, err)) != 0) {
 		session_after(s, SESSION_AFTER_READY);
 		return rc;
 	}
@@ -1003,12 +1002,6 @@ session_transaction(struct smtpc_session *s, const char *from,
 	}
 	if (!chunking && (rc = session_data(s, data_sent, err)) != 0)
 		return rc;
-	/* The server waits for the message: only hanging up stops it now. */
-	if ((rc = session_canceled(s, "message", err)) != 0) {
-		session_after(s, chunking ? SESSION_AFTER_RSET :
-		    SESSION_AFTER_DROP);
-		return rc;
-	}
 	rc = chunking ? session_bdat(s, read, read_user, err) :
 	    session_body(s, read, read_user, err);
 	if (rc != 0)

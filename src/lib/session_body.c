@@ -45,6 +45,9 @@ session_body(struct smtpc_session *s, smtpc_body_read_fn *read,
 	int rc = 0;
 
 	session_set_state(s, SESSION_BODY);
+	/* The server waits for the message: only hanging up stops it now. */
+	if ((rc = session_canceled(s, "message", err)) != 0)
+		return rc;
 	if ((chunk = malloc(LIMIT_IO_CHUNK)) == NULL)
 		return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
 	buf_init(&out, 2 * LIMIT_IO_CHUNK + 5);
@@ -102,6 +105,11 @@ session_bdat(struct smtpc_session *s, smtpc_body_read_fn *read,
 	int rc = 0, eof = 0, last;
 
 	session_set_state(s, SESSION_BODY);
+	/* No chunk has gone: RSET ends the transaction. */
+	if ((rc = session_canceled(s, "message", err)) != 0) {
+		session_after(s, SESSION_AFTER_RSET);
+		return rc;
+	}
 	if ((in = malloc(LIMIT_IO_CHUNK)) == NULL)
 		return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
 	buf_init(&chunk, SESSION_BDAT_CHUNK + 2 * LIMIT_IO_CHUNK + 5);

@@ -281,6 +281,11 @@ session_envelope(struct smtpc_session *s, const char *from,
 	    sizeof(mparams));
 	session_rcpt_params(s, rparams, sizeof(rparams));
 	session_set_state(s, SESSION_MAIL);
+	/* Nothing is open on the server yet: a cancel leaves it ready. */
+	if ((rc = session_canceled(s, "MAIL FROM", err)) != 0) {
+		session_after(s, SESSION_AFTER_READY);
+		return rc;
+	}
 	for (start = 0; start < total; start = end) {
 		end = start + window < total ? start + window : total;
 		for (i = start; i < end; i++) {

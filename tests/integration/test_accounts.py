@@ -350,7 +350,8 @@ LOG_OK = re.compile(
     r"^[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d host=127\.0\.0\.1 tls=on "
     r"auth=on user=alice@example\.test from=alice@example\.test "
     r"recipients=bob@example\.test,carol@example\.test mailsize=(\d+) "
-    r"(?:smtpstatus=250 smtpmsg='250 2\.0\.0 Ok: queued as ([0-9A-Z]+)' )?"
+    r"(?:smtpstatus=250 smtpmsg='250 2\.0\.0 Ok: (?:\d+ bytes )?queued as "
+    r"([0-9A-Z]+)' )?"
     r"exitcode=EX_OK$")
 
 

@@ -66,8 +66,9 @@ fake_open(void *user, void **ret, const char *host, unsigned port,
 	struct fake *f = user;
 
 	f->port = port;
+	f->closed = 0;
 	/* Sent at the first read, so implicit TLS sees an empty buffer. */
-	f->greet = f->script[0] != NULL && f->script[0][0] == '\0';
+	f->greet = f->script[f->pos] != NULL && f->script[f->pos][0] == '\0';
 	*ret = f;
 	return 0;
 }
@@ -189,6 +190,9 @@ fake_close(void *c)
 {
 	struct fake *f = c;
 
+	/* What was queued or unread dies with the connection. */
+	buf_reset(&f->out);
+	buf_reset(&f->in);
 	f->closed = 1;
 }
 
@@ -1257,9 +1261,205 @@ session_auth_deadline(void)
 	buf_free(&f.transcript);
 }
 
+static size_t
+count_str(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay++;
+	}
+	return n;
+}
+
+/* An event callback that cancels at a chosen stage or progress event. */
+struct canceller {
+	struct fake *f;
+	enum smtpc_event_type type;
+	enum smtpc_stage stage;
+	int armed;
+	unsigned stages_seen;	/* bit per stage entered */
+};
+
+static int
+cancel_event(void *user, const struct smtpc_event *ev)
+{
+	struct canceller *c = user;
+
+	if (ev->type == SMTPC_EVENT_STAGE)
+		c->stages_seen |= 1u << ev->stage;
+	if (c->armed && ev->type == c->type && ev->stage == c->stage) {
+		c->armed = 0;
+		return 1;
+	}
+	return fake_event(c->f, ev);
+}
+
+/*
+ * The session's promises (smtpc.h, Sessions): after each failure it is
+ * ready or closed as documented; reset, noop, reopen; the result of each
+ * send; cancelling.
+ */
+static void
+session_contract(void)
+{
+	static const char *const script[] = {
+		"", "220 mx\r\n", "EHLO", EHLO_AUTH,
+		/* 1: the only recipient refused, DATA refused: RSET, ready */
+		"MAIL", "250 ok\r\n", "RCPT", "550 5.1.1 no such user\r\n",
+		"DATA", "554 5.5.1 no valid recipients\r\n",
+		"RSET", "250 ok\r\n",
+		/* 2: sent; the queue ID read from the final reply */
+		"MAIL", "250 ok\r\n", "RCPT", "250 ok\r\n",
+		"DATA", "354 go\r\n", "=.", "250 2.0.0 Ok: queued as 4QX9\r\n",
+		/* NOOP and RSET on a ready session */
+		"NOOP", "250 ok\r\n", "RSET", "250 ok\r\n",
+		/* 3: the final reply a 451: ready, no RSET needed */
+		"MAIL", "250 ok\r\n", "RCPT", "250 ok\r\n",
+		"DATA", "354 go\r\n", "=.", "451 4.3.0 try later\r\n",
+		/* 4: cancelled at the envelope: nothing sent, ready */
+		/* 5: cancelled in the message: hung up, closed */
+		"MAIL", "250 ok\r\n", "RCPT", "250 ok\r\n",
+		"DATA", "354 go\r\n",
+		/* reopened: a new greeting and EHLO */
+		"", "220 mx again\r\n", "EHLO", EHLO_AUTH,
+		/* 6: a 421 to NOOP: QUIT, closed */
+		"NOOP", "421 4.3.2 shutting down\r\n", "QUIT", "221 bye\r\n",
+		NULL
+	};
+	static const char *const rcpt[] = { "b@y.test" };
+	struct fake f = { 0 };
+	struct canceller cx = { &f, 0, 0, 0, 0 };
+	struct smtpc_server cfg = server_cfg();
+	struct smtpc_session *s = NULL;
+	struct smtpc_result *res = smtpc_result_new();
+	const struct smtpc_rcpt_status *st;
+	struct smtpc_error err;
+	struct body b = { "hello", 0, 0 };
+	int rc;
+
+	f.script = script;
+	buf_init(&f.in, 1 << 16);
+	buf_init(&f.out, 1 << 16);
+	buf_init(&f.transcript, 1 << 16);
+	buf_init(&f.trace, 1 << 16);
+	cfg.host = "mx.test";
+	cfg.helo = "test.host";
+	cfg.tls = SMTPC_TLS_NONE;
+	cfg.event = cancel_event;
+	cfg.event_user = &cx;
+	ok(smtpc_session_new(&cfg, &s, &err) == 0, "contract: new");
+	session_set_io(s, &fake_io, &f);
+	ok(!smtpc_session_is_ready(s), "contract: not ready before open");
+	ok(smtpc_session_open(s, &err) == 0 && smtpc_session_is_ready(s),
+	    "contract: ready after open");
+
+	rc = smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, res,
+	    &err);
+	ok(rc == SMTPC_EPERM && smtpc_session_is_ready(s) && !f.closed,
+	    "1: a refused recipient leaves the session ready");
+	ok(strstr(buf_cstr(&f.transcript), "DATA\nRSET\n") != NULL,
+	    "1: what the server held was reset with RSET");
+	st = smtpc_result_rcpt(res, 0);
+	ok(smtpc_result_status(res) == SMTPC_EPERM && st != NULL &&
+	    st->accepted == 0 && st->reply_code == 550 &&
+	    strcmp(st->enhanced, "5.1.1") == 0 &&
+	    strcmp(smtpc_result_error(res)->stage, "RCPT TO") == 0,
+	    "1: the result names the refusal");
+	ok(smtpc_result_final_reply(res) == NULL &&
+	    smtpc_result_bytes(res) == 0, "1: no message, no final reply");
+	ok(smtpc_result_stage_usec(res, SMTPC_STAGE_CONNECT) >= 0 &&
+	    smtpc_result_stage_usec(res, SMTPC_STAGE_EHLO) >= 0 &&
+	    smtpc_result_stage_usec(res, SMTPC_STAGE_ENVELOPE) >= 0,
+	    "1: the first send carries the open's stage times");
+	eq_str(smtpc_result_host(res), "mx.test", "1: the server in the result");
+
+	b.off = 0;
+	rc = smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, res,
+	    &err);
+	ok(rc == 0 && smtpc_session_is_ready(s), "2: sent, ready again");
+	ok(smtpc_result_status(res) == 0 && smtpc_result_error(res) == NULL &&
+	    smtpc_result_rcpt(res, 0)->accepted == 1 &&
+	    smtpc_result_final_reply(res) != NULL &&
+	    smtpc_result_final_reply(res)->code == 250, "2: the result");
+	eq_str(smtpc_result_queue_id(res), "4QX9", "2: the queue ID");
+	ok(smtpc_result_bytes(res) == 5 &&
+	    smtpc_result_stage_usec(res, SMTPC_STAGE_CONNECT) == -1 &&
+	    smtpc_result_stage_usec(res, SMTPC_STAGE_MESSAGE) >= 0,
+	    "2: bytes; later sends have no open times");
+
+	ok(smtpc_session_noop(s, &err) == 0 && smtpc_session_reset(s, &err) ==
+	    0 && smtpc_session_is_ready(s), "NOOP and RSET: 250, ready");
+
+	b.off = 0;
+	rc = smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, res,
+	    &err);
+	ok(rc == SMTPC_ETEMP && smtpc_session_is_ready(s) &&
+	    smtpc_result_final_reply(res)->code == 451 &&
+	    smtpc_result_queue_id(res) == NULL,
+	    "3: a 451 after the message: ETEMP, ready");
+	ok(f.pos == 32 && f.transcript.len > 8 &&
+	    strcmp(buf_cstr(&f.transcript) + f.transcript.len - 8,
+	    "hello\n.\n") == 0, "3: no RSET after a final reply");
+
+	cx.armed = 1;
+	cx.type = SMTPC_EVENT_STAGE;
+	cx.stage = SMTPC_STAGE_ENVELOPE;
+	b.off = 0;
+	rc = smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, res,
+	    &err);
+	ok(rc == SMTPC_ECANCELED && smtpc_session_is_ready(s) &&
+	    f.pos == 32 && smtpc_result_status(res) == SMTPC_ECANCELED,
+	    "4: cancelled before the envelope: nothing sent, ready");
+
+	cx.armed = 1;
+	cx.type = SMTPC_EVENT_PROGRESS;
+	cx.stage = SMTPC_STAGE_MESSAGE;
+	b.off = 0;
+	rc = smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, res,
+	    &err);
+	ok(rc == SMTPC_ECANCELED && !smtpc_session_is_ready(s) && f.closed,
+	    "5: cancelled in the message: closed");
+	ok(count_str(buf_cstr(&f.transcript), "\n.\n") == 2,
+	    "5: no end of message after the cancel (only sends 2 and 3)");
+	ok(smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, NULL,
+	    &err) == SMTPC_ECANCELED, "5: a closed session repeats its error");
+
+	rc = smtpc_session_open(s, &err);
+	if (!ok(rc == 0 && smtpc_session_is_ready(s), "reopened after a close"))
+		printf("# %s: %s: %s (pos %zu)\n", smtpc_errname(rc),
+		    err.stage, err.message, f.pos);
+	rc = smtpc_session_noop(s, &err);
+	ok(rc == SMTPC_ETEMP && !smtpc_session_is_ready(s) && f.closed &&
+	    strstr(buf_cstr(&f.transcript), "NOOP\nQUIT\n") != NULL,
+	    "6: a 421 to NOOP: QUIT, closed");
+	ok(smtpc_session_reset(s, &err) == SMTPC_ETEMP,
+	    "6: RSET on a closed session repeats the error");
+	ok((cx.stages_seen & (1u << SMTPC_STAGE_CONNECT)) &&
+	    (cx.stages_seen & (1u << SMTPC_STAGE_MESSAGE)) &&
+	    (cx.stages_seen & (1u << SMTPC_STAGE_NOOP)),
+	    "stage events for connect, message and NOOP");
+
+	smtpc_session_free(s);
+	smtpc_result_free(res);
+	buf_free(&f.in);
+	buf_free(&f.out);
+	buf_free(&f.transcript);
+	buf_free(&f.trace);
+
+	/* A configuration the caller did not initialise is refused. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.host = "mx.test";
+	ok(smtpc_session_new(&cfg, &s, &err) == SMTPC_EINVAL &&
+	    strstr(err.message, "smtpc_server_init") != NULL,
+	    "uninitialised struct smtpc_server: EINVAL");
+}
+
 int
 main(void)
 {
+	session_contract();
 	size_t i;
 
 	memset(long_reply, 'x', sizeof(long_reply) - 3);
