@@ -661,6 +661,161 @@ fail:
 	return rc;
 }
 
+/*
+ * When s[0..len) is a group ("name: members;"), the offsets of its ':'
+ * and its ';' (len when missing, which addr_parse_field refuses); 0 when
+ * it is not a group.  The ':' counts outside quotes, comments, <...> and
+ * [...], and before any '<'.
+ */
+static int
+addr_group_split(const char *s, size_t len, size_t *ret_colon,
+    size_t *ret_semi)
+{
+	size_t i, depth = 0, colon = len;
+	int inq = 0, square = 0;
+
+	for (i = 0; i < len; i++) {
+		if (inq || depth > 0 || square) {
+			if (s[i] == '\\' && i + 1 < len)
+				i++;
+			else if (inq && s[i] == '"')
+				inq = 0;
+			else if (square && !inq && depth == 0 && s[i] == ']')
+				square = 0;
+			else if (depth > 0 && s[i] == '(')
+				depth++;
+			else if (depth > 0 && s[i] == ')')
+				depth--;
+			continue;
+		}
+		if (s[i] == '"')
+			inq = 1;
+		else if (s[i] == '(')
+			depth = 1;
+		else if (s[i] == '[')
+			square = 1;
+		else if (s[i] == '<' && colon == len)
+			return 0;
+		else if (s[i] == ':' && colon == len)
+			colon = i;
+		else if (s[i] == ';' && colon < len) {
+			*ret_colon = colon;
+			*ret_semi = i;
+			return 1;
+		}
+	}
+	if (colon == len)
+		return 0;
+	*ret_colon = colon;
+	*ret_semi = len;
+	return 1;
+}
+
+/* Append list[0..n) to *all (of *all_n), taking the addresses over. */
+static int
+addr_list_append(struct addr **all, size_t *all_n, struct addr *list,
+    size_t n, struct smtpc_error *err)
+{
+	struct addr *grown;
+
+	if (n == 0) {
+		free(list);
+		return 0;
+	}
+	if ((grown = realloc(*all, (*all_n + n) * sizeof(*grown))) == NULL) {
+		addr_list_free(list, n);
+		return error_set(err, SMTPC_ENOMEM, "address",
+		    "out of memory");
+	}
+	memcpy(grown + *all_n, list, n * sizeof(*list));
+	free(list);
+	*all = grown;
+	*all_n += n;
+	return 0;
+}
+
+/* One element of a field that is not a group: a list of one address. */
+static int
+addr_parse_one(const char *s, size_t len, size_t room, struct addr **ret,
+    size_t *ret_n, struct smtpc_error *err)
+{
+	struct addr *a;
+	char *one;
+	int rc;
+
+	if (room == 0)
+		return error_set(err, SMTPC_ELIMIT, "address",
+		    "too many addresses");
+	if ((one = strndup(s, len)) == NULL ||
+	    (a = calloc(1, sizeof(*a))) == NULL) {
+		free(one);
+		return error_set(err, SMTPC_ENOMEM, "address",
+		    "out of memory");
+	}
+	rc = addr_parse(one, a, err);
+	free(one);
+	if (rc != 0) {
+		free(a);
+		if (rc == SMTPC_EDATA)
+			addr_name_element(err, s, len);
+		return rc;
+	}
+	*ret = a;
+	*ret_n = 1;
+	return 0;
+}
+
+int
+addr_parse_field(const char *in, size_t max, struct addr **ret,
+    size_t *ret_n, struct smtpc_error *err)
+{
+	struct addr *all = NULL, *list;
+	const char *e;
+	size_t i, end, colon, semi, n, all_n = 0;
+	char *members;
+	int rc = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	for (i = 0; rc == 0; i = end + 1) {
+		end = addr_element_end(in, i);
+		e = in + i;
+		list = NULL;
+		n = 0;
+		if (addr_element_blank(e, end - i))
+			;
+		else if (!addr_group_split(e, end - i, &colon, &semi))
+			rc = addr_parse_one(e, end - i, max - all_n, &list, &n,
+			    err);
+		else if (semi == end - i || !addr_element_blank(e + semi + 1,
+		    end - i - semi - 1))
+			rc = ADDR_FAIL(err, "the group \"%.*s\" lacks its ';' "
+			    "or has text after it", (int)(end - i), e);
+		else if (!addr_element_blank(e + colon + 1, semi - colon - 1)) {
+			/* The members: a plain list (groups do not nest). */
+			if ((members = strndup(e + colon + 1,
+			    semi - colon - 1)) == NULL)
+				rc = error_set(err, SMTPC_ENOMEM, "address",
+				    "out of memory");
+			else
+				rc = addr_parse_list(members, max - all_n,
+				    &list, &n, err);
+			free(members);
+		}
+		if (rc == 0)
+			rc = addr_list_append(&all, &all_n, list, n, err);
+		if (in[end] == '\0')
+			break;
+	}
+	if (rc != 0) {
+		addr_list_free(all, all_n);
+		return rc;
+	}
+	*ret = all;
+	*ret_n = all_n;
+	return 0;
+}
+
 static int
 addr_put(struct hfold *f, const struct addr *a, const char *post)
 {
