@@ -433,34 +433,40 @@ ready_take_rcpts(struct ready_load *L, struct smtpc_error *err)
 
 /* Read a regular file's body once: lines checked, size and 8-bit known. */
 static int
-ready_scan_body(struct ready *r, unsigned char *chunk,
-    struct smtpc_error *err)
+ready_scan_body(struct ready *r, struct smtpc_error *err)
 {
+	unsigned char *chunk;
 	struct crlf c;
 	enum crlf_stop why;
 	size_t n, used;
-	int rc;
+	int rc = 0;
 
+	if ((chunk = malloc(LIMIT_IO_CHUNK)) == NULL)
+		return error_set(err, SMTPC_ENOMEM, "message",
+		    "out of memory");
 	ready_body_start(r, &c);
 	r->body_in = 0;
 	for (;;) {
 		if ((rc = ready_src_read(r, r->body_off + (off_t)r->body_in,
 		    chunk, LIMIT_IO_CHUNK, &n, err)) != 0)
-			return rc;
+			break;
 		if (n == 0)
 			break;
 		why = crlf_run(&c, chunk, n, &used, NULL, 0, NULL);
-		if (why != CRLF_OK)
-			return crlf_error(&c, why, NULL, err);
+		if (why != CRLF_OK) {
+			rc = crlf_error(&c, why, NULL, err);
+			break;
+		}
 		r->body_in += n;
 	}
+	free(chunk);
 	r->body_out = c.out;
 	r->body_end = crlf_unended(&c);
 	r->body_eight = c.eight;
-	return 0;
+	return rc;
 }
 
-/* Read and check the header, then measure a regular file's body. */
+/* Read and check the header; keep a pipe's first body bytes. */
 static int
 ready_load(struct ready_load *L, off_t start, struct smtpc_error *err)
 {
@@ -506,8 +512,6 @@ ready_load(struct ready_load *L, off_t start, struct smtpc_error *err)
 	r->start_cr = L->prev_cr;
 	r->body_line = L->lineno;
 	r->body_off = start + (off_t)before;
-	if (r->regular)
-		rc = ready_scan_body(r, chunk, err);
 out:
 	free(chunk);
 	return rc;
@@ -555,11 +559,14 @@ smtpc_msg_load_fd(struct smtpc_msg *m, int fd, unsigned flags,
 	L.flags = flags;
 	L.lineno = 1;
 	buf_init(&L.value, LIMIT_READY_HEADER);
+	/* The header's problems first, then the body's (as a pipe would). */
 	if ((rc = ready_load(&L, r->regular ? start : 0, err)) == 0) {
 		ready_take_sender(&L);
 		if (flags & SMTPC_LOAD_RECIPIENTS)
 			rc = ready_take_rcpts(&L, err);
 	}
+	if (rc == 0 && r->regular)
+		rc = ready_scan_body(r, err);
 	buf_free(&L.value);
 	for (i = 0; i < L.nrcpts; i++)
 		free(L.rcpts[i].value);

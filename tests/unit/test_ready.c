@@ -486,6 +486,17 @@ test_recipients(void)
 	m = load(in, strlen(in), 0, SMTPC_LOAD_RECIPIENTS, &rc, &err);
 	ok(m == NULL && rc == SMTPC_EDATA && strstr(err.message, "';'") !=
 	    NULL, "a group without ';' refused");
+	/* The header's problems come first, from a file as from a pipe. */
+	{
+		static const char both[] = "From: a@example.org\nTo: nobody\n"
+		    "\nnul\0\n";
+
+		m = load(both, sizeof(both) - 1, 0, SMTPC_LOAD_RECIPIENTS, &rc,
+		    &err);
+		ok(m == NULL && rc == SMTPC_EDATA && strstr(err.message,
+		    "line 2 (To)") != NULL, "a bad To before a NUL in the "
+		    "body: the To is named");
+	}
 }
 
 #define BYTES(s)	s, sizeof(s) - 1
