@@ -307,6 +307,7 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	}
 	if ((rc = main_open_session(o, &s, &user, &netrc_login, &err)) != 0)
 		goto out;
+	/* 0: unknown (a ready message from a pipe): no SIZE=, no progress. */
 	if (smtpc_reader_size(r, &size) == 0)
 		smtpc_session_set_size(s, size);
 	if ((rc = main_set_dsn(o, s)) != 0) {
