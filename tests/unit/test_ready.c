@@ -65,6 +65,8 @@ open_input(const void *data, size_t len, int use_pipe, size_t piece)
 		write_file("in.eml", data, len);
 		return open(path_of("in.eml"), O_RDONLY | O_CLOEXEC);
 	}
+	/* A child's exit may flush stdio (valgrind runs __libc_freeres). */
+	fflush(stdout);
 	if (pipe(fds) != 0 || (child = fork()) == -1) {
 		printf("Bail out! pipe or fork: %s\n", strerror(errno));
 		exit(1);
@@ -754,7 +756,9 @@ test_api(void)
 
 /*
  * 200 MB through a pipe in a child process: the whole message comes out
- * (size counted), and the child's peak memory stays a few MB.
+ * (size counted), and the child's peak memory grows by a few MB at most
+ * while it does (growth, not the peak itself: under valgrind the process
+ * starts at tens of MB).
  */
 static void
 test_bounded_memory(void)
@@ -762,12 +766,13 @@ test_bounded_memory(void)
 	const size_t lines = 2u * 1000 * 1000, linelen = 100;
 	struct rusage ru;
 	int status, fds[2], out[2];
-	long maxrss = -1;
+	long maxrss = -1, base = 0;
 	uint64_t total = 0;
 	pid_t gen, reader;
 
 	if (pipe(fds) != 0 || pipe(out) != 0)
 		return;
+	fflush(stdout);
 	if ((gen = fork()) == 0) {
 		char line[128];
 		size_t i;
@@ -793,6 +798,8 @@ test_bounded_memory(void)
 		size_t n;
 
 		close(out[0]);
+		getrusage(RUSAGE_SELF, &ru);
+		base = ru.ru_maxrss;
 		if (smtpc_msg_load_fd(m, fds[0], SMTPC_LOAD_RECIPIENTS,
 		    &err) != 0 || smtpc_reader_new(m, &r, &err) != 0)
 			_exit(2);
@@ -804,23 +811,26 @@ test_bounded_memory(void)
 		getrusage(RUSAGE_SELF, &ru);
 		write_all(out[1], &n64, sizeof(n64));
 		write_all(out[1], &ru.ru_maxrss, sizeof(ru.ru_maxrss));
+		write_all(out[1], &base, sizeof(base));
 		_exit(0);
 	}
 	close(fds[0]);
 	close(out[1]);
 	if (read(out[0], &total, sizeof(total)) != sizeof(total) ||
-	    read(out[0], &maxrss, sizeof(maxrss)) != sizeof(maxrss))
+	    read(out[0], &maxrss, sizeof(maxrss)) != sizeof(maxrss) ||
+	    read(out[0], &base, sizeof(base)) != sizeof(base))
 		maxrss = -1;
 	close(out[0]);
 	waitpid(reader, &status, 0);
 	waitpid(gen, NULL, 0);
-	printf("# 200 MB through a pipe: %llu bytes out, peak RSS %ld KiB\n",
-	    (unsigned long long)total, maxrss);
+	printf("# 200 MB through a pipe: %llu bytes out, peak RSS %ld KiB "
+	    "(%ld before)\n", (unsigned long long)total, maxrss, base);
 	/* The body's 101-byte lines become 102 bytes. */
 	ok(total > (uint64_t)lines * (linelen + 2) &&
 	    total < (uint64_t)lines * (linelen + 2) + 200,
 	    "200 MB streamed through a pipe, all of it");
-	ok(maxrss > 0 && maxrss < 24 * 1024, "peak RSS under 24 MiB");
+	ok(maxrss > 0 && maxrss - base < 16 * 1024,
+	    "peak RSS grew by less than 16 MiB");
 }
 
 int
