@@ -270,15 +270,22 @@ ready_line(struct ready_load *L, struct smtpc_error *err)
 	size_t len = L->len, n, k, i;
 	int rc;
 
-	if (L->lineno > LIMIT_READY_LINES)
-		return error_set(err, SMTPC_ELIMIT, "message",
-		    "the header has more than %d lines", LIMIT_READY_LINES);
-	/* An mbox separator ("From sender date"), as sendmail drops it. */
-	if (L->lineno == 1 && len >= 5 && memcmp(p, "From ", 5) == 0)
-		return 0;
 	if (len == 0) {
 		L->done = 1;
 		return ready_field_end(L, err);
+	}
+	if (L->lineno > LIMIT_READY_LINES)
+		return error_set(err, SMTPC_ELIMIT, "message",
+		    "the header has more than %d lines", LIMIT_READY_LINES);
+	/*
+	 * An mbox separator ("From sender date"), as sendmail drops it; not
+	 * "From : ..." (RFC 5322 4.5.8 allows spaces before the colon).
+	 */
+	if (L->lineno == 1 && len >= 5 && memcmp(p, "From ", 5) == 0) {
+		for (n = 5; n < len && (p[n] == ' ' || p[n] == '\t'); n++)
+			;
+		if (n < len && p[n] != ':')
+			return 0;
 	}
 	if (p[0] == ' ' || p[0] == '\t') {
 		if (!L->field)

@@ -355,6 +355,14 @@ test_added_fields(void)
 	free(h);
 	smtpc_msg_free(m);
 
+	/* "From :" is a field (obsolete syntax), not an mbox line. */
+	in = "From : Spaced <spaced@example.org>\nTo: b@example.org\n\nx\n";
+	m = load(in, strlen(in), 0, SMTPC_LOAD_RECIPIENTS, NULL, &err);
+	ok(m != NULL && smtpc_msg_envelope_from(m) != NULL &&
+	    strcmp(smtpc_msg_envelope_from(m), "spaced@example.org") == 0,
+	    "\"From :\" on the first line is the From field");
+	smtpc_msg_free(m);
+
 	/* An mbox "From " line is dropped; the header may end at EOF. */
 	in = "From zoe@example.org Mon Jan  1 00:00:00 2024\n"
 	    "From: zoe@example.org\nTo: b@example.org";
@@ -573,11 +581,16 @@ test_bad_input(void)
 	ok(m == NULL && rc == SMTPC_EDATA && strstr(err.message,
 	    "line 2: longer than 998") != NULL, "999 in the header refused");
 
-	/* Limits: 10000 lines, 1 MiB. */
+	/* Limits: 10000 lines (the blank one aside), 1 MiB. */
 	buf_reset(&in);
-	for (k = 0; k < 10001; k++)
+	for (k = 0; k < 10000; k++)
 		buf_append_str(&in, "X-A: b\n");
 	buf_append_str(&in, "\nx\n");
+	m = load((char *)in.data, in.len, 0, 0, &rc, &err);
+	ok(m != NULL, "10000 header lines: fine");
+	smtpc_msg_free(m);
+	buf_truncate(&in, in.len - 3);
+	buf_append_str(&in, "X-A: b\n\nx\n");
 	m = load((char *)in.data, in.len, 0, 0, &rc, &err);
 	ok(m == NULL && rc == SMTPC_ELIMIT && strstr(err.message, "10000") !=
 	    NULL, "more than 10000 header lines: SMTPC_ELIMIT");
