@@ -34,8 +34,8 @@ enum crlf_stop {
 struct crlf {
 	uint64_t line;		/* the line being read */
 	size_t col;		/* its octets so far */
-	int cr;			/* the last byte was a CR (already written
-				   as CRLF): an LF now ends nothing */
+	int cr;			/* the last byte was a CR (written as
+				   CRLF already): an LF now ends nothing */
 	int eight;		/* an 8-bit byte went through */
 	int only7;		/* refuse 8-bit bytes */
 	uint64_t out;		/* bytes produced (or counted) so far */

@@ -64,8 +64,8 @@ struct mime_file {
 	char *cid;		/* Content-ID without <>, inline only */
 	int is_inline;
 	int size_known;		/* 0: a callback of unknown size */
-	uint64_t size;		/* bytes of the source: a file's at add time
-				   (checked again when sent), or declared */
+	uint64_t size;		/* bytes of the source: a file's when
+				   added (checked when sent), or declared */
 	/* message/rfc822, sent as it is (7bit or 8bit), lines checked. */
 	int is_message;
 	int eight;		/* 1: 8-bit bytes, 0: none, -1: unknown */
@@ -103,7 +103,7 @@ struct smtpc_msg {
 	uint64_t seed;
 	char **env;		/* envelope recipients, deduplicated */
 	size_t nenv;
-	struct ready *ready;	/* a loaded message (ready.c); NULL: composed */
+	struct ready *ready;	/* loaded (ready.c); NULL: composed */
 };
 
 struct ready;

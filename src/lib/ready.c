@@ -75,7 +75,7 @@ struct ready {
 	struct addr sender;	/* From (Resent-From); spec NULL: none */
 	int sender_bad;		/* ... it did not parse: */
 	struct smtpc_error sender_err;
-	unsigned char *pend;	/* a pipe: body bytes read with the header */
+	unsigned char *pend;	/* a pipe: body read with the header */
 	size_t npend;
 	int start_cr;		/* the header ended in a CR */
 	uint64_t body_line;	/* the number of the body's first line */

@@ -72,7 +72,7 @@ struct smtpc_reader {
 	int started;		/* its encoder/source is set up */
 	size_t pos;		/* WITEM_MEM / WITEM_TEXT: bytes done */
 	int fd;
-	uint64_t nread;		/* bytes of the item's source read so far */
+	uint64_t nread;		/* bytes of the item's source read */
 	struct b64_wrap b64;
 	struct qp_enc qp;
 	struct crlf lines;	/* WITEM_RAW, WITEM_READY */

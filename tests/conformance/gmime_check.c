@@ -108,7 +108,8 @@ check_part(GMimeObject *o, int depth)
 	putchar('\n');
 	g_free(sum);
 	g_object_unref(mem);
-	if (GMIME_IS_MESSAGE_PART(o) && (inner = g_mime_message_part_get_message(
+	if (GMIME_IS_MESSAGE_PART(o) &&
+	    (inner = g_mime_message_part_get_message(
 	    GMIME_MESSAGE_PART(o))) != NULL) {
 		printf("I\t%d\t", depth);
 		check_hex(g_mime_message_get_subject(inner));

@@ -333,7 +333,8 @@ test_added_fields(void)
 	m = load(in, strlen(in), 0, SMTPC_LOAD_RECIPIENTS, NULL, &err);
 	smtpc_msg_set_from(m, "bounces@example.org", &err);
 	h = header_of(m, &err, &rc);
-	ok(rc == 0 && h != NULL && strcmp(h, "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+	ok(rc == 0 && h != NULL && strcmp(h,
+	    "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
 	    "message-id: <a@b>\r\nFrom: Real <real@example.org>\r\n"
 	    "To: b@example.org\r\n") == 0, "nothing added when present");
 	free(h);
@@ -547,8 +548,8 @@ test_bad_input(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		len = bad[i].len;
 		m = load(bad[i].in, len, 0, 0, &rc, &err);
-		snprintf(what, sizeof(what), "refused: %s (%.120s)", bad[i].says,
-		    err.message);
+		snprintf(what, sizeof(what), "refused: %s (%.120s)",
+		    bad[i].says, err.message);
 		ok(m == NULL && rc == bad[i].code &&
 		    strstr(err.message, bad[i].says) != NULL, what);
 		smtpc_msg_free(m);
