@@ -48,6 +48,16 @@ void addr_free(struct addr *a);
 int addr_parse_list(const char *in, size_t max, struct addr **ret,
     size_t *ret_n, struct smtpc_error *err);
 void addr_list_free(struct addr *list, size_t n);
+/*
+ * An address list as a header field of a ready message holds it (To, Cc,
+ * Bcc and their Resent- forms): as addr_parse_list, but a group
+ * ("Team: a@x, b@y;") gives its members and an empty one
+ * ("undisclosed-recipients:;") none, and a field without any address is
+ * no error (*ret_n 0, *ret NULL).  Groups do not nest.  Used error codes:
+ * SMTPC_EDATA, SMTPC_ELIMIT, SMTPC_ENOMEM.
+ */
+int addr_parse_field(const char *in, size_t max, struct addr **ret,
+    size_t *ret_n, struct smtpc_error *err);
 /* Deep copy. */
 int addr_copy(struct addr *dst, const struct addr *src);
 

@@ -18,6 +18,9 @@
 #define LIMIT_ADDRESS		998
 /* Text and HTML bodies held in memory. */
 #define LIMIT_MEMORY_BODY	(64u * 1024 * 1024)
+/* The header of a loaded message (smtpc_msg_load_fd), held in memory. */
+#define LIMIT_READY_HEADER	(1024u * 1024)
+#define LIMIT_READY_LINES	10000
 /* Chunk size for reading files and feeding DATA. */
 #define LIMIT_IO_CHUNK		(64u * 1024)
 

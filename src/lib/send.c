@@ -8,15 +8,11 @@
 
 #include "bounds.h"
 #include "error.h"
+#include "reply.h"
 #include "result.h"
+#include "session.h"
 #include "smtpc.h"
-
-static int
-send_read(void *user, void *buf, size_t cap, size_t *ret_len,
-    struct smtpc_error *err)
-{
-	return smtpc_reader_read(user, buf, cap, ret_len, err);
-}
+#include "writer.h"
 
 /* The message's envelope recipients, borrowed from it. */
 static int
@@ -39,6 +35,27 @@ send_rcpts(const struct smtpc_msg *msg, const char ***ret, size_t *ret_n,
 	*ret = rcpts;
 	*ret_n = n;
 	return 0;
+}
+
+/*
+ * 8-bit data goes with BODY=8BITMIME (RFC 6152).  Known 8-bit data to a
+ * server without it is refused by the session before MAIL.  Maybe-8-bit
+ * data (a pipe, a callback) to such a server goes as 7-bit, and the
+ * reader fails at the first 8-bit byte, before the end of the message:
+ * refused, never mangled or delivered cut short.
+ */
+static void
+send_8bit(const struct smtpc_session *s, const struct smtpc_msg *msg,
+    struct smtpc_reader *r, unsigned *flags)
+{
+	int eight = smtpc_msg_has_8bit(msg);
+
+	if (eight == 0)
+		return;
+	if (eight == 1 || session_offers(s, REPLY_CAP_8BITMIME))
+		*flags |= SMTPC_SEND_8BIT;
+	else
+		writer_set_7bit(r);
 }
 
 int
@@ -67,8 +84,9 @@ smtpc_session_send_msg(struct smtpc_session *s, const struct smtpc_msg *msg,
 		smtpc_session_set_size(s, size);
 	if (smtpc_msg_needs_smtputf8(msg))
 		flags |= SMTPC_SEND_SMTPUTF8;
+	send_8bit(s, msg, r, &flags);
 	rc = smtpc_session_send(s, smtpc_msg_envelope_from(msg), rcpts, n,
-	    send_read, r, flags, result, err);
+	    smtpc_reader_read, r, flags, result, err);
 	if (result != NULL && smtpc_reader_message_id(r) != NULL)
 		(void)result_set_message_id(result,
 		    smtpc_reader_message_id(r));

@@ -1089,6 +1089,12 @@ smtpc_session_send(struct smtpc_session *s, const char *from,
 	return rc;
 }
 
+int
+session_offers(const struct smtpc_session *s, unsigned cap)
+{
+	return (s->caps.flags & cap) != 0;
+}
+
 const struct smtpc_tls_info *
 smtpc_session_tls(const struct smtpc_session *s)
 {

@@ -37,6 +37,9 @@ struct session_io {
 /* The real network, through conn.h. */
 extern const struct session_io session_io_conn;
 
+/* 1 when the current connection's EHLO offered `cap` (REPLY_CAP_*). */
+int session_offers(const struct smtpc_session *s, unsigned cap);
+
 /*
  * Use `io` (with `user` passed to its open) instead of the network.  Call
  * before smtpc_session_open; `io` must outlive the session.

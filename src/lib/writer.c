@@ -1,11 +1,8 @@
 /*
- * writer.c - the pull serialiser behind smtpc_reader_*: MIME structure,
- * top-level header fields, and streaming of bodies through the encoders.
+ * writer.c - the plan behind smtpc_reader_*: MIME structure, boundaries,
+ * top-level header fields, laid out when the reader is made; the exact
+ * size.  The bytes are streamed by writer_read.c.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,32 +18,11 @@
 #include "error.h"
 #include "header.h"
 #include "mime.h"
-#include "qp.h"
+#include "ready.h"
 #include "writer.h"
 
-/* Input bytes of a text body encoded per step (QP can triple them). */
-#define WRITER_TEXT_STEP	(LIMIT_IO_CHUNK / 4)
 #define WRITER_PEND_MAX		(4 * LIMIT_IO_CHUNK + 1024)
 #define WRITER_SKEL_MAX		((size_t)LIMIT_MEMORY_BODY)
-/* A file is read this much at a time (at most). */
-#define WRITER_FILE_CHUNK	LIMIT_IO_CHUNK
-/* Less room than this in an empty buffer: read a full chunk anyway. */
-#define WRITER_DIRECT_MIN	(16u * 1024)
-#define WRITER_LINE_IN		57	/* input bytes of a 76-column line */
-
-enum witem_kind {
-	WITEM_MEM,		/* bytes of skel: headers, boundaries */
-	WITEM_TEXT,		/* a text body from memory */
-	WITEM_FILE,		/* a file, base64 */
-};
-
-struct witem {
-	enum witem_kind kind;
-	size_t off, len;			/* WITEM_MEM */
-	const struct mime_text *text;		/* WITEM_TEXT */
-	int top;	/* the message's only part: end with a line break */
-	const struct mime_file *file;		/* WITEM_FILE */
-};
 
 enum wnode_kind {
 	WNODE_MULTI,
@@ -65,28 +41,8 @@ struct wnode {
 	size_t nkids;
 };
 
-struct smtpc_reader {
-	const struct smtpc_msg *msg;
-	char message_id[LIMIT_HEADER_LINE + 1];	/* as in the header */
-	struct buf skel;
-	struct witem *items;
-	size_t nitems;
-	size_t cur;		/* the item being produced */
-	int started;		/* its encoder/file is set up */
-	size_t pos;		/* WITEM_MEM / WITEM_TEXT: bytes done */
-	int fd;
-	uint64_t nread;		/* WITEM_FILE: bytes read so far */
-	struct b64_wrap b64;
-	struct qp_enc qp;
-	struct buf pend;	/* encoded bytes not yet handed out */
-	size_t pend_off;
-	unsigned char *chunk;
-	uint64_t rng;		/* deterministic generator state */
-	int seeded;
-	int failed;		/* sticky error code */
-	struct smtpc_error ferr;
-	char **names;		/* name= of each file, while being built */
-};
+_Static_assert(MIME_DASH_LEN == WRITER_BOUNDARY_LEN + 2,
+    "a kept line \"--=_...\" is as long as a delimiter");
 
 static const char writer_alnum[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -134,8 +90,7 @@ writer_random(struct smtpc_reader *w, char *out, size_t n)
 	return 0;
 }
 
-/* Record that skel[from..len) is the next piece of the output. */
-static int
+int
 writer_mark(struct smtpc_reader *w, size_t from)
 {
 	struct witem *n, *last;
@@ -171,7 +126,7 @@ writer_put_str(struct smtpc_reader *w, const char *s)
 	return writer_mark(w, from);
 }
 
-static int
+int
 writer_body_item(struct smtpc_reader *w, enum witem_kind kind,
     const struct mime_text *t, const struct mime_file *f, int top)
 {
@@ -215,6 +170,18 @@ writer_contains(const unsigned char *hay, size_t hlen, const char *needle,
 	return 0;
 }
 
+/* 1 when a forwarded message has a line starting with `pat` ("--b"). */
+static int
+writer_dash_clash(const struct mime_file *f, const char *pat)
+{
+	size_t i;
+
+	for (i = 0; i < f->ndashes; i++)
+		if (memcmp(f->dashes[i], pat, MIME_DASH_LEN) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 writer_boundary(struct smtpc_reader *w, char *out)
 {
@@ -242,6 +209,9 @@ writer_boundary(struct smtpc_reader *w, char *out)
 			    writer_contains(t[k]->data.data, t[k]->data.len,
 			    pat, WRITER_BOUNDARY_LEN + 2))
 				clash = 1;
+		/* A forwarded message may hold delimiters of its own. */
+		for (k = 0; k < w->msg->nfiles && !clash; k++)
+			clash = writer_dash_clash(&w->msg->files[k], pat);
 		if (!clash)
 			return 0;
 	}
@@ -288,6 +258,7 @@ writer_node(struct smtpc_reader *w, const struct wnode *n, int top)
 	const struct mime_file *file = n->file;
 	struct hfold f;
 	size_t from = w->skel.len;
+	const char *name;
 	char *cid = NULL;
 	int rc;
 
@@ -301,15 +272,17 @@ writer_node(struct smtpc_reader *w, const struct wnode *n, int top)
 			return rc;
 		return writer_body_item(w, WITEM_TEXT, n->text, NULL, top);
 	}
+	name = w->names[file - w->msg->files];
 	if ((rc = header_begin(&f, &w->skel, "Content-Type")) != 0 ||
 	    (rc = header_atom_str(&f, " ", file->type)) != 0 ||
-	    (rc = header_param_plain(&f, "name",
-	    w->names[file - w->msg->files])) != 0 ||
+	    (name != NULL && (rc = header_param_plain(&f, "name",
+	    name)) != 0) ||
 	    (rc = header_end(&f)) != 0 ||
 	    (rc = header_begin(&f, &w->skel, "Content-Disposition")) != 0 ||
 	    (rc = header_atom_str(&f, " ", file->is_inline ? "inline" :
 	    "attachment")) != 0 ||
-	    (rc = header_param(&f, "filename", file->name)) != 0 ||
+	    (file->name != NULL && (rc = header_param(&f, "filename",
+	    file->name)) != 0) ||
 	    (rc = header_end(&f)) != 0)
 		return rc;
 	if (file->is_inline) {
@@ -327,6 +300,17 @@ writer_node(struct smtpc_reader *w, const struct wnode *n, int top)
 		if (rc != 0)
 			return rc;
 	}
+	/*
+	 * RFC 2046 5.2.1: a message/rfc822 body is 7bit or 8bit, never
+	 * encoded; a callback's may hold anything, so it says 8bit.
+	 */
+	if (file->is_message) {
+		if ((rc = buf_printf(&w->skel, "Content-Transfer-Encoding: "
+		    "%s\r\n\r\n", file->eight != 0 ? "8bit" : "7bit")) != 0 ||
+		    (rc = writer_mark(w, from)) != 0)
+			return rc;
+		return writer_body_item(w, WITEM_RAW, NULL, file, top);
+	}
 	if ((rc = buf_append_str(&w->skel,
 	    "Content-Transfer-Encoding: base64\r\n\r\n")) != 0 ||
 	    (rc = writer_mark(w, from)) != 0)
@@ -334,7 +318,7 @@ writer_node(struct smtpc_reader *w, const struct wnode *n, int top)
 	return writer_body_item(w, WITEM_FILE, NULL, file, top);
 }
 
-static int
+int
 writer_addr_field(struct smtpc_reader *w, const char *name,
     const struct addr *const *list, size_t n)
 {
@@ -382,8 +366,8 @@ writer_user_field(const struct smtpc_msg *m, const char *name)
 	return NULL;
 }
 
-static int
-writer_date(struct smtpc_reader *w)
+int
+writer_date_field(struct smtpc_reader *w, const char *name)
 {
 	static const char *const days[] = {
 		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
@@ -403,26 +387,30 @@ writer_date(struct smtpc_reader *w)
 		sign = '-';
 		off = -off;
 	}
-	return buf_printf(&w->skel, "Date: %s, %d %s %04d %02d:%02d:%02d "
-	    "%c%02ld%02ld\r\n", days[tm.tm_wday % 7], tm.tm_mday,
+	return buf_printf(&w->skel, "%s: %s, %d %s %04d %02d:%02d:%02d "
+	    "%c%02ld%02ld\r\n", name, days[tm.tm_wday % 7], tm.tm_mday,
 	    months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, sign, off / 60, off % 60);
 }
 
-static int
-writer_message_id(struct smtpc_reader *w)
+int
+writer_message_id_field(struct smtpc_reader *w, const char *name,
+    const char *domain)
 {
-	const char *dom;
 	char id[33];
 	int rc;
 
-	dom = strrchr(w->msg->from.spec, '@');
-	dom = dom != NULL ? dom + 1 : "localhost";
+	if (domain == NULL || domain[0] == '\0')
+		domain = "localhost";
 	if ((rc = writer_random(w, id, 32)) != 0)
 		return rc;
 	id[32] = '\0';
-	snprintf(w->message_id, sizeof(w->message_id), "<%s@%s>", id, dom);
-	return buf_printf(&w->skel, "Message-ID: %s\r\n", w->message_id);
+	rc = buf_printf(&w->skel, "%s: <%s@%s>\r\n", name, id, domain);
+	/* The one the message goes out with, for the send's result. */
+	if (rc == 0)
+		snprintf(w->message_id, sizeof(w->message_id), "<%s@%s>", id,
+		    domain);
+	return rc;
 }
 
 static int
@@ -438,7 +426,7 @@ writer_top_fields(struct smtpc_reader *w)
 	if ((v = writer_user_field(m, "Date")) != NULL)
 		rc = header_write_text(&w->skel, "Date", v);
 	else
-		rc = writer_date(w);
+		rc = writer_date_field(w, "Date");
 	if (rc != 0 ||
 	    (rc = writer_addr_field(w, "From", &from, 1)) != 0 ||
 	    (rc = writer_rcpt_field(w, "To", SMTPC_RCPT_TO)) != 0 ||
@@ -460,8 +448,10 @@ writer_top_fields(struct smtpc_reader *w)
 	if ((v = writer_user_field(m, "Message-ID")) != NULL) {
 		snprintf(w->message_id, sizeof(w->message_id), "%s", v);
 		rc = header_write_text(&w->skel, "Message-ID", v);
-	} else
-		rc = writer_message_id(w);
+	} else if ((v = strrchr(m->from.spec, '@')) != NULL)
+		rc = writer_message_id_field(w, "Message-ID", v + 1);
+	else
+		rc = writer_message_id_field(w, "Message-ID", NULL);
 	if (rc != 0)
 		return rc;
 	for (i = 0; i < m->nhdrs; i++) {
@@ -589,98 +579,6 @@ free_tree:
 	return NULL;
 }
 
-static void
-writer_names_free(char **names, size_t n)
-{
-	size_t i;
-
-	if (names == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* `base` ("x.pdf") with "-k" before its extension ("x-2.pdf"). */
-static char *
-writer_numbered(const char *base, size_t k)
-{
-	const char *dot = strrchr(base, '.');
-	struct buf b;
-
-	buf_init(&b, LIMIT_HEADER_LINE);
-	if (dot == NULL || dot == base)
-		dot = base + strlen(base);
-	if (buf_printf(&b, "%.*s-%zu%s", (int)(dot - base), base, k,
-	    dot) != 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_detach(&b, NULL);
-}
-
-/*
- * The name= of each file (mime_ascii_name).  Stand-ins are numbered
- * ("file-2.pdf") where they would repeat another name= of the message,
- * case aside: a reader that saves files under name= would otherwise
- * write one over the other, or (munpack) add ".1" after the extension.
- */
-static char **
-writer_names(const struct smtpc_msg *m)
-{
-	struct buf b;
-	char **names, *c;
-	size_t i, j, *k = NULL;
-	int taken;
-
-	if ((names = calloc(m->nfiles + 1, sizeof(*names))) == NULL)
-		return NULL;
-	buf_init(&b, LIMIT_HEADER_VALUE);
-	for (i = 0; i < m->nfiles; i++) {
-		buf_reset(&b);
-		if (mime_ascii_name(m->files[i].name, &b) != 0 ||
-		    (names[i] = strdup(buf_cstr(&b))) == NULL)
-			goto fail;
-	}
-	/* k[i]: the number to try first, past earlier stand-ins alike. */
-	if ((k = calloc(m->nfiles + 1, sizeof(*k))) == NULL)
-		goto fail;
-	for (i = 0; i < m->nfiles; i++) {
-		k[i] = mime_name_plain(m->files[i].name) ? 0 : 1;
-		for (j = 0; j < i && k[i] > 0; j++)
-			if (k[j] > 0 && strcasecmp(names[j], names[i]) == 0)
-				k[i]++;
-	}
-	for (i = 0; i < m->nfiles; i++) {
-		for (c = NULL; k[i] > 0; k[i]++) {
-			if (k[i] > 1 &&
-			    (c = writer_numbered(names[i], k[i])) == NULL)
-				goto fail;
-			/* Plain names and earlier (final) stand-ins count. */
-			for (j = 0, taken = 0; j < m->nfiles && !taken; j++)
-				taken = j != i && (j < i || k[j] == 0) &&
-				    strcasecmp(names[j], c != NULL ? c :
-				    names[i]) == 0;
-			if (!taken)
-				break;
-			free(c);
-			c = NULL;
-		}
-		if (c != NULL) {
-			free(names[i]);
-			names[i] = c;
-		}
-	}
-	free(k);
-	buf_free(&b);
-	return names;
-fail:
-	free(k);
-	buf_free(&b);
-	writer_names_free(names, m->nfiles);
-	return NULL;
-}
-
 void
 smtpc_reader_free(struct smtpc_reader *w)
 {
@@ -695,18 +593,47 @@ smtpc_reader_free(struct smtpc_reader *w)
 	free(w);
 }
 
+/* The plan of a composed message: top fields, then the part tree. */
+static int
+writer_plan(struct smtpc_reader *w, struct smtpc_error *err)
+{
+	const struct smtpc_msg *m = w->msg;
+	struct wnode *tree;
+	int rc;
+
+	if ((tree = writer_tree(m)) == NULL ||
+	    (w->names = mime_names(m)) == NULL) {
+		writer_tree_free(tree);
+		return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
+	}
+	if ((rc = writer_top_fields(w)) == 0 &&
+	    (rc = writer_mark(w, 0)) == 0)
+		rc = writer_node(w, tree, 1);
+	writer_tree_free(tree);
+	mime_names_free(w->names, m->nfiles);
+	w->names = NULL;
+	if (rc == SMTPC_ELIMIT)
+		return error_set(err, rc, "message",
+		    "a header field is too long to be written");
+	if (rc == SMTPC_EINTERNAL)
+		return error_set(err, rc, "message",
+		    "no random bytes for boundaries");
+	if (rc != 0)
+		return error_set(err, rc, "message", "out of memory");
+	return 0;
+}
+
 int
 smtpc_reader_new(const struct smtpc_msg *m, struct smtpc_reader **ret,
     struct smtpc_error *err)
 {
 	struct smtpc_reader *w;
-	struct wnode *tree;
 	int rc;
 
 	if (m == NULL || ret == NULL)
 		return error_set(err, SMTPC_EINVAL, "message",
 		    "no message or no result pointer");
-	if (m->from.spec == NULL)
+	if (m->from.spec == NULL && m->ready == NULL)
 		return error_set(err, SMTPC_EDATA, "message",
 		    "the message has no From address");
 	if (m->nenv == 0)
@@ -722,41 +649,29 @@ smtpc_reader_new(const struct smtpc_msg *m, struct smtpc_reader **ret,
 		w->seeded = 1;
 		w->rng = m->seed;
 	}
-	if ((w->chunk = malloc(WRITER_FILE_CHUNK)) == NULL) {
+	if ((w->chunk = malloc(LIMIT_IO_CHUNK)) == NULL) {
 		smtpc_reader_free(w);
 		return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
 	}
-	if ((tree = writer_tree(m)) == NULL ||
-	    (w->names = writer_names(m)) == NULL) {
-		writer_tree_free(tree);
-		smtpc_reader_free(w);
-		return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
-	}
-	if ((rc = writer_top_fields(w)) == 0 &&
-	    (rc = writer_mark(w, 0)) == 0)
-		rc = writer_node(w, tree, 1);
-	writer_tree_free(tree);
-	writer_names_free(w->names, m->nfiles);
-	w->names = NULL;
+	rc = m->ready != NULL ? ready_plan(w, err) : writer_plan(w, err);
 	if (rc != 0) {
 		smtpc_reader_free(w);
-		if (rc == SMTPC_ELIMIT)
-			return error_set(err, rc, "message",
-			    "a header field is too long to be written");
-		if (rc == SMTPC_EINTERNAL)
-			return error_set(err, rc, "message",
-			    "no random bytes for boundaries");
-		return error_set(err, rc, "message", "out of memory");
+		return rc;
 	}
 	*ret = w;
 	return 0;
 }
 
+/* The bytes an item produces; 0 and *ret_known 0 when not known. */
 static uint64_t
-writer_item_size(const struct witem *it)
+writer_item_size(const struct smtpc_reader *w, const struct witem *it,
+    int *ret_known)
 {
 	const struct mime_text *t = it->text;
+	const struct mime_file *f = it->file;
+	uint64_t n = 0;
 
+	*ret_known = 1;
 	switch (it->kind) {
 	case WITEM_MEM:
 		return it->len;
@@ -765,7 +680,14 @@ writer_item_size(const struct witem *it)
 			return t->enc_size + (t->enc == MIME_ENC_QP ? 3 : 2);
 		return t->enc_size;
 	case WITEM_FILE:
-		return b64_wrap_size(it->file->size);
+		*ret_known = f->size_known;
+		return f->size_known ? b64_wrap_size(f->size) : 0;
+	case WITEM_RAW:
+		*ret_known = f->size_known;
+		return f->size_known ? f->out_size : 0;
+	case WITEM_READY:
+		*ret_known = ready_body_size(w->msg->ready, &n);
+		return n;
 	}
 	return 0;
 }
@@ -781,6 +703,7 @@ smtpc_reader_size(struct smtpc_reader *w, uint64_t *ret_size)
 {
 	uint64_t total = 0, n;
 	size_t i;
+	int known;
 
 	if (w == NULL || ret_size == NULL)
 		return SMTPC_EINVAL;
@@ -789,206 +712,20 @@ smtpc_reader_size(struct smtpc_reader *w, uint64_t *ret_size)
 	 * server would accept; saturate so SIZE= stays an upper bound.
 	 */
 	for (i = 0; i < w->nitems; i++) {
-		n = writer_item_size(&w->items[i]);
+		n = writer_item_size(w, &w->items[i], &known);
+		if (!known) {
+			/* A message is never empty: 0 says "unknown". */
+			*ret_size = 0;
+			return 0;
+		}
 		total = n > UINT64_MAX - total ? UINT64_MAX : total + n;
 	}
 	*ret_size = total;
 	return 0;
 }
 
-static int
-writer_fail(struct smtpc_reader *w, struct smtpc_error *err, int code,
-    const char *what, const char *path, const char *why)
+void
+writer_set_7bit(struct smtpc_reader *w)
 {
-	if (w->fd != -1) {
-		close(w->fd);
-		w->fd = -1;
-	}
-	w->failed = error_set(&w->ferr, code, "message", "%s %s: %s", what,
-	    path, why);
-	if (err != NULL)
-		*err = w->ferr;
-	return w->failed;
-}
-
-static void
-writer_next(struct smtpc_reader *w)
-{
-	w->cur++;
-	w->started = 0;
-	w->pos = 0;
-}
-
-/* Fill w->pend with the next encoded piece of a text body. */
-static int
-writer_step_text(struct smtpc_reader *w, const struct witem *it)
-{
-	const struct mime_text *t = it->text;
-	size_t n;
-	int rc;
-
-	if (!w->started) {
-		qp_init(&w->qp);
-		b64_wrap_init(&w->b64);
-		w->started = 1;
-	}
-	if (w->pos < t->data.len) {
-		n = t->data.len - w->pos;
-		if (n > WRITER_TEXT_STEP)
-			n = WRITER_TEXT_STEP;
-		if (t->enc == MIME_ENC_QP)
-			rc = qp_update(&w->qp, t->data.data + w->pos, n,
-			    &w->pend);
-		else if (t->enc == MIME_ENC_BASE64)
-			rc = b64_wrap_update(&w->b64, t->data.data + w->pos, n,
-			    &w->pend);
-		else
-			rc = buf_append(&w->pend, t->data.data + w->pos, n);
-		w->pos += n;
-		return rc;
-	}
-	if (t->enc == MIME_ENC_QP)
-		rc = qp_final(&w->qp, &w->pend);
-	else if (t->enc == MIME_ENC_BASE64)
-		rc = b64_wrap_final(&w->b64, &w->pend);
-	else
-		rc = 0;
-	if (rc == 0 && it->top && t->data.len > 0 && !t->enc_ends_crlf)
-		rc = buf_append_str(&w->pend, t->enc == MIME_ENC_QP ?
-		    "=\r\n" : "\r\n");
-	writer_next(w);
-	return rc;
-}
-
-/*
- * Encode the file's next piece.  Whole lines that fit the caller's buffer
- * go straight there (*ret_put bytes), sparing a copy through w->pend: 57
- * input bytes make 78 characters whatever the state (a full line's worth
- * of groups ends exactly one line).  One line more is read to fill the
- * rest of the buffer through w->pend.  A small buffer from the start
- * gets a full chunk through w->pend instead, not many small reads.
- */
-static int
-writer_step_file(struct smtpc_reader *w, const struct witem *it,
-    unsigned char *dst, size_t room, int topping, size_t *ret_put,
-    struct smtpc_error *err)
-{
-	const struct mime_file *f = it->file;
-	struct stat st;
-	char ebuf[128];
-	size_t want, ndirect, d;
-	ssize_t n;
-	int rc;
-
-	*ret_put = 0;
-	if (!w->started) {
-		w->fd = open(f->path, O_RDONLY | O_CLOEXEC);
-		if (w->fd == -1)
-			return writer_fail(w, err, SMTPC_ENOINPUT,
-			    "cannot open", f->path,
-			    error_strerror(errno, ebuf, sizeof(ebuf)));
-		if (fstat(w->fd, &st) == -1 || !S_ISREG(st.st_mode))
-			return writer_fail(w, err, SMTPC_ENOINPUT,
-			    "cannot read", f->path,
-			    "not a regular file any more");
-		b64_wrap_init(&w->b64);
-		w->nread = 0;
-		w->started = 1;
-	}
-	ndirect = room / (B64_LINE + 2) * WRITER_LINE_IN;
-	want = ndirect + WRITER_LINE_IN;
-	if (room < WRITER_DIRECT_MIN && !topping) {
-		ndirect = 0;
-		want = WRITER_FILE_CHUNK;
-	}
-	if (want > WRITER_FILE_CHUNK)
-		want = WRITER_FILE_CHUNK;
-	do
-		n = read(w->fd, w->chunk, want);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return writer_fail(w, err, SMTPC_EIO, "cannot read",
-		    f->path, error_strerror(errno, ebuf, sizeof(ebuf)));
-	w->nread += (uint64_t)n;
-	if (w->nread > f->size || (n == 0 && w->nread != f->size))
-		return writer_fail(w, err, SMTPC_EIO, "file", f->path,
-		    "changed size since it was added");
-	rc = 0;
-	d = (size_t)n < ndirect ? (size_t)n : ndirect;
-	if (d > 0)
-		*ret_put = b64_wrap_encode(&w->b64, w->chunk, d, dst);
-	if ((size_t)n > d)
-		rc = b64_wrap_update(&w->b64, w->chunk + d, (size_t)n - d,
-		    &w->pend);
-	else if (n == 0) {
-		rc = b64_wrap_final(&w->b64, &w->pend);
-		close(w->fd);
-		w->fd = -1;
-		writer_next(w);
-	}
-	if (rc != 0)
-		return writer_fail(w, err, rc, "cannot encode", f->path,
-		    "out of memory");
-	return 0;
-}
-
-int
-smtpc_reader_read(struct smtpc_reader *w, void *buf, size_t cap,
-    size_t *ret_len, struct smtpc_error *err)
-{
-	unsigned char *dst = buf;
-	const struct witem *it;
-	size_t done = 0, n;
-	int rc;
-
-	/* cap 0 would return 0 bytes, which means the end. */
-	if (w == NULL || ret_len == NULL || buf == NULL || cap == 0)
-		return error_set(err, SMTPC_EINVAL, "message",
-		    "bad reader arguments");
-	if (w->failed) {
-		if (err != NULL)
-			*err = w->ferr;
-		return w->failed;
-	}
-	while (done < cap) {
-		if (w->pend_off < w->pend.len) {
-			n = w->pend.len - w->pend_off;
-			if (n > cap - done)
-				n = cap - done;
-			memcpy(dst + done, w->pend.data + w->pend_off, n);
-			w->pend_off += n;
-			done += n;
-			continue;
-		}
-		buf_reset(&w->pend);
-		w->pend_off = 0;
-		if (w->cur >= w->nitems)
-			break;
-		it = &w->items[w->cur];
-		switch (it->kind) {
-		case WITEM_MEM:
-			n = it->len - w->pos;
-			if (n > cap - done)
-				n = cap - done;
-			memcpy(dst + done, w->skel.data + it->off + w->pos, n);
-			w->pos += n;
-			done += n;
-			if (w->pos == it->len)
-				writer_next(w);
-			break;
-		case WITEM_TEXT:
-			if ((rc = writer_step_text(w, it)) != 0)
-				return writer_fail(w, err, rc, "cannot encode",
-				    "the text", "out of memory");
-			break;
-		case WITEM_FILE:
-			if ((rc = writer_step_file(w, it, dst + done,
-			    cap - done, done > 0, &n, err)) != 0)
-				return rc;
-			done += n;
-			break;
-		}
-	}
-	*ret_len = done;
-	return 0;
+	w->only7 = 1;
 }

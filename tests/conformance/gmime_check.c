@@ -13,6 +13,8 @@
  *   M  depth  type                   a multipart
  *   P  depth  type  disposition  hex(filename)  hex(content-id)  sha256  len
  *      hex(name)                     Content-Type's name= alone
+ *   I  depth  hex(subject)           a message/rfc822 part's message, whose
+ *                                    parts follow at depth + 1
  *   E  reason                        GMime could not parse the file
  * "-" stands for a missing value.
  */
@@ -65,6 +67,7 @@ static void
 check_part(GMimeObject *o, int depth)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	GMimeMessage *inner;
 	GMimeDataWrapper *w;
 	GMimeStream *mem;
 	GByteArray *ba;
@@ -89,7 +92,8 @@ check_part(GMimeObject *o, int depth)
 	if (GMIME_IS_PART(o))
 		check_hex(g_mime_part_get_filename(GMIME_PART(o)));
 	else
-		fputs("-", stdout);
+		check_hex(g_mime_object_get_content_disposition_parameter(o,
+		    "filename"));
 	putchar('\t');
 	check_hex(g_mime_object_get_content_id(o));
 	mem = g_mime_stream_mem_new();
@@ -104,6 +108,16 @@ check_part(GMimeObject *o, int depth)
 	putchar('\n');
 	g_free(sum);
 	g_object_unref(mem);
+	if (GMIME_IS_MESSAGE_PART(o) &&
+	    (inner = g_mime_message_part_get_message(
+	    GMIME_MESSAGE_PART(o))) != NULL) {
+		printf("I\t%d\t", depth);
+		check_hex(g_mime_message_get_subject(inner));
+		putchar('\n');
+		if (g_mime_message_get_mime_part(inner) != NULL)
+			check_part(g_mime_message_get_mime_part(inner),
+			    depth + 1);
+	}
 }
 
 static void

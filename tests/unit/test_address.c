@@ -332,6 +332,60 @@ test_lists(void)
 	buf_free(&got);
 }
 
+/* Header fields of a ready message: groups give their members. */
+static const struct {
+	const char *in;
+	const char *want;	/* specs joined by ';', NULL: refused */
+	const char *reason;
+} fields[] = {
+	{ "undisclosed-recipients:;", "", NULL },
+	{ "", "", NULL },
+	{ " (nobody) ", "", NULL },
+	{ "a@example.org, undisclosed-recipients:;", "a@example.org", NULL },
+	{ "Friends: a@example.org, \"B, b\" <b@example.org>;, c@example.org",
+	    "a@example.org;b@example.org;c@example.org", NULL },
+	{ "\"Odd: name\" <q@example.org>, T (x: y;): t@example.org;",
+	    "q@example.org;t@example.org", NULL },
+	{ "Empty: ; ,x@example.org", "x@example.org", NULL },
+	{ "Team: a@example.org", NULL, "lacks its ';'" },
+	{ "Team: a@example.org; junk", NULL, "text after it" },
+	{ "Outer: Inner: a@example.org;;", NULL, "group" },
+	{ "ok@example.org, bad@", NULL, "in \"bad@\"" },
+};
+
+static void
+test_fields(void)
+{
+	struct smtpc_error err;
+	struct addr *list;
+	struct buf got;
+	char what[200];
+	size_t i, j, n;
+	int rc;
+
+	buf_init(&got, 4096);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		rc = addr_parse_field(fields[i].in, 100, &list, &n, &err);
+		snprintf(what, sizeof(what), "field: %s", fields[i].in);
+		if (fields[i].want == NULL) {
+			ok(rc == SMTPC_EDATA && list == NULL && n == 0 &&
+			    strstr(err.message, fields[i].reason) != NULL,
+			    what);
+			continue;
+		}
+		buf_reset(&got);
+		for (j = 0; rc == 0 && j < n; j++)
+			buf_printf(&got, "%s%s", j ? ";" : "", list[j].spec);
+		ok(rc == 0, what);
+		eq_str(buf_cstr(&got), fields[i].want, "its addresses");
+		addr_list_free(list, n);
+	}
+	ok(addr_parse_field("G: a@example.org, b@example.org;, c@example.org",
+	    2, &list, &n, &err) == SMTPC_ELIMIT, "members count for the limit");
+	buf_free(&got);
+}
+
 int
 main(void)
 {
@@ -340,5 +394,6 @@ main(void)
 	test_format();
 	test_list_folding();
 	test_lists();
+	test_fields();
 	return tap_done();
 }
