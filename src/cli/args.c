@@ -45,6 +45,7 @@ enum long_only {
 	OPT_ACCOUNT,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
+	OPT_JSON,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -92,6 +93,7 @@ static const struct option send_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"json", no_argument, NULL, OPT_JSON},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -242,6 +244,8 @@ static const char usage_send[] =
     "or\n"
     "                        more, unless -q)\n"
     "  --no-progress         never show it\n"
+    "  --json                print the result as one JSON object on standard\n"
+    "                        output (schema in smtpc(1), RESULTS)\n"
     "\n";
 
 static const char usage_check[] =
@@ -659,6 +663,7 @@ args_is_message_option(int c)
 	case OPT_NO_CHUNKING:
 	case OPT_PROGRESS:
 	case OPT_NO_PROGRESS:
+	case OPT_JSON:
 		return 1;
 	default:
 		return 0;
@@ -784,6 +789,9 @@ args_option(struct cli_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_NO_PROGRESS:
 		o->progress = CLI_PROGRESS_OFF;
+		return 0;
+	case OPT_JSON:
+		o->json = 1;
 		return 0;
 	default:
 		return EX_USAGE_CODE;

@@ -113,6 +113,7 @@ struct cli_opts {
 	int verbose;
 	int quiet;
 	enum cli_progress progress;
+	int json;		/* --json: the result on stdout */
 };
 
 /*

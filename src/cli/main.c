@@ -24,6 +24,7 @@
 #include "password.h"
 #include "progress.h"
 #include "report.h"
+#include "report_json.h"
 #include "smtpc.h"
 
 /* Large enough that a file's lines are encoded straight into it. */
@@ -416,6 +417,8 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 out:
 	logfile_send(o, user, msg, res, rc != 0 ? &err : NULL,
 	    smtpc_result_size(res), rc);
+	if (o->json)
+		report_json(stdout, res, rc != 0 ? &err : NULL, rc, 0);
 	smtpc_session_free(s);
 	smtpc_result_free(res);
 	smtpc_reader_free(r);

@@ -80,7 +80,7 @@ struct ready {
 	size_t npend;
 	int start_cr;		/* the header ended in a CR */
 	uint64_t body_line;	/* the number of the body's first line */
-	int consumed;		/* a pipe: a reader has had it */
+	uint64_t piped;		/* a pipe: body bytes read from it after pend */
 };
 
 /* An address field kept for recipients (SMTPC_LOAD_RECIPIENTS). */
@@ -621,7 +621,7 @@ ready_plan(struct smtpc_reader *w, struct smtpc_error *err)
 	char name[32];
 	int rc;
 
-	if (!r->regular && r->consumed)
+	if (!r->regular && r->piped > 0)
 		return error_set(err, SMTPC_EINVAL, "message",
 		    "a message loaded from a pipe can be read once");
 	if (!(seen & READY_FROM) && from->spec == NULL)
@@ -660,8 +660,6 @@ ready_plan(struct smtpc_reader *w, struct smtpc_error *err)
 		return error_set(err, rc, "message", rc == SMTPC_ELIMIT ?
 		    "the From field is too long to be written" :
 		    "out of memory");
-	if (!r->regular)
-		r->consumed = 1;
 	return 0;
 }
 
@@ -695,9 +693,19 @@ ready_body_read(struct ready *r, uint64_t at, unsigned char *buf,
 		memcpy(buf, r->pend + at, *ret_n);
 		return 0;
 	}
+	/*
+	 * A pipe gives its bytes once: readers may be made and freed (to
+	 * check the message, to learn its size) until one reads past what
+	 * the header load kept; from then on only that one may go on.
+	 */
+	if (!r->regular && at != r->npend + r->piped)
+		return error_set(err, SMTPC_EINVAL, "message",
+		    "a message loaded from a pipe can be read once");
 	if ((rc = ready_src_read(r, r->body_off + (off_t)at, buf, cap,
 	    ret_n, err)) != 0)
 		return rc;
+	if (!r->regular)
+		r->piped += *ret_n;
 	if (r->regular && (at + *ret_n > r->body_in ||
 	    (*ret_n == 0 && at != r->body_in)))
 		return error_set(err, SMTPC_EIO, "message",
