@@ -6,8 +6,9 @@
  * b64_wrap_size() bytes, in lines of at most 76 alphabet characters ended
  * by CRLF, which decode back to the input; every line kernel this CPU
  * can run (scalar, SSSE3, AVX2) gives the scalar kernel's bytes, whole
- * and chunked; b64_encode/b64_decode round trip; b64_decode on arbitrary bytes never crashes and, when it accepts,
- * the input is the canonical encoding of what it decoded.
+ * and chunked; b64_encode/b64_decode round trip; b64_decode on arbitrary
+ * bytes never crashes and, when it accepts, the input is the canonical
+ * encoding of what it decoded.
  */
 #include "base64.h"
 #include "fuzz.h"

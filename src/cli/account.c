@@ -265,8 +265,9 @@ account_fill(struct cli_opts *o, struct config_account *a,
 		    o->oauth_token_cmd == NULL) {
 			o->acct_password = a->password;
 			o->acct_passwordeval = a->passwordeval;
-			account_origin(a, a->password != NULL ? CONFIG_PASSWORD :
-			    CONFIG_PASSWORDEVAL, where, sizeof(where));
+			account_origin(a, a->password != NULL ?
+			    CONFIG_PASSWORD : CONFIG_PASSWORDEVAL, where,
+			    sizeof(where));
 			snprintf(ac->secret_origin, sizeof(ac->secret_origin),
 			    "%s (%s)", a->password != NULL ? "password" :
 			    "passwordeval", where);

@@ -265,7 +265,8 @@ netrc_keyword(struct netrc_parse *ps, struct netrc_lexer *lx,
 
 	if (strcmp(lx->tok, "machine") == 0) {
 		netrc_close(ps);
-		if (netrc_value(lx, err, "\"machine\" without a host name") != 0)
+		if (netrc_value(lx, err,
+		    "\"machine\" without a host name") != 0)
 			return -1;
 		ps->kind = netrc_host_eq(lx->tok, ps->host) ? NETRC_MACHINE :
 		    NETRC_OTHER;
@@ -379,8 +380,9 @@ netrc_slurp(int fd, const char *path, char *buf, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fprintf(stderr, "smtpc: cannot read netrc file %s: %s\n",
-			    path, strerror(errno));
+			fprintf(stderr,
+			    "smtpc: cannot read netrc file %s: %s\n", path,
+			    strerror(errno));
 			return EX_NOINPUT_CODE;
 		}
 		*len += (size_t)n;

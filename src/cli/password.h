@@ -34,7 +34,8 @@ int password_take_env(char **ret);
  * --password-file, --password-cmd, the account's password or passwordeval,
  * $SMTPC_PASSWORD (o->env_password), the key ring's item for o->host and
  * `user`, then the netrc entry for o->host whose login is `user` (or one
- * without a login), then the terminal.  Returns 0 with *ret set, or a sysexits code
+ * without a login), then the terminal.  Returns 0 with *ret set, or a
+ * sysexits code
  * after printing one line (66 file unreadable, 71 out of memory, 78 no
  * source, an empty password from the first source that gives one, the
  * command failed, or the netrc file is unsafe or malformed).

@@ -145,7 +145,8 @@ b64_lines_scalar(const unsigned char *in, size_t nlines, unsigned char *out)
 
 	for (i = 0; i < nlines; i++) {
 		for (g = 0; g < B64_LINE / 4; g++) {
-			v = (unsigned)in[0] << 16 | (unsigned)in[1] << 8 | in[2];
+			v = (unsigned)in[0] << 16 | (unsigned)in[1] << 8 |
+			    in[2];
 			out[0] = (unsigned char)b64_alphabet[v >> 18];
 			out[1] = (unsigned char)b64_alphabet[(v >> 12) & 0x3f];
 			out[2] = (unsigned char)b64_alphabet[(v >> 6) & 0x3f];

@@ -176,7 +176,8 @@ conn_addr_add(struct conn_addr *list, size_t *n, const struct sockaddr *sa,
 	memcpy(&a->ss, sa, len);
 	a->len = len;
 	if (sa->sa_family == AF_INET)
-		((struct sockaddr_in *)&a->ss)->sin_port = htons((uint16_t)port);
+		((struct sockaddr_in *)&a->ss)->sin_port =
+		    htons((uint16_t)port);
 	else
 		((struct sockaddr_in6 *)&a->ss)->sin6_port =
 		    htons((uint16_t)port);
@@ -1353,7 +1354,8 @@ conn_tls_info(const struct conn *c, struct smtpc_tls_info *out)
 	    SSL_get_cipher_name(c->ssl));
 	out->verified = c->tls_verified;
 	if (conn_peer_sha256(c->ssl, md) == 0)
-		conn_hex_colon(md, sizeof(md), out->sha256, sizeof(out->sha256));
+		conn_hex_colon(md, sizeof(md), out->sha256,
+		    sizeof(out->sha256));
 	cert = SSL_get1_peer_certificate(c->ssl);
 	if (cert == NULL)
 		return 0;

@@ -48,7 +48,7 @@ dotstuff_clean_span(struct dotstuff *d, const unsigned char *p, size_t i,
 		if (cr == NULL)
 			return end;		/* a bare LF */
 		if (cr + 1 != lf)
-			return (size_t)(cr - p);	/* a CR inside the line */
+			return (size_t)(cr - p); /* a CR inside the line */
 		next = end + 1;
 		if (next == len || p[next] == '\r' || p[next] == '\n' ||
 		    (p[next] == '.' && !d->crlf_only)) {

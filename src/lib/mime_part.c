@@ -27,7 +27,7 @@ struct mime_part_in {
 	size_t len;
 	smtpc_body_read_fn *read;
 	void *read_user;
-	uint64_t size;		/* MIME_SRC_READ: exact, or SMTPC_SIZE_UNKNOWN */
+	uint64_t size;		/* MIME_SRC_READ: exact or SMTPC_SIZE_UNKNOWN */
 	const char *type;
 	const char *name;
 	const char *cid;

@@ -927,7 +927,7 @@ session_final(struct smtpc_session *s, size_t accepted, size_t nrcpts,
 	session_set_state(s, SESSION_DOT);
 	rc = session_reply(s, SESSION_T_DOT, 0, "message", err);
 	if (rc == SMTPC_ECONN || rc == SMTPC_ETIMEOUT) {
-		/* RFC 1047: it may have been delivered; never say it was not. */
+		/* RFC 1047: it may have been delivered; never say it was not */
 		s->maybe_delivered = 1;
 		return error_set(err, rc, "message", rc == SMTPC_ECONN ?
 		    "connection lost after the message was sent; the server "

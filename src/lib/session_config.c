@@ -222,7 +222,8 @@ smtpc_session_new(const struct smtpc_server *cfg,
 	    SASL_HAVE_TOKEN : SASL_HAVE_PASSWORD)))
 		return error_set(err, SMTPC_EINVAL, NULL,
 		    "%s needs %s", sasl_find(cfg->auth_mech)->name,
-		    cfg->oauth_token != NULL ? "a password, not an OAuth token" :
+		    cfg->oauth_token != NULL ?
+		    "a password, not an OAuth token" :
 		    "an OAuth token (--oauth-token-cmd)");
 	if (cfg->password != NULL && strlen(cfg->password) > SESSION_PASS_MAX)
 		return error_set(err, SMTPC_ELIMIT, NULL,

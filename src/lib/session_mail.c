@@ -306,7 +306,8 @@ session_envelope(struct smtpc_session *s, const char *from,
 		}
 		for (i = start; i < end; i++) {
 			if ((rc = session_reply(s, envelope_timeout(i, nrcpts),
-			    i + 1 < end, envelope_stage(i, nrcpts), err)) != 0) {
+			    i + 1 < end, envelope_stage(i, nrcpts),
+			    err)) != 0) {
 				s->unanswered = end - i - 1;
 				return rc;
 			}

@@ -48,7 +48,8 @@ static const struct {
 	    "j\xc3\xb6rg@xn--bcher-kva.example" },
 	{ "\xe7\x94\xa8\xe6\x88\xb7.x@example.org", NULL,
 	    "\xe7\x94\xa8\xe6\x88\xb7.x@example.org" },
-	{ "\"j\xc3\xb6 rg\"@example.org", NULL, "\"j\xc3\xb6 rg\"@example.org" },
+	{ "\"j\xc3\xb6 rg\"@example.org", NULL,
+	    "\"j\xc3\xb6 rg\"@example.org" },
 };
 
 static const struct {

@@ -255,7 +255,8 @@ fast_path(void)
 	good = 1;
 	for (n = 60; n < 240; n++) {
 		for (i = 0; i < n; i++)
-			text[i] = (unsigned char)(i % 7 == 3 ? ' ' : 'a' + i % 26);
+			text[i] = (unsigned char)(i % 7 == 3 ? ' ' :
+			    'a' + i % 26);
 		text[n] = '\n';
 		for (step = 1; step <= 20; step++)
 			if (!qp_vs_ref(text, n + 1, step) ||

@@ -112,7 +112,8 @@ test_recipients(void)
 	    "a stage entered twice: the sum");
 	ok(smtpc_result_stage_usec(r, (enum smtpc_stage)99) == -1,
 	    "unknown stage: -1");
-	eq_str(smtpc_stage_name(SMTPC_STAGE_ENVELOPE), "envelope", "stage name");
+	eq_str(smtpc_stage_name(SMTPC_STAGE_ENVELOPE), "envelope",
+	    "stage name");
 	eq_str(smtpc_stage_name((enum smtpc_stage)99), "unknown",
 	    "unknown stage name");
 

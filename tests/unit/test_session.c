@@ -707,7 +707,8 @@ static const struct session_case cases[] = {
 	    SMTPC_ECONN, "BDAT", "", NULL, 0, 1, NULL, 0 },
 	{ "8-bit body, server has 8BITMIME: BODY=8BITMIME", SMTPC_TLS_NONE,
 	    NULL, NULL, SMTPC_SEND_8BIT, 1, 0, { "b@y.test" }, "caf\xc3\xa9",
-	    { "", "220 mx\r\n", "EHLO", "250-mx\r\n250-SIZE\r\n250 8BITMIME\r\n",
+	    { "", "220 mx\r\n", "EHLO",
+	      "250-mx\r\n250-SIZE\r\n250 8BITMIME\r\n",
 	      "MAIL", "250 ok\r\n", "RCPT", "250 ok\r\n", "DATA", "354 go\r\n",
 	      "=.", "250 ok\r\n", NULL },
 	    0, NULL, NULL,
@@ -944,7 +945,8 @@ session_misc(void)
 	ok(smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, NULL,
 	    &err) == 0, "first mail");
 	b.off = 0;
-	ok(smtpc_session_send(s, "", rcpt, 1, body_read, &b, 0, NULL, &err) == 0,
+	ok(smtpc_session_send(s, "", rcpt, 1, body_read, &b, 0, NULL,
+	    &err) == 0,
 	    "second mail, null sender");
 	ok(strstr(buf_cstr(&f.transcript), "MAIL FROM:<>\n") != NULL,
 	    "null reverse-path");
@@ -1373,7 +1375,8 @@ session_contract(void)
 	    smtpc_result_stage_usec(res, SMTPC_STAGE_EHLO) >= 0 &&
 	    smtpc_result_stage_usec(res, SMTPC_STAGE_ENVELOPE) >= 0,
 	    "1: the first send carries the open's stage times");
-	eq_str(smtpc_result_host(res), "mx.test", "1: the server in the result");
+	eq_str(smtpc_result_host(res), "mx.test",
+	    "1: the server in the result");
 
 	b.off = 0;
 	rc = smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, res,
