@@ -674,7 +674,9 @@ session_open(struct smtpc_session *s, struct smtpc_error *err)
 		return error_set(err, SMTPC_EINSECURE, "TLS",
 		    "the connection is not encrypted although TLS is "
 		    "required; refusing");
-	if ((rc = session_canceled(s, "AUTH", err)) != 0) {
+	/* A cancel asked for at any stage of the open ends it here. */
+	if ((rc = session_canceled(s, smtpc_stage_name(s->cur_stage),
+	    err)) != 0) {
 		session_after(s, SESSION_AFTER_QUIT);
 		return rc;
 	}
@@ -833,6 +835,7 @@ session_simple(struct smtpc_session *s, enum session_state st,
 		    error_set(err, SMTPC_EINVAL, verb, "session is not open");
 	memset(&e, 0, sizeof(e));
 	s->after = SESSION_AFTER_UNSET;
+	s->cancel = 0;
 	s->res = NULL;
 	session_set_state(s, st);
 	if ((rc = session_cmd(s, &e, "%s", verb)) == 0 &&
@@ -1066,6 +1069,7 @@ smtpc_session_send(struct smtpc_session *s, const char *from,
 		    "session is not open");
 	memset(&e, 0, sizeof(e));
 	s->after = SESSION_AFTER_UNSET;
+	s->cancel = 0;		/* a word said during an earlier call */
 	s->maybe_delivered = 0;
 	s->sent = 0;
 	if (session_result_start(s, result, from ? from : "", rcpts,
