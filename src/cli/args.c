@@ -102,6 +102,7 @@ static const char usage_main[] =
     "usage: smtpc send [options] [RECIPIENT...]   compose and send a mail\n"
     "       smtpc check [server options]          test connection, TLS and "
     "AUTH\n"
+    "       smtpc queue list|show|drop|hold|release  the local mail queue\n"
     "       smtpc --version | -V                  print the version\n"
     "       smtpc --help | -h | COMMAND --help\n"
     "\n"

@@ -23,6 +23,7 @@
 #include "logfile.h"
 #include "password.h"
 #include "progress.h"
+#include "queue.h"
 #include "report.h"
 #include "report_json.h"
 #include "smtpc.h"
@@ -519,9 +520,31 @@ main_cmd_check(const struct cli_opts *o)
 	return rc;
 }
 
+/* The name the program was run as, without its directory. */
+static const char *
+main_base_name(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	return slash != NULL ? slash + 1 : argv0;
+}
+
+/* What went to standard output must have gone: else 74. */
+static int
+main_flush(int rc)
+{
+	if (fflush(stdout) != 0 && rc == 0) {
+		fprintf(stderr, "smtpc: cannot write standard output: %s\n",
+		    strerror(errno));
+		rc = 74;
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
+	static char mailq_name[] = "mailq";
 	struct cli_opts o;
 	struct account acct;
 	char *env_password;
@@ -532,6 +555,16 @@ main(int argc, char **argv)
 		return rc;
 	/* A write to a closed socket must be an error, not a killed program. */
 	signal(SIGPIPE, SIG_IGN);
+	/* `smtpc queue ...`, and the program run as `mailq`. */
+	if (argc > 1 && strcmp(argv[1], "queue") == 0) {
+		password_free(env_password);
+		return main_flush(queue_main(argc - 1, argv + 1));
+	}
+	if (strcmp(main_base_name(argv[0]), "mailq") == 0) {
+		password_free(env_password);
+		argv[0] = mailq_name;
+		return main_flush(queue_main(argc, argv));
+	}
 	rc = args_parse(argc, argv, &o);
 	if (rc != 0 || o.command == CLI_CMD_NONE) {
 		args_free(&o);
@@ -552,10 +585,5 @@ main(int argc, char **argv)
 	args_free(&o);
 	account_free(&acct);
 	password_free(env_password);
-	if (fflush(stdout) != 0 && rc == 0) {
-		fprintf(stderr, "smtpc: cannot write standard output: %s\n",
-		    strerror(errno));
-		rc = 74;
-	}
-	return rc;
+	return main_flush(rc);
 }
