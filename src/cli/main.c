@@ -244,6 +244,25 @@ main_check_plaintext(const struct cli_opts *o, const char *user)
  * show what it learned.  *ret_user: the login used (NULL: none); it lives
  * in *ret_netrc when ~/.netrc gave it, which the caller frees.
  */
+/* 1 when any --dsn-* option was given. */
+static int
+main_wants_dsn(const struct cli_opts *o)
+{
+	return o->dsn_notify != 0 || o->dsn_ret != SMTPC_DSN_RET_DEFAULT ||
+	    o->dsn_envid != NULL;
+}
+
+/* --dsn-*: asked of the library, which checks them before connecting. */
+static int
+main_dsn(const struct cli_opts *o, struct smtpc_session *s,
+    struct smtpc_error *err)
+{
+	if (!main_wants_dsn(o))
+		return 0;
+	return smtpc_session_set_dsn(s, o->dsn_notify, o->dsn_ret,
+	    o->dsn_envid, err);
+}
+
 static int
 main_open_session(const struct cli_opts *o, struct main_events *events,
     struct smtpc_session **ret, const char **ret_user, char **ret_netrc,
@@ -294,7 +313,8 @@ main_open_session(const struct cli_opts *o, struct main_events *events,
 	}
 	rc = smtpc_session_new(&srv, ret, err);
 	password_free(password);
-	if (rc != 0)
+	/* The library's checks, before any connection: pin, DSN, names. */
+	if (rc != 0 || (rc = main_dsn(o, *ret, err)) != 0)
 		return report_error(err);
 	if (smtpc_session_open(*ret, err) != 0)
 		return report_error(err);
@@ -344,24 +364,18 @@ main_has_capability(const struct smtpc_session *s, const char *keyword)
  * offers DSN.  Like other clients, a server without DSN still gets the
  * mail; the user is told the reports will not come.
  */
-static int
-main_set_dsn(const struct cli_opts *o, struct smtpc_session *s)
+/*
+ * A server without DSN still gets the mail, as with other clients; the
+ * user is told the reports will not come.
+ */
+static void
+main_warn_dsn(const struct cli_opts *o, const struct smtpc_session *s)
 {
-	struct smtpc_error err;
-
-	if (o->dsn_notify == 0 && o->dsn_ret == SMTPC_DSN_RET_DEFAULT &&
-	    o->dsn_envid == NULL)
-		return 0;
-	if (smtpc_session_set_dsn(s, o->dsn_notify, o->dsn_ret, o->dsn_envid,
-	    &err) != 0)
-		return report_error(&err);
-	if (!main_has_capability(s, "DSN") && !o->quiet)
+	if (main_wants_dsn(o) && !main_has_capability(s, "DSN") && !o->quiet)
 		fprintf(stderr, "smtpc: warning: %s does not offer DSN; "
 		    "sending without delivery status notification requests\n",
 		    o->host);
-	return 0;
-}
-static int
+}static int
 main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 {
 	struct smtpc_session *s = NULL;
@@ -395,10 +409,7 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	if ((rc = main_open_session(o, &events, &s, &user, &netrc_login,
 	    &err)) != 0)
 		goto out;
-	if ((rc = main_set_dsn(o, s)) != 0) {
-		smtpc_session_quit(s, NULL);
-		goto out;
-	}
+	main_warn_dsn(o, s);
 	rc = smtpc_session_send_msg(s, msg, flags, res, &err);
 	progress_end(&events.progress);
 	if (rc != 0) {

@@ -83,3 +83,25 @@ def test_error_line_escapes_control_characters_in_file_names(tmp_path):
     assert cp.returncode == 66, cp.stderr
     assert b"\xc2\x9b" not in cp.stderr
     assert "caf\u00e9\\xc2\\x9b2J.txt".encode() in cp.stderr
+
+
+# The library's own checks, made before any connection: the program does
+# not repeat them.  Port 1 has no listener, so a check made after trying
+# to connect would show as 75, not 64.
+BAD_BEFORE_CONNECT = [
+    (["--tls-fingerprint", "0123"], "TLS fingerprint"),
+    (["--tls-fingerprint", "ab" * 32 + "x"], "TLS fingerprint"),
+    (["--dsn-envid", ""], "DSN envelope ID"),
+    (["--dsn-envid", "a\nb"], "DSN envelope ID"),
+    (["--dsn-envid", "caf\u00e9"], "DSN envelope ID"),
+    (["--dsn-envid", "+" * 34], "DSN envelope ID"),
+    (["--dsn-notify", "never,success"], "NEVER goes alone"),
+]
+
+
+def test_library_checks_come_before_connecting():
+    for extra, says in BAD_BEFORE_CONNECT:
+        cp = run(SEND + ["--tls", "none"] + extra)
+        assert cp.returncode == 64, (extra, cp.stderr)
+        assert says.encode() in cp.stderr, (extra, cp.stderr)
+        assert b"connect" not in cp.stderr, (extra, cp.stderr)
