@@ -1,7 +1,7 @@
 /*
  * conn.h - one connection to a server: TCP (IPv4 and IPv6) with deadlines,
  * buffered reads and writes, and TLS over OpenSSL (implicit or upgraded in
- * place for STARTTLS).
+ * place for STARTTLS; tls.c does the TLS, conn.c the socket and buffers).
  *
  * Deadlines are absolute times in milliseconds on the monotonic clock
  * (conn_now_ms() + budget); every blocking call returns SMTPC_ETIMEOUT once

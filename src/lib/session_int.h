@@ -80,7 +80,7 @@ struct smtpc_session {
 
 	const struct session_io *io;
 	void *io_user;
-	void *conn;
+	struct conn *conn;
 
 	enum session_state state;
 	int soft;		/* the failure left the connection usable */
