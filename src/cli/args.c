@@ -38,6 +38,7 @@ enum long_only {
 	OPT_OAUTH_TOKEN_CMD,
 	OPT_ALLOW_PLAINTEXT_AUTH,
 	OPT_TLS_FINGERPRINT,
+	OPT_NO_TLS_CACHE,
 	OPT_CERT,
 	OPT_KEY,
 	OPT_HELO,
@@ -81,6 +82,7 @@ static const struct option send_options[] = {
     {"oauth-token-cmd", required_argument, NULL, OPT_OAUTH_TOKEN_CMD},
     {"allow-plaintext-auth", no_argument, NULL, OPT_ALLOW_PLAINTEXT_AUTH},
     {"tls-fingerprint", required_argument, NULL, OPT_TLS_FINGERPRINT},
+    {"no-tls-cache", no_argument, NULL, OPT_NO_TLS_CACHE},
     {"cert", required_argument, NULL, OPT_CERT},
     {"key", required_argument, NULL, OPT_KEY},
     {"helo", required_argument, NULL, OPT_HELO},
@@ -135,6 +137,10 @@ static const char usage_server[] =
     "                        (hex, ':' optional; replaces the CA and name "
     "checks;\n"
     "                        `smtpc check` shows it)\n"
+    "  --no-tls-cache        do not resume or keep TLS sessions between runs\n"
+    "                        (default: kept in "
+    "$XDG_CACHE_HOME/smtpc/tls-sessions,\n"
+    "                        else ~/.cache/smtpc/tls-sessions)\n"
     "  --cert FILE           client certificate (PEM) for servers that ask\n"
     "  --key FILE            its private key (PEM; default: in the --cert "
     "file)\n"
@@ -739,6 +745,9 @@ args_option(struct cli_opts *o, int c, const char *arg)
 		return 0;
 	case OPT_TLS_FINGERPRINT:
 		return args_set_fingerprint(o, arg);
+	case OPT_NO_TLS_CACHE:
+		o->no_tls_cache = 1;
+		return 0;
 	case OPT_CERT:
 		o->cert_file = arg;
 		return 0;

@@ -48,6 +48,7 @@ struct conn {
 	unsigned port;
 	char host[CONN_HOST_MAX];
 	struct tls *tls;	/* NULL: plain */
+	int clear;		/* bytes went either way before TLS */
 
 	size_t in_off;		/* first unread byte of in[] */
 	size_t in_len;		/* end of the buffered bytes */
@@ -568,6 +569,7 @@ conn_fill(struct conn *c, int64_t deadline, struct smtpc_error *err)
 			n = recv(c->fd, dst, room, 0);
 			if (n > 0) {
 				c->in_len += (size_t)n;
+				c->clear = 1;
 				return 0;
 			}
 			if (n == 0)
@@ -666,6 +668,7 @@ conn_send_all(struct conn *c, const unsigned char *data, size_t len,
 		} else {
 			n = send(c->fd, data, chunk, MSG_NOSIGNAL);
 			if (n > 0) {
+				c->clear = 1;
 				data += n;
 				len -= (size_t)n;
 				continue;
@@ -768,7 +771,8 @@ conn_start_tls(struct conn *c, const struct conn_tls_cfg *cfg,
 		    "the server sent data before the TLS handshake");
 	if ((rc = conn_flush(c, deadline, err)) != 0)
 		return rc;
-	if ((rc = tls_new(&c->tls, c->fd, c->host, cfg, err)) != 0)
+	rc = tls_new(&c->tls, c->fd, c->host, c->port, c->clear, cfg, err);
+	if (rc != 0)
 		return rc;
 	while ((rc = tls_handshake(c->tls, &ev, err)) == TLS_AGAIN) {
 		if (conn_wait(c->fd, ev, deadline) != 0) {

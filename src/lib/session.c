@@ -287,6 +287,9 @@ session_tls(struct smtpc_session *s, struct smtpc_error *err)
 	cfg.pin_sha256 = s->have_pin ? s->pin : NULL;
 	cfg.cert_file = s->cert_file;
 	cfg.key_file = s->key_file;
+	cfg.cache = s->tls_cache;
+	cfg.trace = s->trace;
+	cfg.trace_user = s->trace_user;
 	rc = s->io->start_tls(s->conn, &cfg, session_deadline(s,
 	    SESSION_T_TLS), err);
 	if (rc != 0) {

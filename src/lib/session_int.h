@@ -75,6 +75,7 @@ struct smtpc_session {
 	int have_pin;
 	char *cert_file;
 	char *key_file;
+	char *tls_cache;	/* TLS session cache file, NULL: none */
 	smtpc_trace_fn *trace;
 	void *trace_user;
 

@@ -17,6 +17,8 @@
 
 #include <arpa/inet.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -35,6 +37,7 @@
 
 #include "error.h"
 #include "tls.h"
+#include "tls_resume.h"
 
 #if OPENSSL_VERSION_NUMBER < 0x30000000L
 #define SSL_get1_peer_certificate SSL_get_peer_certificate
@@ -49,11 +52,15 @@
 struct tls {
 	int fd;
 	const char *host;	/* for messages; the caller's, outlives us */
+	char sni[TLS_HOST_MAX];	/* the name sent and checked */
 	int insecure;
-	const unsigned char *pin;	/* the caller's cfg->pin_sha256 */
+	int have_pin;
+	unsigned char pin[32];
 	SSL_CTX *ctx;
 	SSL *ssl;
 	BIO_METHOD *biometh;
+	struct tls_resume *resume;	/* NULL: no session cache */
+	int resumed;
 	int verified;
 	int dead;		/* fatal TLS error: no close_notify */
 	int cert_requested;	/* the server asked for a client certificate
@@ -228,6 +235,51 @@ tls_bio_new(struct tls *t)
 	return b;
 }
 
+/*
+ * A directory of certificates named by their subject's hash ("1a2b3c4d.0",
+ * as c_rehash and update-ca-certificates make them)?  Any one such name
+ * says so.
+ */
+static int
+tls_dir_is_hashed(const char *dir)
+{
+	struct dirent *d;
+	size_t i;
+	DIR *dp;
+	int found = 0;
+
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (d = readdir(dp)) != NULL) {
+		for (i = 0; i < 8 && isxdigit((unsigned char)d->d_name[i]); i++)
+			;
+		found = i == 8 && d->d_name[8] == '.' &&
+		    isdigit((unsigned char)d->d_name[9]);
+	}
+	closedir(dp);
+	return found;
+}
+
+/*
+ * The system's trust store.  SSL_CTX_set_default_verify_paths() reads the
+ * whole bundle file (some 150 CAs, tens of milliseconds) on every run;
+ * where the default directory is hashed (Debian and most distributions
+ * keep it so, with the same CAs as the bundle), the lookup by hash reads
+ * only the CA a chain needs.  SSL_CERT_FILE or SSL_CERT_DIR in the
+ * environment keep OpenSSL's own behaviour.
+ */
+static int
+tls_load_system_ca(SSL_CTX *ctx)
+{
+	const char *dir = X509_get_default_cert_dir();
+
+	if (getenv(X509_get_default_cert_file_env()) == NULL &&
+	    getenv(X509_get_default_cert_dir_env()) == NULL &&
+	    tls_dir_is_hashed(dir))
+		return SSL_CTX_load_verify_locations(ctx, NULL, dir);
+	return SSL_CTX_set_default_verify_paths(ctx);
+}
+
 /* Trust anchors: the system's, or cfg->cafile (a file or a directory). */
 static int
 tls_load_ca(SSL_CTX *ctx, const char *cafile, struct smtpc_error *err)
@@ -237,7 +289,7 @@ tls_load_ca(SSL_CTX *ctx, const char *cafile, struct smtpc_error *err)
 	int ok;
 
 	if (cafile == NULL) {
-		if (!SSL_CTX_set_default_verify_paths(ctx))
+		if (!tls_load_system_ca(ctx))
 			return error_set(err, SMTPC_ETLS, "TLS",
 			    "cannot load the system trust store: %s",
 			    tls_errstr(buf, sizeof(buf), "unknown"));
@@ -408,35 +460,25 @@ tls_ssl_setup(struct tls *t, const struct conn_tls_cfg *cfg,
     struct smtpc_error *err)
 {
 	X509_VERIFY_PARAM *param;
-	char host[TLS_HOST_MAX];
-	size_t n;
+	int ip = tls_is_ip_literal(t->sni);
 	BIO *bio;
-	int ip;
-
-	/* "example.org." is the same name; SNI carries it without the dot. */
-	snprintf(host, sizeof(host), "%s",
-	    cfg->host != NULL ? cfg->host : t->host);
-	n = strlen(host);
-	if (n > 1 && host[n - 1] == '.')
-		host[n - 1] = '\0';
-	ip = tls_is_ip_literal(host);
 
 	if ((t->ssl = SSL_new(t->ctx)) == NULL)
 		return error_set(err, SMTPC_ENOMEM, "TLS",
 		    "cannot create a TLS connection");
 	SSL_set_app_data(t->ssl, t);
 	/* SNI carries names only (RFC 6066 3). */
-	if (!ip && !SSL_set_tlsext_host_name(t->ssl, host))
+	if (!ip && !SSL_set_tlsext_host_name(t->ssl, t->sni))
 		return error_set(err, SMTPC_ETLS, "TLS",
-		    "cannot set the server name %s", host);
+		    "cannot set the server name %s", t->sni);
 	if (!cfg->insecure && cfg->pin_sha256 == NULL) {
 		param = SSL_get0_param(t->ssl);
 		X509_VERIFY_PARAM_set_hostflags(param,
 		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-		if (ip ? !X509_VERIFY_PARAM_set1_ip_asc(param, host) :
-		    !X509_VERIFY_PARAM_set1_host(param, host, 0))
+		if (ip ? !X509_VERIFY_PARAM_set1_ip_asc(param, t->sni) :
+		    !X509_VERIFY_PARAM_set1_host(param, t->sni, 0))
 			return error_set(err, SMTPC_ETLS, "TLS",
-			    "cannot check the certificate against %s", host);
+			    "cannot check the certificate against %s", t->sni);
 	}
 	if ((bio = tls_bio_new(t)) == NULL)
 		return error_set(err, SMTPC_ENOMEM, "TLS",
@@ -446,10 +488,11 @@ tls_ssl_setup(struct tls *t, const struct conn_tls_cfg *cfg,
 }
 
 int
-tls_new(struct tls **ret, int fd, const char *host,
-    const struct conn_tls_cfg *cfg, struct smtpc_error *err)
+tls_new(struct tls **ret, int fd, const char *host, unsigned port,
+    int starttls, const struct conn_tls_cfg *cfg, struct smtpc_error *err)
 {
 	struct tls *t;
+	size_t n;
 	int rc;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL)
@@ -457,12 +500,30 @@ tls_new(struct tls **ret, int fd, const char *host,
 	t->fd = fd;
 	t->host = host;
 	t->insecure = cfg->insecure;
-	t->pin = cfg->pin_sha256;
-	if ((rc = tls_ctx_setup(t, cfg, err)) != 0 ||
-	    (rc = tls_ssl_setup(t, cfg, err)) != 0) {
+	if (cfg->pin_sha256 != NULL) {
+		memcpy(t->pin, cfg->pin_sha256, sizeof(t->pin));
+		t->have_pin = 1;
+	}
+	/* "example.org." is the same name; SNI carries it without the dot. */
+	snprintf(t->sni, sizeof(t->sni), "%s",
+	    cfg->host != NULL ? cfg->host : host);
+	n = strlen(t->sni);
+	if (n > 1 && t->sni[n - 1] == '.')
+		t->sni[n - 1] = '\0';
+	if ((rc = tls_ctx_setup(t, cfg, err)) == 0 && cfg->cache != NULL &&
+	    cfg->cache[0] != '\0' &&
+	    tls_resume_new(&t->resume, t->ctx, t->sni, port, starttls,
+	    cfg) != 0)
+		rc = error_set(err, SMTPC_ENOMEM, "TLS", "out of memory");
+	if (rc == 0)
+		rc = tls_ssl_setup(t, cfg, err);
+	if (rc != 0) {
 		tls_free(t);
 		return rc;
 	}
+	if (t->resume != NULL)
+		tls_resume_offer(t->resume, t->ssl, t->insecure,
+		    t->have_pin ? t->pin : NULL);
 	*ret = t;
 	return 0;
 }
@@ -576,7 +637,9 @@ tls_handshake(struct tls *t, short *want, struct smtpc_error *err)
 		}
 		return tls_handshake_fail(t, e, saved, err);
 	}
-	if (t->pin != NULL) {
+	if (t->resume != NULL)
+		t->resumed = tls_resume_done(t->resume, t->ssl);
+	if (t->have_pin) {
 		if ((rc = tls_check_pin(t, err)) != 0) {
 			/* Leave without a word more to that server. */
 			t->dead = 1;
@@ -585,8 +648,12 @@ tls_handshake(struct tls *t, short *want, struct smtpc_error *err)
 		t->verified = 1;
 		return 0;
 	}
-	t->verified = !t->insecure &&
-	    SSL_get_verify_result(t->ssl) == X509_V_OK;
+	/*
+	 * A resumed session's certificate is not sent again: it was checked
+	 * as this handshake would check it before it was offered.
+	 */
+	t->verified = !t->insecure && (t->resumed ||
+	    SSL_get_verify_result(t->ssl) == X509_V_OK);
 	return 0;
 }
 
@@ -663,6 +730,7 @@ tls_info(const struct tls *t, struct smtpc_tls_info *out)
 	snprintf(out->cipher, sizeof(out->cipher), "%s",
 	    SSL_get_cipher_name(t->ssl));
 	out->verified = t->verified;
+	out->resumed = t->resumed;
 	if (tls_peer_sha256(t->ssl, md) == 0)
 		tls_hex_colon(md, sizeof(md), out->sha256, sizeof(out->sha256));
 	cert = SSL_get1_peer_certificate(t->ssl);
@@ -692,6 +760,7 @@ tls_close(struct tls *t)
 		(void)SSL_shutdown(t->ssl);
 		ERR_clear_error();
 	}
+	tls_resume_save(t->resume, t->dead);
 	tls_free(t);
 }
 
@@ -702,6 +771,7 @@ tls_free(struct tls *t)
 		return;
 	SSL_free(t->ssl);	/* frees the BIO too */
 	SSL_CTX_free(t->ctx);
+	tls_resume_free(t->resume);
 	BIO_meth_free(t->biometh);
 	OPENSSL_cleanse(t, sizeof(*t));
 	free(t);

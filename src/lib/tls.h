@@ -28,11 +28,13 @@ struct tls;
 /*
  * A client TLS connection over `fd` (which stays open when it is freed),
  * set up as `cfg` says: TLS 1.2 minimum, SNI, the trust store, the checks,
- * the client certificate.  `host` names the server in messages.  No byte
- * is sent yet: tls_handshake() does that.
+ * the client certificate, a cached session to resume (tls_resume.h).
+ * `host` and `port` are the server's (`host` outlives the connection);
+ * `starttls` tells STARTTLS from implicit TLS.  No byte is sent yet:
+ * tls_handshake() does that.
  */
-int tls_new(struct tls **ret, int fd, const char *host,
-    const struct conn_tls_cfg *cfg, struct smtpc_error *err);
+int tls_new(struct tls **ret, int fd, const char *host, unsigned port,
+    int starttls, const struct conn_tls_cfg *cfg, struct smtpc_error *err);
 
 /*
  * One step of the handshake: 0 when it is done and the certificate passed
@@ -57,7 +59,8 @@ int tls_info(const struct tls *t, struct smtpc_tls_info *out);
 
 /*
  * Send close_notify once (never after a fatal error, never waiting for
- * the peer's), then free.  NULL is a no-op.
+ * the peer's), save the sessions received to the cache, then free.  NULL
+ * is a no-op.
  */
 void tls_close(struct tls *t);
 
