@@ -260,21 +260,35 @@ tls_dir_is_hashed(const char *dir)
 	return found;
 }
 
+/* `env` unset, or naming the same file or directory as `dflt`. */
+static int
+tls_env_is_default(const char *env, const char *dflt)
+{
+	const char *v = getenv(env);
+	struct stat a, b;
+
+	if (v == NULL)
+		return 1;
+	return stat(v, &a) == 0 && stat(dflt, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /*
  * The system's trust store.  SSL_CTX_set_default_verify_paths() reads the
  * whole bundle file (some 150 CAs, tens of milliseconds) on every run;
  * where the default directory is hashed (Debian and most distributions
  * keep it so, with the same CAs as the bundle), the lookup by hash reads
- * only the CA a chain needs.  SSL_CERT_FILE or SSL_CERT_DIR in the
- * environment keep OpenSSL's own behaviour.
+ * only the CA a chain needs.  SSL_CERT_FILE or SSL_CERT_DIR naming
+ * anything but those defaults keeps OpenSSL's own behaviour.
  */
 static int
 tls_load_system_ca(SSL_CTX *ctx)
 {
 	const char *dir = X509_get_default_cert_dir();
 
-	if (getenv(X509_get_default_cert_file_env()) == NULL &&
-	    getenv(X509_get_default_cert_dir_env()) == NULL &&
+	if (tls_env_is_default(X509_get_default_cert_file_env(),
+	    X509_get_default_cert_file()) &&
+	    tls_env_is_default(X509_get_default_cert_dir_env(), dir) &&
 	    tls_dir_is_hashed(dir))
 		return SSL_CTX_load_verify_locations(ctx, NULL, dir);
 	return SSL_CTX_set_default_verify_paths(ctx);

@@ -144,6 +144,10 @@ class Pki:
 MASTER_CF = """\
 {sub}      inet  n       -       n       -       -       smtpd
   -o syslog_name=postfix/submission
+  -o smtpd_tls_session_cache_database=
+# Like submission, TLS 1.2 only and no tickets: sessions resume by ID,
+# from the session cache tlsmgr keeps (main.cf names it, for tlsmgr;
+# submission does without: TLS 1.3 tickets need no cache on the server).
 {tls12}    inet  n       -       n       -       -       smtpd
   -o syslog_name=postfix/tls12
   -o smtpd_tls_mandatory_protocols=<=TLSv1.2
@@ -234,8 +238,6 @@ smtpd_tls_key_file = {key}
 smtpd_tls_auth_only = yes
 smtpd_tls_loglevel = 1
 smtpd_tls_received_header = no
-# TLS 1.2 session IDs (the tls12 service has no tickets); TLS 1.3 tickets
-# need nothing more than tlsmgr.
 smtpd_tls_session_cache_database = btree:{data}/smtpd_scache
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot

@@ -56,6 +56,7 @@ struct srv_spec {
 	const char *cert;	/* base name in certdir: "srv" or "other" */
 	int tls_max;		/* 0 or a maximum protocol version */
 	int conns;		/* connections served in turn (0: one) */
+	int nagle;		/* leave Nagle on (no TCP_NODELAY) */
 	int no_ticket;		/* TLS 1.2 session IDs, no tickets */
 	srv_fn *fn;
 	const void *arg;
@@ -203,6 +204,30 @@ fn_abort(struct srv *s, const void *arg)
 	_exit(0);
 }
 
+/*
+ * NAGLE_ROUNDS times: a small segment, a pause (so it goes alone and the
+ * client is waiting), a second one that Nagle holds until the first is
+ * acknowledged; then wait for the client's line.
+ */
+#define NAGLE_ROUNDS	5
+
+static void
+fn_nagle(struct srv *s, const void *arg)
+{
+	char b[64];
+	int i;
+
+	(void)arg;
+	for (i = 0; i < NAGLE_ROUNDS; i++) {
+		if (srv_write(s, "250-a\r\n", 7) == -1)
+			return;
+		sleep_ms(3);
+		if (srv_write(s, "250 b\r\n", 7) == -1 ||
+		    srv_read(s, b, sizeof(b)) <= 0)
+			return;
+	}
+}
+
 /* Echo one line back, then wait. */
 static void
 fn_echo(struct srv *s, const void *arg)
@@ -302,7 +327,9 @@ srv_start(const struct srv_spec *sp, unsigned *port)
 	for (k = 0; k < (sp->conns > 0 ? sp->conns : 1); k++) {
 		if ((fd = accept(lfd, NULL, NULL)) == -1)
 			_exit(1);
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (!sp->nagle)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
 		s.fd = fd;
 		s.ssl = NULL;
 		if (sp->pre != NULL)
@@ -502,6 +529,53 @@ test_deadlines(void)
 	} else {
 		ok(0, "past deadline: connected");
 	}
+	srv_reap(pid);
+}
+
+/*
+ * A server that leaves Nagle on and writes a reply in two small segments
+ * holds the second until the first is acknowledged: the client must not
+ * delay that ACK (40 ms each time otherwise).
+ */
+static void
+test_quick_ack(void)
+{
+	struct smtpc_error err;
+	struct srv_spec sp;
+	struct conn *c;
+	char line[64];
+	int64_t t0, dt;
+	pid_t pid;
+	int i, rc = 0;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.fn = fn_nagle;
+	sp.nagle = 1;
+	c = open_to(&sp, "127.0.0.1", &pid, &err);
+	if (c == NULL) {
+		ok(0, "Nagle server: connect");
+		srv_reap(pid);
+		return;
+	}
+	t0 = conn_now_ms();
+	for (i = 0; i < NAGLE_ROUNDS && rc == 0; i++) {
+		rc = conn_read_line(c, line, sizeof(line), NULL,
+		    conn_now_ms() + 2000, &err);
+		if (rc == 0)
+			rc = conn_read_line(c, line, sizeof(line), NULL,
+			    conn_now_ms() + 2000, &err);
+		if (rc == 0)
+			rc = conn_write(c, "NOOP\r\n", 6,
+			    conn_now_ms() + 2000, &err);
+	}
+	if (rc == 0)
+		rc = conn_flush(c, conn_now_ms() + 2000, &err);
+	dt = conn_now_ms() - t0;
+	ok(rc == 0, "Nagle server: every segment read");
+	/* 5 x 3 ms of pauses; a delayed ACK would add 5 x 40 ms. */
+	ok(dt < 120, "Nagle server: no delayed ACK holds a reply back");
+	printf("# %d rounds in %lld ms\n", NAGLE_ROUNDS, (long long)dt);
+	conn_close(c);
 	srv_reap(pid);
 }
 
@@ -1535,6 +1609,7 @@ main(void)
 	test_resolver();
 	test_lines();
 	test_deadlines();
+	test_quick_ack();
 	test_writes();
 	test_tls();
 	printf("# took %lld ms\n", (long long)(conn_now_ms() - t0));
