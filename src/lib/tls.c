@@ -632,6 +632,8 @@ tls_handshake_fail(struct tls *t, int e, int saved, struct smtpc_error *err)
 	}
 	ERR_clear_error();
 	t->dead = 1;
+	/* A cached session found unusable leaves the file all the same. */
+	tls_resume_save(t->resume, 1);
 	return rc;
 }
 

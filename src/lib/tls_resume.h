@@ -39,8 +39,9 @@ void tls_resume_offer(struct tls_resume *r, SSL *ssl, int insecure,
 int tls_resume_done(struct tls_resume *r, SSL *ssl);
 
 /*
- * When the connection ends: update the file with the sessions received
- * (none after a fatal error, `dead`) and without the one used up.
+ * When the connection ends, or its handshake failed: update the file with
+ * the sessions received (none after a fatal error, `dead`) and without
+ * the one used up or found unusable.
  */
 void tls_resume_save(struct tls_resume *r, int dead);
 

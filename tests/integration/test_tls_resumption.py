@@ -131,10 +131,14 @@ def test_trust_store_change_rechecks_the_cached_session(smtpc, servers,
     assert r.rc == 0 and resumed(r) == "no", r
     r = check(smtpc, args, env=good)
     assert r.rc == 0 and resumed(r) == "yes", r
-    r = check(smtpc, args, env={"SSL_CERT_FILE": servers.pki.rogue_ca})
+    rogue = {"SSL_CERT_FILE": servers.pki.rogue_ca}
+    r = check(smtpc, args, env=rogue)
     assert r.rc == 76, r
     assert "fails the checks now" in r.err, r
     assert "certificate verify failed" in r.err, r
+    # The session that failed its checks is gone from the file.
+    r = check(smtpc, args, env=rogue)
+    assert r.rc == 76 and "no cached TLS session" in r.err, r
 
 
 def test_corrupted_cache_warns_and_sends(smtpc, postfix):
