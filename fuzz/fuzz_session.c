@@ -114,27 +114,27 @@ fake_deliver(struct fake *f)
 }
 
 static int
-fake_open(void *user, void **ret, const char *host, unsigned port,
+fake_open(void *user, struct conn **ret, const char *host, unsigned port,
     int64_t deadline, struct smtpc_error *err)
 {
 	struct fake *f = user;
 
 	f->greet = 1;
-	*ret = f;
+	*ret = (struct conn *)f;
 	return 0;
 }
 
 static size_t
-fake_pending(const void *c)
+fake_pending(const struct conn *c)
 {
 	return ((const struct fake *)c)->in.len;
 }
 
 static int
-fake_start_tls(void *c, const struct conn_tls_cfg *cfg, int64_t deadline,
+fake_start_tls(struct conn *c, const struct conn_tls_cfg *cfg, int64_t deadline,
     struct smtpc_error *err)
 {
-	struct fake *f = c;
+	struct fake *f = (struct fake *)c;
 
 	if (f->in.len > 0)
 		return error_set(err, SMTPC_EPROTO, "TLS", "bytes before TLS");
@@ -225,9 +225,9 @@ fake_line(struct fake *f, const char *line, size_t n)
 }
 
 static int
-fake_flush(void *c, int64_t deadline, struct smtpc_error *err)
+fake_flush(struct conn *c, int64_t deadline, struct smtpc_error *err)
 {
-	struct fake *f = c;
+	struct fake *f = (struct fake *)c;
 	const unsigned char *nl;
 	size_t n, k;
 
@@ -254,10 +254,10 @@ fake_flush(void *c, int64_t deadline, struct smtpc_error *err)
 }
 
 static int
-fake_read_line(void *c, char *out, size_t cap, size_t *ret_len,
+fake_read_line(struct conn *c, char *out, size_t cap, size_t *ret_len,
     int64_t deadline, struct smtpc_error *err)
 {
-	struct fake *f = c;
+	struct fake *f = (struct fake *)c;
 	const char *nl;
 	size_t n;
 
@@ -287,10 +287,10 @@ fake_read_line(void *c, char *out, size_t cap, size_t *ret_len,
 }
 
 static int
-fake_write(void *c, const void *data, size_t len, int64_t deadline,
+fake_write(struct conn *c, const void *data, size_t len, int64_t deadline,
     struct smtpc_error *err)
 {
-	struct fake *f = c;
+	struct fake *f = (struct fake *)c;
 
 	/* Secrets only ever cross an encrypted connection. */
 	if (f->mode != SMTPC_TLS_NONE && !f->tls) {
@@ -304,13 +304,13 @@ fake_write(void *c, const void *data, size_t len, int64_t deadline,
 }
 
 static int
-fake_is_tls(const void *c)
+fake_is_tls(const struct conn *c)
 {
 	return ((const struct fake *)c)->tls;
 }
 
 static int
-fake_tls_info(const void *c, struct smtpc_tls_info *out)
+fake_tls_info(const struct conn *c, struct smtpc_tls_info *out)
 {
 	if (!fake_is_tls(c))
 		return SMTPC_EINVAL;
@@ -321,7 +321,7 @@ fake_tls_info(const void *c, struct smtpc_tls_info *out)
 }
 
 static void
-fake_close(void *c)
+fake_close(struct conn *c)
 {
 	struct fake *f = c;
 
@@ -337,7 +337,7 @@ fake_now(void)
 }
 
 static int
-fake_local_literal(const void *c, char *out, size_t cap)
+fake_local_literal(const struct conn *c, char *out, size_t cap)
 {
 	(void)c;
 	snprintf(out, cap, "[192.0.2.25]");

@@ -38,6 +38,7 @@ enum long_only {
 	OPT_OAUTH_TOKEN_CMD,
 	OPT_ALLOW_PLAINTEXT_AUTH,
 	OPT_TLS_FINGERPRINT,
+	OPT_NO_TLS_CACHE,
 	OPT_CERT,
 	OPT_KEY,
 	OPT_HELO,
@@ -83,6 +84,7 @@ static const struct option send_options[] = {
     {"oauth-token-cmd", required_argument, NULL, OPT_OAUTH_TOKEN_CMD},
     {"allow-plaintext-auth", no_argument, NULL, OPT_ALLOW_PLAINTEXT_AUTH},
     {"tls-fingerprint", required_argument, NULL, OPT_TLS_FINGERPRINT},
+    {"no-tls-cache", no_argument, NULL, OPT_NO_TLS_CACHE},
     {"cert", required_argument, NULL, OPT_CERT},
     {"key", required_argument, NULL, OPT_KEY},
     {"helo", required_argument, NULL, OPT_HELO},
@@ -142,6 +144,10 @@ static const char usage_server[] =
     "                        (hex, ':' optional; replaces the CA and name "
     "checks;\n"
     "                        `smtpc check` shows it)\n"
+    "  --no-tls-cache        do not resume or keep TLS sessions between runs\n"
+    "                        (default: kept in "
+    "$XDG_CACHE_HOME/smtpc/tls-sessions,\n"
+    "                        else ~/.cache/smtpc/tls-sessions)\n"
     "  --cert FILE           client certificate (PEM) for servers that ask\n"
     "  --key FILE            its private key (PEM; default: in the --cert "
     "file)\n"
@@ -722,6 +728,9 @@ args_option(struct cli_opts *o, int c, const char *arg)
 	case OPT_TLS_FINGERPRINT:
 		/* Its form is the library's to check (smtpc_session_new). */
 		o->tls_fingerprint = arg;
+		return 0;
+	case OPT_NO_TLS_CACHE:
+		o->no_tls_cache = 1;
 		return 0;
 	case OPT_CERT:
 		o->cert_file = arg;

@@ -87,6 +87,7 @@ struct cli_opts {
 	int allow_plaintext_auth;    /* AUTH over --tls none, any server */
 	char *env_password;	     /* $SMTPC_PASSWORD, taken by main() */
 	const char *tls_fingerprint; /* SHA-256 pin of the certificate */
+	int no_tls_cache;	     /* --no-tls-cache */
 	const char *cert_file;	     /* client certificate (PEM) */
 	const char *key_file;	     /* its key (PEM) */
 	const char *helo;

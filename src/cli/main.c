@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +240,34 @@ main_check_plaintext(const struct cli_opts *o, const char *user)
 }
 
 /*
+ * The TLS session cache: $XDG_CACHE_HOME/smtpc/tls-sessions (an absolute
+ * $XDG_CACHE_HOME only, as the XDG spec says), else under ~/.cache; NULL
+ * with --no-tls-cache or without a home.  `buf` holds the path.
+ */
+static const char *
+main_tls_cache(const struct cli_opts *o, char *buf, size_t cap)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home;
+	struct passwd *pw;
+	int n;
+
+	if (o->no_tls_cache)
+		return NULL;
+	if (xdg != NULL && xdg[0] == '/') {
+		n = snprintf(buf, cap, "%s/smtpc/tls-sessions", xdg);
+	} else {
+		home = getenv("HOME");
+		if ((home == NULL || home[0] != '/') &&
+		    (pw = getpwuid(getuid())) != NULL)
+			home = pw->pw_dir;
+		if (home == NULL || home[0] != '/')
+			return NULL;
+		n = snprintf(buf, cap, "%s/.cache/smtpc/tls-sessions", home);
+	}
+	return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
+/*
  * Open a session as the options say: password fetched (and wiped once the
  * library holds its own copy), TLS, AUTH.  Returns 0 or an exit code; on an
  * error after the session exists, *ret is still set so that `check` can
@@ -269,7 +299,7 @@ main_open_session(const struct cli_opts *o, struct main_events *events,
     struct smtpc_error *err)
 {
 	struct smtpc_server srv;
-	char *password = NULL;
+	char *password = NULL, cache[PATH_MAX];
 	const char *user;
 	int rc;
 
@@ -288,6 +318,7 @@ main_open_session(const struct cli_opts *o, struct main_events *events,
 	srv.key_file = o->key_file;
 	srv.helo = o->helo;
 	srv.timeout = o->timeout;
+	srv.tls_cache = main_tls_cache(o, cache, sizeof(cache));
 	if ((rc = main_login(o, srv.tls, &user, ret_netrc)) != 0)
 		return rc;
 	*ret_user = user;
@@ -512,6 +543,9 @@ main_cmd_check(const struct cli_opts *o)
 		printf("%-14s%s\n", "verified:", !tls->verified ?
 		    "NO (--insecure)" : o->tls_fingerprint ?
 		    "yes (pinned fingerprint)" : "yes");
+		printf("%-14s%s\n", "resumed:", tls->resumed ?
+		    "yes (a TLS session kept from an earlier run)" :
+		    "no (full handshake)");
 	} else {
 		printf("%-14s%s\n", "TLS:", "none");
 	}

@@ -1,22 +1,19 @@
 /*
  * conn.c - one connection to a server: resolve and connect with a deadline,
- * buffered line reads and batched writes, and TLS over OpenSSL.
+ * buffered line reads and batched writes; TLS (tls.c) slots in under the
+ * same buffers.
  *
  * The socket is non-blocking from the start; every wait is a poll() with
  * the time left before the caller's absolute deadline, so a server that
- * trickles one byte a second cannot stretch a call past it.
+ * trickles one byte a second cannot stretch a call past it.  TLS steps say
+ * which event they wait for and come back here to wait for it.
  *
- * SIGPIPE: a write to a socket the peer has reset raises SIGPIPE, which
- * kills a program that did not ignore it, and a library must not change
- * the process's signal dispositions or mask.  Plain writes use send() with
- * MSG_NOSIGNAL.  OpenSSL's socket BIO calls write(), so TLS goes through a
- * small BIO of our own (conn_bio_*) that calls send(MSG_NOSIGNAL) and
- * recv() on our descriptor.  The BIO_METHOD is made per connection: no
- * global state, nothing left allocated at exit.
+ * SIGPIPE: a write to a socket the peer has reset raises SIGPIPE, and a
+ * library must not change the process's signal dispositions: plain writes
+ * use send() with MSG_NOSIGNAL (tls.c does the same under OpenSSL).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -35,41 +32,23 @@
 
 #include <ares.h>
 
-#include <openssl/bio.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "conn.h"
 #include "error.h"
-
-#if OPENSSL_VERSION_NUMBER < 0x30000000L
-#define SSL_get1_peer_certificate SSL_get_peer_certificate
-#endif
+#include "session.h"
+#include "tls.h"
 
 #define CONN_IN_SIZE	(16u * 1024)
 #define CONN_OUT_SIZE	(64u * 1024)
 #define CONN_HOST_MAX	256
 
-/* Not an OpenSSL type number: ours, for BIO_find_type and debugging. */
-#define CONN_BIO_TYPE	((BIO_TYPE_START + 0x53) | BIO_TYPE_SOURCE_SINK | \
-	BIO_TYPE_DESCRIPTOR)
-
 struct conn {
 	int fd;
 	unsigned port;
 	char host[CONN_HOST_MAX];
-
-	SSL_CTX *ctx;
-	SSL *ssl;
-	BIO_METHOD *biometh;
-	int tls_verified;
-	int tls_dead;		/* fatal TLS error: no close_notify */
-	int cert_requested;	/* the server asked for a client certificate
-				   we do not have */
+	struct tls *tls;	/* NULL: plain */
+	int clear;		/* bytes went either way before TLS */
 
 	size_t in_off;		/* first unread byte of in[] */
 	size_t in_len;		/* end of the buffered bytes */
@@ -87,18 +66,16 @@ conn_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* XSI strerror_r: thread-safe, unlike strerror(). */
-static const char *
-conn_strerror(int e, char *buf, size_t cap)
-{
-	if (strerror_r(e, buf, cap) != 0)
-		snprintf(buf, cap, "error %d", e);
-	return buf;
-}
-
 /*
  * Wait until fd is ready for `events` or the deadline passes.  Returns 0
  * when ready (or in error: the next I/O call reports it), SMTPC_ETIMEOUT.
+ *
+ * Before waiting for data, acknowledge what arrived at once: a server
+ * that writes two small segments in a row (a TLS 1.3 ticket, then its
+ * EHLO reply; replies to pipelined commands one by one) without
+ * TCP_NODELAY holds the second until the first is acknowledged, and a
+ * delayed ACK makes that 40 ms.  Linux leaves quick-ACK mode by itself,
+ * hence every time.
  */
 static int
 conn_wait(int fd, short events, int64_t deadline)
@@ -106,6 +83,13 @@ conn_wait(int fd, short events, int64_t deadline)
 	struct pollfd pfd;
 	int64_t left;
 	int n;
+#ifdef TCP_QUICKACK
+	int one = 1;
+
+	if (events & POLLIN)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one,
+		    sizeof(one));
+#endif
 
 	for (;;) {
 		left = deadline - conn_now_ms();
@@ -140,15 +124,6 @@ conn_is_invalid_tld(const char *host)
 	if (n == 7 && strncasecmp(host, "invalid", 7) == 0)
 		return 1;
 	return n > 8 && strncasecmp(host + n - 8, ".invalid", 8) == 0;
-}
-
-static int
-conn_is_ip_literal(const char *host)
-{
-	unsigned char a[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, host, a) == 1 ||
-	    inet_pton(AF_INET6, host, a) == 1;
 }
 
 /* One address to try, in the order the resolver gave. */
@@ -549,10 +524,10 @@ conn_open(struct conn **ret, const char *host, unsigned port,
 		    last_errno == ENOBUFS || last_errno == ENOMEM)
 			return error_set(err, SMTPC_EIO, "connect",
 			    "cannot create a socket: %s",
-			    conn_strerror(last_errno, ebuf, sizeof(ebuf)));
+			    error_strerror(last_errno, ebuf, sizeof(ebuf)));
 		return error_set(err, SMTPC_ECONN, "connect",
 		    "connection to %s port %u failed: %s", host, port,
-		    conn_strerror(last_errno, ebuf, sizeof(ebuf)));
+		    error_strerror(last_errno, ebuf, sizeof(ebuf)));
 	}
 
 	c = calloc(1, sizeof(*c));
@@ -577,88 +552,7 @@ conn_pending(const struct conn *c)
 int
 conn_is_tls(const struct conn *c)
 {
-	return c != NULL && c->ssl != NULL;
-}
-
-/*
- * The first queued OpenSSL error as text, or `fallback`.  Drains the
- * thread's queue so a later call does not see stale errors.
- */
-static const char *
-conn_ssl_errstr(char *buf, size_t cap, const char *fallback)
-{
-	unsigned long e = ERR_get_error();
-	const char *p;
-
-	if (e == 0) {
-		snprintf(buf, cap, "%s", fallback);
-	} else {
-		ERR_error_string_n(e, buf, cap);
-		/* "error:0A000086:SSL routines::reason": keep the reason. */
-		p = strrchr(buf, ':');
-		if (p != NULL && p[1] != '\0')
-			memmove(buf, p + 1, strlen(p + 1) + 1);
-	}
-	ERR_clear_error();
-	return buf;
-}
-
-/*
- * The peer closed the TCP connection, with or without close_notify.
- * OpenSSL 3 reports a missing close_notify as an SSL error; SMTP is
- * self-delimiting (a reply ends with its last line), so a truncation
- * cannot pass for a complete reply and the missing alert is just a close.
- */
-static int
-conn_ssl_is_eof(int e, int saved_errno)
-{
-	unsigned long q = ERR_peek_error();
-
-	if (e == SSL_ERROR_SYSCALL && q == 0)
-		return saved_errno == 0 || saved_errno == EAGAIN;
-#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
-	if (e == SSL_ERROR_SSL && ERR_GET_LIB(q) == ERR_LIB_SSL &&
-	    ERR_GET_REASON(q) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-		return 1;
-#endif
-	return 0;
-}
-
-/*
- * A failed SSL_* call with its SSL_get_error() code `e`, as our error.
- * WANT_* never arrive here.
- */
-static int
-conn_ssl_fail(struct conn *c, int e, const char *what,
-    struct smtpc_error *err)
-{
-	char buf[256], ebuf[128];
-	int saved = errno;
-
-	c->tls_dead = 1;
-	/*
-	 * In TLS 1.3 a server refuses a missing client certificate after
-	 * the client's handshake ended: the first read or write fails, often
-	 * as a plain reset.  Say what the server wanted.
-	 */
-	if (c->cert_requested) {
-		ERR_clear_error();
-		return error_set(err, SMTPC_ETLS, "TLS",
-		    "server requires a client certificate (use --cert and "
-		    "--key)");
-	}
-	if (e == SSL_ERROR_ZERO_RETURN || conn_ssl_is_eof(e, saved)) {
-		ERR_clear_error();
-		return error_set(err, SMTPC_ECONN, NULL,
-		    "server closed the connection");
-	}
-	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-		ERR_clear_error();
-		return error_set(err, SMTPC_ECONN, NULL, "%s: %s", what,
-		    conn_strerror(saved, ebuf, sizeof(ebuf)));
-	}
-	return error_set(err, SMTPC_ETLS, NULL, "%s: %s", what,
-	    conn_ssl_errstr(buf, sizeof(buf), "unknown TLS error"));
+	return c != NULL && c->tls != NULL;
 }
 
 /*
@@ -671,30 +565,26 @@ conn_fill(struct conn *c, int64_t deadline, struct smtpc_error *err)
 	unsigned char *dst = c->in + c->in_len;
 	size_t room = sizeof(c->in) - c->in_len;
 	char ebuf[128];
+	size_t got;
 	ssize_t n;
 	short ev;
-	int r, e;
+	int rc;
 
 	for (;;) {
 		ev = POLLIN;
-		if (c->ssl != NULL) {
-			ERR_clear_error();
-			r = SSL_read(c->ssl, dst, room > INT_MAX ? INT_MAX :
-			    (int)room);
-			if (r > 0) {
-				c->in_len += (size_t)r;
+		if (c->tls != NULL) {
+			rc = tls_read(c->tls, dst, room, &got, &ev, err);
+			if (rc == 0) {
+				c->in_len += got;
 				return 0;
 			}
-			e = SSL_get_error(c->ssl, r);
-			if (e == SSL_ERROR_WANT_WRITE)
-				ev = POLLOUT;
-			else if (e != SSL_ERROR_WANT_READ)
-				return conn_ssl_fail(c, e, "TLS read failed",
-				    err);
+			if (rc != TLS_AGAIN)
+				return rc;
 		} else {
 			n = recv(c->fd, dst, room, 0);
 			if (n > 0) {
 				c->in_len += (size_t)n;
+				c->clear = 1;
 				return 0;
 			}
 			if (n == 0)
@@ -705,7 +595,7 @@ conn_fill(struct conn *c, int64_t deadline, struct smtpc_error *err)
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				return error_set(err, SMTPC_ECONN, NULL,
 				    "read from %s failed: %s", c->host,
-				    conn_strerror(errno, ebuf, sizeof(ebuf)));
+				    error_strerror(errno, ebuf, sizeof(ebuf)));
 		}
 		if (conn_wait(c->fd, ev, deadline) != 0)
 			return error_set(err, SMTPC_ETIMEOUT, NULL,
@@ -773,31 +663,27 @@ conn_send_all(struct conn *c, const unsigned char *data, size_t len,
     int64_t deadline, struct smtpc_error *err)
 {
 	char ebuf[128];
-	size_t chunk;
+	size_t chunk, put;
 	ssize_t n;
 	short ev;
-	int r, e;
+	int rc;
 
 	while (len > 0) {
 		ev = POLLOUT;
 		chunk = len > INT_MAX ? INT_MAX : len;
-		if (c->ssl != NULL) {
-			ERR_clear_error();
-			r = SSL_write(c->ssl, data, (int)chunk);
-			if (r > 0) {
-				data += r;
-				len -= (size_t)r;
+		if (c->tls != NULL) {
+			rc = tls_write(c->tls, data, chunk, &put, &ev, err);
+			if (rc == 0) {
+				data += put;
+				len -= put;
 				continue;
 			}
-			e = SSL_get_error(c->ssl, r);
-			if (e == SSL_ERROR_WANT_READ)
-				ev = POLLIN;
-			else if (e != SSL_ERROR_WANT_WRITE)
-				return conn_ssl_fail(c, e, "TLS write failed",
-				    err);
+			if (rc != TLS_AGAIN)
+				return rc;
 		} else {
 			n = send(c->fd, data, chunk, MSG_NOSIGNAL);
 			if (n > 0) {
+				c->clear = 1;
 				data += n;
 				len -= (size_t)n;
 				continue;
@@ -812,7 +698,7 @@ conn_send_all(struct conn *c, const unsigned char *data, size_t len,
 					    "connection");
 				return error_set(err, SMTPC_ECONN, NULL,
 				    "write to %s failed: %s", c->host,
-				    conn_strerror(errno, ebuf, sizeof(ebuf)));
+				    error_strerror(errno, ebuf, sizeof(ebuf)));
 			}
 		}
 		if (conn_wait(c->fd, ev, deadline) != 0)
@@ -873,380 +759,19 @@ conn_write(struct conn *c, const void *data, size_t len, int64_t deadline,
 	return 0;
 }
 
-/*
- * The BIO under SSL: our fd, send(MSG_NOSIGNAL) so a reset peer cannot
- * raise SIGPIPE, and retry flags so SSL_get_error() reports WANT_*.
- */
-static int
-conn_bio_write(BIO *b, const char *data, int len)
-{
-	struct conn *c = BIO_get_data(b);
-	ssize_t n;
-
-	BIO_clear_retry_flags(b);
-	do
-		n = send(c->fd, data, (size_t)len, MSG_NOSIGNAL);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		BIO_set_retry_write(b);
-	return (int)n;
-}
-
-static int
-conn_bio_read(BIO *b, char *data, int len)
-{
-	struct conn *c = BIO_get_data(b);
-	ssize_t n;
-
-	BIO_clear_retry_flags(b);
-	if (data == NULL || len <= 0)
-		return 0;
-	do
-		n = recv(c->fd, data, (size_t)len, 0);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		BIO_set_retry_read(b);
-	if (n == 0)
-		errno = 0;	/* EOF: SSL_ERROR_SYSCALL with errno 0 */
-	return (int)n;
-}
-
-static int
-conn_bio_puts(BIO *b, const char *s)
-{
-	return conn_bio_write(b, s, (int)strlen(s));
-}
-
-static long
-conn_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
-{
-	struct conn *c = BIO_get_data(b);
-
-	(void)num;
-	switch (cmd) {
-	case BIO_CTRL_FLUSH:
-		return 1;	/* nothing buffered here */
-	case BIO_C_GET_FD:
-		if (ptr != NULL)
-			*(int *)ptr = c->fd;
-		return c->fd;
-	default:
-		return 0;
-	}
-}
-
-static int
-conn_bio_create(BIO *b)
-{
-	BIO_set_init(b, 1);
-	return 1;
-}
-
-static BIO *
-conn_bio_new(struct conn *c)
-{
-	BIO *b;
-
-	c->biometh = BIO_meth_new(CONN_BIO_TYPE, "smtpc socket");
-	if (c->biometh == NULL ||
-	    !BIO_meth_set_write(c->biometh, conn_bio_write) ||
-	    !BIO_meth_set_read(c->biometh, conn_bio_read) ||
-	    !BIO_meth_set_puts(c->biometh, conn_bio_puts) ||
-	    !BIO_meth_set_ctrl(c->biometh, conn_bio_ctrl) ||
-	    !BIO_meth_set_create(c->biometh, conn_bio_create))
-		return NULL;
-	if ((b = BIO_new(c->biometh)) == NULL)
-		return NULL;
-	BIO_set_data(b, c);
-	return b;
-}
-
-/* Trust anchors: the system's, or cfg->cafile (a file or a directory). */
-static int
-conn_tls_load_ca(SSL_CTX *ctx, const char *cafile, struct smtpc_error *err)
-{
-	struct stat st;
-	char buf[256], ebuf[128];
-	int ok;
-
-	if (cafile == NULL) {
-		if (!SSL_CTX_set_default_verify_paths(ctx))
-			return error_set(err, SMTPC_ETLS, "TLS",
-			    "cannot load the system trust store: %s",
-			    conn_ssl_errstr(buf, sizeof(buf), "unknown"));
-		return 0;
-	}
-	if (stat(cafile, &st) == -1)
-		return error_set(err, SMTPC_ETLS, "TLS",
-		    "cannot load CA file %s: %s", cafile,
-		    conn_strerror(errno, ebuf, sizeof(ebuf)));
-	if (S_ISDIR(st.st_mode))
-		ok = SSL_CTX_load_verify_locations(ctx, NULL, cafile);
-	else
-		ok = SSL_CTX_load_verify_locations(ctx, cafile, NULL);
-	if (!ok)
-		return error_set(err, SMTPC_ETLS, "TLS",
-		    "cannot load CA file %s: %s", cafile,
-		    conn_ssl_errstr(buf, sizeof(buf), "no certificates"));
-	return 0;
-}
-
-/* Called when the server asks for a certificate and we have none. */
-static int
-conn_no_client_cert(SSL *ssl, X509 **ret_cert, EVP_PKEY **ret_key)
-{
-	struct conn *c = SSL_get_app_data(ssl);
-
-	(void)ret_cert;
-	(void)ret_key;
-	if (c != NULL)
-		c->cert_requested = 1;
-	return 0;
-}
-
-static int
-conn_no_passphrase(char *buf, int size, int rwflag, void *user)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)user;
-	return 0;
-}
-
-/* The client certificate (chain) and its key, both PEM. */
-static int
-conn_tls_client_cert(SSL_CTX *ctx, const struct conn_tls_cfg *cfg,
-    struct smtpc_error *err)
-{
-	const char *key = cfg->key_file ? cfg->key_file : cfg->cert_file;
-	char buf[256];
-
-	ERR_clear_error();
-	/* A library never prompts: an encrypted key fails instead. */
-	SSL_CTX_set_default_passwd_cb(ctx, conn_no_passphrase);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1)
-		return error_set(err, SMTPC_ETLS, "TLS",
-		    "cannot use client certificate %s: %s", cfg->cert_file,
-		    conn_ssl_errstr(buf, sizeof(buf), "not a PEM certificate"));
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-		return error_set(err, SMTPC_ETLS, "TLS",
-		    "cannot use client key %s: %s", key,
-		    conn_ssl_errstr(buf, sizeof(buf), "not a PEM key"));
-	if (SSL_CTX_check_private_key(ctx) != 1)
-		return error_set(err, SMTPC_ETLS, "TLS",
-		    "client key %s does not match certificate %s", key,
-		    cfg->cert_file);
-	return 0;
-}
-
-/* "AB:CD:..." of a SHA-256; `out` holds at least 96 bytes. */
-static void
-conn_hex_colon(const unsigned char *md, size_t n, char *out, size_t cap)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 3 < cap; i++) {
-		if (i > 0)
-			out[o++] = ':';
-		out[o++] = hex[md[i] >> 4];
-		out[o++] = hex[md[i] & 0xf];
-	}
-	out[o] = '\0';
-}
-
-/* SHA-256 of the peer certificate's DER; -1 when there is none. */
-static int
-conn_peer_sha256(SSL *ssl, unsigned char md[32])
-{
-	unsigned int n = 0;
-	X509 *cert;
-	int ok;
-
-	if ((cert = SSL_get1_peer_certificate(ssl)) == NULL)
-		return -1;
-	ok = X509_digest(cert, EVP_sha256(), md, &n) == 1 && n == 32;
-	X509_free(cert);
-	return ok ? 0 : -1;
-}
-
-/* With a pin, the certificate must be exactly the pinned one. */
-static int
-conn_check_pin(struct conn *c, const unsigned char *pin,
-    struct smtpc_error *err)
-{
-	unsigned char md[32];
-	char want[96], got[96];
-
-	conn_hex_colon(pin, 32, want, sizeof(want));
-	if (conn_peer_sha256(c->ssl, md) != 0)
-		return error_set(err, SMTPC_ETLS, "TLS",
-		    "server sent no certificate to check against the pinned "
-		    "fingerprint %s", want);
-	if (CRYPTO_memcmp(md, pin, 32) != 0) {
-		conn_hex_colon(md, 32, got, sizeof(got));
-		return error_set(err, SMTPC_ETLS, "TLS",
-		    "certificate fingerprint mismatch: expected SHA256 %s, "
-		    "server has %s", want, got);
-	}
-	return 0;
-}
-
-static int
-conn_tls_setup(struct conn *c, const struct conn_tls_cfg *cfg,
-    struct smtpc_error *err)
-{
-	X509_VERIFY_PARAM *param;
-	char host[CONN_HOST_MAX];
-	size_t n;
-	BIO *bio;
-	int rc, ip;
-
-	/* "example.org." is the same name; SNI carries it without the dot. */
-	snprintf(host, sizeof(host), "%s",
-	    cfg->host != NULL ? cfg->host : c->host);
-	n = strlen(host);
-	if (n > 1 && host[n - 1] == '.')
-		host[n - 1] = '\0';
-	ip = conn_is_ip_literal(host);
-
-	c->ctx = SSL_CTX_new(TLS_client_method());
-	if (c->ctx == NULL)
-		return error_set(err, SMTPC_ENOMEM, "TLS",
-		    "cannot create a TLS context");
-	if (!SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION))
-		return error_set(err, SMTPC_ETLS, "TLS",
-		    "cannot require TLS 1.2");
-	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	/* A mail client never needs TLS 1.2 renegotiation; refuse it. */
-	SSL_CTX_set_options(c->ctx, SSL_OP_NO_RENEGOTIATION);
-	/* A pin replaces the chain and name checks (checked after). */
-	if (!cfg->insecure && cfg->pin_sha256 == NULL) {
-		if ((rc = conn_tls_load_ca(c->ctx, cfg->cafile, err)) != 0)
-			return rc;
-		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-	} else {
-		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
-	}
-	if (cfg->cert_file != NULL &&
-	    (rc = conn_tls_client_cert(c->ctx, cfg, err)) != 0)
-		return rc;
-	if (cfg->cert_file == NULL)
-		SSL_CTX_set_client_cert_cb(c->ctx, conn_no_client_cert);
-
-	if ((c->ssl = SSL_new(c->ctx)) == NULL)
-		return error_set(err, SMTPC_ENOMEM, "TLS",
-		    "cannot create a TLS connection");
-	SSL_set_app_data(c->ssl, c);
-	c->cert_requested = 0;
-	/* SNI carries names only (RFC 6066 3). */
-	if (!ip && !SSL_set_tlsext_host_name(c->ssl, host))
-		return error_set(err, SMTPC_ETLS, "TLS",
-		    "cannot set the server name %s", host);
-	if (!cfg->insecure && cfg->pin_sha256 == NULL) {
-		param = SSL_get0_param(c->ssl);
-		X509_VERIFY_PARAM_set_hostflags(param,
-		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-		if (ip ? !X509_VERIFY_PARAM_set1_ip_asc(param, host) :
-		    !X509_VERIFY_PARAM_set1_host(param, host, 0))
-			return error_set(err, SMTPC_ETLS, "TLS",
-			    "cannot check the certificate against %s", host);
-	}
-	if ((bio = conn_bio_new(c)) == NULL)
-		return error_set(err, SMTPC_ENOMEM, "TLS",
-		    "cannot create a TLS transport");
-	SSL_set_bio(c->ssl, bio, bio);
-	return 0;
-}
-
-static void
-conn_tls_teardown(struct conn *c)
-{
-	SSL_free(c->ssl);	/* frees the BIO too */
-	c->ssl = NULL;
-	SSL_CTX_free(c->ctx);
-	c->ctx = NULL;
-	BIO_meth_free(c->biometh);
-	c->biometh = NULL;
-}
-
-/*
- * For a host-name mismatch, " (the certificate is for NAME)" with the
- * certificate's first DNS name, IP address or else its common name, so the
- * user sees which server answered; "" otherwise.
- */
-static void
-conn_cert_for(SSL *ssl, long vr, char *out, size_t cap)
-{
-	GENERAL_NAMES *gens = NULL;
-	const GENERAL_NAME *g;
-	const unsigned char *d;
-	STACK_OF(X509) *chain;
-	X509 *cert;
-	char name[128] = "", ip[INET6_ADDRSTRLEN];
-	int i, len;
-
-	out[0] = '\0';
-	if (vr != X509_V_ERR_HOSTNAME_MISMATCH &&
-	    vr != X509_V_ERR_IP_ADDRESS_MISMATCH)
-		return;
-	/*
-	 * The peer certificate is only recorded once verified; the chain
-	 * (leaf first on a client) is kept before that.
-	 */
-	chain = SSL_get_peer_cert_chain(ssl);
-	if (chain == NULL || sk_X509_num(chain) < 1 ||
-	    (cert = sk_X509_value(chain, 0)) == NULL)
-		return;
-	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
-		g = sk_GENERAL_NAME_value(gens, i);
-		if (g->type == GEN_DNS) {
-			d = ASN1_STRING_get0_data(g->d.dNSName);
-			len = ASN1_STRING_length(g->d.dNSName);
-			error_escape(name, sizeof(name), (const char *)d,
-			    (size_t)len);
-			break;
-		}
-		if (g->type == GEN_IPADD) {
-			d = ASN1_STRING_get0_data(g->d.iPAddress);
-			len = ASN1_STRING_length(g->d.iPAddress);
-			if ((len == 4 && inet_ntop(AF_INET, d, ip,
-			    sizeof(ip)) != NULL) || (len == 16 &&
-			    inet_ntop(AF_INET6, d, ip, sizeof(ip)) != NULL)) {
-				snprintf(name, sizeof(name), "%s", ip);
-				break;
-			}
-		}
-	}
-	GENERAL_NAMES_free(gens);
-	if (name[0] == '\0') {
-		len = X509_NAME_get_text_by_NID(X509_get_subject_name(cert),
-		    NID_commonName, ip, sizeof(ip));
-		if (len > 0)
-			error_escape(name, sizeof(name), ip, (size_t)len);
-	}
-	if (name[0] != '\0')
-		snprintf(out, cap, " (the certificate is for %s)", name);
-}
-
 int
 conn_start_tls(struct conn *c, const struct conn_tls_cfg *cfg,
     int64_t deadline, struct smtpc_error *err)
 {
 	unsigned char peek;
-	char buf[256], name[192];
-	long vr;
 	ssize_t n;
 	short ev;
-	int rc, r, e, saved;
+	int rc;
 
 	if (cfg == NULL)
 		return error_set(err, SMTPC_EINVAL, "TLS", "%s: no config",
 		    __func__);
-	if (c->ssl != NULL)
+	if (c->tls != NULL)
 		return error_set(err, SMTPC_EINVAL, "TLS",
 		    "TLS is already active");
 	/*
@@ -1261,115 +786,29 @@ conn_start_tls(struct conn *c, const struct conn_tls_cfg *cfg,
 		    "the server sent data before the TLS handshake");
 	if ((rc = conn_flush(c, deadline, err)) != 0)
 		return rc;
-
-	if ((rc = conn_tls_setup(c, cfg, err)) != 0) {
-		conn_tls_teardown(c);
+	rc = tls_new(&c->tls, c->fd, c->host, c->port, c->clear, cfg, err);
+	if (rc != 0)
 		return rc;
-	}
-	for (;;) {
-		ERR_clear_error();
-		r = SSL_connect(c->ssl);
-		if (r == 1)
-			break;
-		saved = errno;
-		e = SSL_get_error(c->ssl, r);
-		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			ev = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-			if (conn_wait(c->fd, ev, deadline) == 0)
-				continue;
+	while ((rc = tls_handshake(c->tls, &ev, err)) == TLS_AGAIN) {
+		if (conn_wait(c->fd, ev, deadline) != 0) {
 			rc = error_set(err, SMTPC_ETIMEOUT, "TLS",
 			    "TLS handshake with %s timed out", c->host);
-		} else if (!cfg->insecure &&
-		    (vr = SSL_get_verify_result(c->ssl)) != X509_V_OK) {
-			ERR_clear_error();
-			conn_cert_for(c->ssl, vr, name, sizeof(name));
-			rc = error_set(err, SMTPC_ETLS, "TLS",
-			    "certificate verify failed: %s%s",
-			    X509_verify_cert_error_string(vr), name);
-		} else if (c->cert_requested) {
-			rc = error_set(err, SMTPC_ETLS, "TLS",
-			    "server requires a client certificate (use --cert "
-			    "and --key)");
-		} else if (conn_ssl_is_eof(e, saved)) {
-			rc = error_set(err, SMTPC_ETLS, "TLS",
-			    "server closed the connection during the TLS "
-			    "handshake");
-		} else {
-			rc = error_set(err, SMTPC_ETLS, "TLS",
-			    "TLS handshake with %s failed: %s", c->host,
-			    conn_ssl_errstr(buf, sizeof(buf), "unknown"));
+			break;
 		}
-		ERR_clear_error();
-		conn_tls_teardown(c);
-		return rc;
 	}
-	if (cfg->pin_sha256 != NULL) {
-		if ((rc = conn_check_pin(c, cfg->pin_sha256, err)) != 0) {
-			/* Leave without a word more to that server. */
-			c->tls_dead = 1;
-			conn_tls_teardown(c);
-			return rc;
-		}
-		c->tls_verified = 1;
-		return 0;
+	if (rc != 0) {
+		tls_free(c->tls);
+		c->tls = NULL;
 	}
-	c->tls_verified = !cfg->insecure &&
-	    SSL_get_verify_result(c->ssl) == X509_V_OK;
-	return 0;
-}
-
-/* A certificate name on one line, escaped (it is the server's text). */
-static void
-conn_name_oneline(X509_NAME *name, char *out, size_t cap)
-{
-	BIO *mem;
-	char *p;
-	long n;
-
-	out[0] = '\0';
-	if (name == NULL || (mem = BIO_new(BIO_s_mem())) == NULL)
-		return;
-	if (X509_NAME_print_ex(mem, name, 0, XN_FLAG_ONELINE) >= 0) {
-		n = BIO_get_mem_data(mem, &p);
-		if (n > 0)
-			error_escape(out, cap, p, (size_t)n);
-	}
-	BIO_free(mem);
+	return rc;
 }
 
 int
 conn_tls_info(const struct conn *c, struct smtpc_tls_info *out)
 {
-	const ASN1_TIME *na;
-	unsigned char md[32];
-	struct tm tm;
-	X509 *cert;
-
-	if (c == NULL || c->ssl == NULL)
+	if (c == NULL || c->tls == NULL)
 		return SMTPC_EINVAL;
-	memset(out, 0, sizeof(*out));
-	snprintf(out->version, sizeof(out->version), "%s",
-	    SSL_get_version(c->ssl));
-	snprintf(out->cipher, sizeof(out->cipher), "%s",
-	    SSL_get_cipher_name(c->ssl));
-	out->verified = c->tls_verified;
-	if (conn_peer_sha256(c->ssl, md) == 0)
-		conn_hex_colon(md, sizeof(md), out->sha256,
-		    sizeof(out->sha256));
-	cert = SSL_get1_peer_certificate(c->ssl);
-	if (cert == NULL)
-		return 0;
-	conn_name_oneline(X509_get_subject_name(cert), out->subject,
-	    sizeof(out->subject));
-	conn_name_oneline(X509_get_issuer_name(cert), out->issuer,
-	    sizeof(out->issuer));
-	na = X509_get0_notAfter(cert);
-	memset(&tm, 0, sizeof(tm));
-	if (na != NULL && ASN1_TIME_to_tm(na, &tm) == 1)
-		strftime(out->not_after, sizeof(out->not_after),
-		    "%Y-%m-%d %H:%M:%S UTC", &tm);
-	X509_free(cert);
-	return 0;
+	return tls_info(c->tls, out);
 }
 
 int
@@ -1412,16 +851,28 @@ conn_close(struct conn *c)
 {
 	if (c == NULL)
 		return;
-	if (c->ssl != NULL && !c->tls_dead) {
-		/* One try at close_notify; never wait for the peer's. */
-		ERR_clear_error();
-		(void)SSL_shutdown(c->ssl);
-		ERR_clear_error();
-	}
-	conn_tls_teardown(c);
+	tls_close(c->tls);
 	if (c->fd != -1)
 		close(c->fd);
 	/* The buffers may hold AUTH exchanges. */
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
+
+/*
+ * The table the session reaches the network through (session.h): conn's
+ * own functions, and open, which has no use for the session's pointer.
+ */
+static int
+conn_io_open(void *user, struct conn **ret, const char *host, unsigned port,
+    int64_t deadline, struct smtpc_error *err)
+{
+	(void)user;
+	return conn_open(ret, host, port, deadline, err);
+}
+
+const struct session_io session_io_conn = {
+	conn_io_open, conn_start_tls, conn_pending, conn_read_line,
+	conn_write, conn_flush, conn_is_tls, conn_tls_info, conn_close,
+	conn_now_ms, conn_local_literal,
+};

@@ -1,7 +1,7 @@
 /*
  * conn.h - one connection to a server: TCP (IPv4 and IPv6) with deadlines,
  * buffered reads and writes, and TLS over OpenSSL (implicit or upgraded in
- * place for STARTTLS).
+ * place for STARTTLS; tls.c does the TLS, conn.c the socket and buffers).
  *
  * Deadlines are absolute times in milliseconds on the monotonic clock
  * (conn_now_ms() + budget); every blocking call returns SMTPC_ETIMEOUT once
@@ -28,6 +28,9 @@
 
 struct conn;
 
+/* A sentence for the caller's trace ("TLS session resumed", ...). */
+typedef void conn_note_fn(void *user, const char *msg);
+
 struct conn_tls_cfg {
 	const char *host;	/* for SNI and host-name verification */
 	const char *cafile;	/* NULL: system default trust store */
@@ -40,6 +43,16 @@ struct conn_tls_cfg {
 	const unsigned char *pin_sha256;
 	const char *cert_file;	/* client certificate (PEM), NULL: none */
 	const char *key_file;	/* its key (PEM), NULL: in cert_file */
+	/*
+	 * The TLS session cache file (tls_cache.h), NULL: none.  A session
+	 * cached for the same host, port, TLS mode and trust settings above
+	 * is offered when its certificate still passes the checks; the
+	 * sessions the server sends are saved there at conn_close.
+	 */
+	const char *cache;
+	/* Notes about the cache, a sentence each; NULL: none. */
+	conn_note_fn *note;
+	void *note_user;
 };
 
 /* Milliseconds on the monotonic clock. */
@@ -59,8 +72,9 @@ int conn_open(struct conn **ret, const char *host, unsigned port,
 /*
  * Run the TLS handshake as a client (TLS 1.2 minimum, SNI, chain and
  * host-name verification unless cfg->insecure or cfg->pin_sha256, a client
- * certificate when cfg->cert_file).  Used for implicit TLS
- * right after conn_open, and for STARTTLS after the server's 220.  Fails
+ * certificate when cfg->cert_file, resumption when cfg->cache).  Used for
+ * implicit TLS right after conn_open, and for STARTTLS after the server's
+ * 220 (which the cache tells apart: STARTTLS follows bytes in clear).  Fails
  * with SMTPC_EPROTO if bytes the server sent before the handshake are still
  * unread in the buffer (check conn_pending() first for a clearer error).
  */

@@ -46,87 +46,6 @@ static const char *const session_state_names[] = {
 static_assert(sizeof(session_state_names) / sizeof(session_state_names[0]) ==
     SESSION_STATE__COUNT, "a name for every session state");
 
-/*
- * The network through conn.h.
- */
-
-static int
-session_conn_open(void *user, void **ret, const char *host, unsigned port,
-    int64_t deadline, struct smtpc_error *err)
-{
-	struct conn *c;
-	int rc;
-
-	if ((rc = conn_open(&c, host, port, deadline, err)) != 0)
-		return rc;
-	*ret = c;
-	return 0;
-}
-
-static int
-session_conn_start_tls(void *c, const struct conn_tls_cfg *cfg,
-    int64_t deadline, struct smtpc_error *err)
-{
-	return conn_start_tls(c, cfg, deadline, err);
-}
-
-static size_t
-session_conn_pending(const void *c)
-{
-	return conn_pending(c);
-}
-
-static int
-session_conn_read_line(void *c, char *out, size_t cap, size_t *ret_len,
-    int64_t deadline, struct smtpc_error *err)
-{
-	return conn_read_line(c, out, cap, ret_len, deadline, err);
-}
-
-static int
-session_conn_write(void *c, const void *data, size_t len, int64_t deadline,
-    struct smtpc_error *err)
-{
-	return conn_write(c, data, len, deadline, err);
-}
-
-static int
-session_conn_flush(void *c, int64_t deadline, struct smtpc_error *err)
-{
-	return conn_flush(c, deadline, err);
-}
-
-static int
-session_conn_is_tls(const void *c)
-{
-	return conn_is_tls(c);
-}
-
-static int
-session_conn_tls_info(const void *c, struct smtpc_tls_info *out)
-{
-	return conn_tls_info(c, out);
-}
-
-static void
-session_conn_close(void *c)
-{
-	conn_close(c);
-}
-
-static int
-session_conn_local_literal(const void *c, char *out, size_t cap)
-{
-	return conn_local_literal(c, out, cap);
-}
-
-const struct session_io session_io_conn = {
-	session_conn_open, session_conn_start_tls, session_conn_pending,
-	session_conn_read_line, session_conn_write, session_conn_flush,
-	session_conn_is_tls, session_conn_tls_info, session_conn_close,
-	conn_now_ms, session_conn_local_literal,
-};
-
 void
 session_set_io(struct smtpc_session *s, const struct session_io *io,
     void *user)
@@ -493,6 +412,13 @@ session_reply(struct smtpc_session *s, unsigned secs, int more,
  * Opening: connect, TLS, greeting, EHLO, STARTTLS, AUTH.
  */
 
+/* What the connection layer tells about TLS, as an info event. */
+static void
+session_note(void *user, const char *msg)
+{
+	session_info(user, "%s", msg);
+}
+
 static int
 session_tls(struct smtpc_session *s, struct smtpc_error *err)
 {
@@ -506,6 +432,9 @@ session_tls(struct smtpc_session *s, struct smtpc_error *err)
 	cfg.pin_sha256 = s->have_pin ? s->pin : NULL;
 	cfg.cert_file = s->cert_file;
 	cfg.key_file = s->key_file;
+	cfg.cache = s->tls_cache;
+	cfg.note = session_note;
+	cfg.note_user = s;
 	rc = s->io->start_tls(s->conn, &cfg, session_deadline(s,
 	    SESSION_T_TLS), err);
 	if (rc != 0) {

@@ -3,8 +3,10 @@
  * smtpc_session_* in smtpc.h).
  *
  * The session reaches the network only through struct session_io, which
- * by default is conn.h.  A test or fuzz target can install its own to play
- * a scripted server from memory, with no socket and no TLS.
+ * by default is conn.c's table.  A test or fuzz target can install its own
+ * to play a scripted server from memory, with no socket and no TLS.  The
+ * type lives here, with the session that calls through it, so the
+ * session's files and the fakes need nothing but this header.
  */
 #ifndef SMTPC_SESSION_H
 #define SMTPC_SESSION_H
@@ -15,26 +17,32 @@
 #include "conn.h"
 #include "smtpc.h"
 
-/* Each member has the contract of the conn_* function of the same name. */
+/*
+ * Each member has the contract of the conn_* function of the same name
+ * (open's `user` is the pointer given to session_set_io).  A fake makes
+ * struct conn its own: it hands out a pointer to its own struct from open
+ * and casts it back in the other members.
+ */
 struct session_io {
-	int (*open)(void *user, void **ret, const char *host, unsigned port,
+	int (*open)(void *user, struct conn **ret, const char *host,
+	    unsigned port, int64_t deadline, struct smtpc_error *err);
+	int (*start_tls)(struct conn *c, const struct conn_tls_cfg *cfg,
 	    int64_t deadline, struct smtpc_error *err);
-	int (*start_tls)(void *c, const struct conn_tls_cfg *cfg,
+	size_t (*pending)(const struct conn *c);
+	int (*read_line)(struct conn *c, char *out, size_t cap,
+	    size_t *ret_len, int64_t deadline, struct smtpc_error *err);
+	int (*write)(struct conn *c, const void *data, size_t len,
 	    int64_t deadline, struct smtpc_error *err);
-	size_t (*pending)(const void *c);
-	int (*read_line)(void *c, char *out, size_t cap, size_t *ret_len,
-	    int64_t deadline, struct smtpc_error *err);
-	int (*write)(void *c, const void *data, size_t len, int64_t deadline,
+	int (*flush)(struct conn *c, int64_t deadline,
 	    struct smtpc_error *err);
-	int (*flush)(void *c, int64_t deadline, struct smtpc_error *err);
-	int (*is_tls)(const void *c);
-	int (*tls_info)(const void *c, struct smtpc_tls_info *out);
-	void (*close)(void *c);
+	int (*is_tls)(const struct conn *c);
+	int (*tls_info)(const struct conn *c, struct smtpc_tls_info *out);
+	void (*close)(struct conn *c);
 	int64_t (*now_ms)(void);
-	int (*local_literal)(const void *c, char *out, size_t cap);
+	int (*local_literal)(const struct conn *c, char *out, size_t cap);
 };
 
-/* The real network, through conn.h. */
+/* The real network: conn.c's functions (defined there). */
 extern const struct session_io session_io_conn;
 
 /* 1 when the current connection's EHLO offered `cap` (REPLY_CAP_*). */

@@ -258,6 +258,8 @@ smtpc_session_new(const struct smtpc_server *cfg,
 	    session_strdup(&s->auth_mech, cfg->auth_mech) != 0 ||
 	    session_strdup(&s->cert_file, cfg->cert_file) != 0 ||
 	    session_strdup(&s->key_file, cfg->key_file) != 0 ||
+	    session_strdup(&s->tls_cache, SERVER_HAS(cfg, tls_cache) ?
+	    cfg->tls_cache : NULL) != 0 ||
 	    (cfg->password != NULL &&
 	    buf_append_str(&s->password, cfg->password) != 0) ||
 	    (cfg->oauth_token != NULL &&
@@ -296,5 +298,6 @@ smtpc_session_free(struct smtpc_session *s)
 	free(s->dsn_envid);
 	free(s->cert_file);
 	free(s->key_file);
+	free(s->tls_cache);
 	free(s);
 }

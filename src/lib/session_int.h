@@ -94,12 +94,13 @@ struct smtpc_session {
 	int have_pin;
 	char *cert_file;
 	char *key_file;
+	char *tls_cache;	/* TLS session cache file, NULL: none */
 	smtpc_event_fn *event;
 	void *event_user;
 
 	const struct session_io *io;
 	void *io_user;
-	void *conn;
+	struct conn *conn;
 
 	enum session_state state;
 	enum session_after after;	/* of the failure being handled */

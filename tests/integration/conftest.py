@@ -125,6 +125,7 @@ class Smtpc:
         e = dict(os.environ)
         e.pop("SMTPC_PASSWORD", None)
         e["HOME"] = self.tmp         # no ~/.netrc or config of the host
+        e.pop("XDG_CACHE_HOME", None)   # TLS sessions: under this HOME
         e["LC_ALL"] = "C.UTF-8"
         if env:
             e.update(env)

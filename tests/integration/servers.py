@@ -144,6 +144,14 @@ class Pki:
 MASTER_CF = """\
 {sub}      inet  n       -       n       -       -       smtpd
   -o syslog_name=postfix/submission
+  -o smtpd_tls_session_cache_database=
+# Like submission, TLS 1.2 only and no tickets: sessions resume by ID,
+# from the session cache tlsmgr keeps (main.cf names it, for tlsmgr;
+# submission does without: TLS 1.3 tickets need no cache on the server).
+{tls12}    inet  n       -       n       -       -       smtpd
+  -o syslog_name=postfix/tls12
+  -o smtpd_tls_mandatory_protocols=<=TLSv1.2
+  -o tls_session_ticket_cipher=
 {plain}    inet  n       -       n       -       -       smtpd
   -o syslog_name=postfix/plain
   -o smtpd_tls_security_level=none
@@ -230,6 +238,7 @@ smtpd_tls_key_file = {key}
 smtpd_tls_auth_only = yes
 smtpd_tls_loglevel = 1
 smtpd_tls_received_header = no
+smtpd_tls_session_cache_database = btree:{data}/smtpd_scache
 smtpd_sasl_auth_enable = yes
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = {sasl}
@@ -300,6 +309,7 @@ class Postfix:
         self.dovecot_log = os.path.join(self.dovecot_dir, "dovecot.log")
         self.port = None            # STARTTLS required + AUTH
         self.plain_port = None      # neither STARTTLS nor AUTH
+        self.tls12_port = None      # like port, TLS 1.2 and session IDs
         self.master = None
         self.dovecot = None
 
@@ -329,8 +339,12 @@ class Postfix:
         self.plain_port = free_port()
         while self.plain_port == self.port:
             self.plain_port = free_port()
+        self.tls12_port = free_port()
+        while self.tls12_port in (self.port, self.plain_port):
+            self.tls12_port = free_port()
         self._write(os.path.join(self.conf, "master.cf"), MASTER_CF.format(
             sub="127.0.0.1:%d" % self.port,
+            tls12="127.0.0.1:%d" % self.tls12_port,
             plain="127.0.0.1:%d" % self.plain_port))
         self._write(os.path.join(self.conf, "main.cf"), MAIN_CF.format(
             conf=self.conf, queue=self.queue, data=self.data,
@@ -378,6 +392,7 @@ class Postfix:
         try:
             wait_port(self.port, proc=self.master)
             wait_port(self.plain_port, proc=self.master)
+            wait_port(self.tls12_port, proc=self.master)
         except RuntimeError as e:
             raise RuntimeError("%s\n%s" % (e, self._tail(self.log)))
         return self
@@ -720,6 +735,7 @@ class Servers:
         if self.postfix:
             d.update(postfix_port=self.postfix.port,
                      postfix_plain_port=self.postfix.plain_port,
+                     postfix_tls12_port=self.postfix.tls12_port,
                      maildirs=self.postfix.maildirs,
                      maillog=self.postfix.log)
         for m, r in self.recorders.items():

@@ -187,6 +187,8 @@ static const struct tls_auth_case tls_auth_cases[] = {
 	{ { "-u", "me", "--oauth-token-cmd", "tok", "--password-cmd", "p" },
 	    64, "token command and password command" },
 	{ { "-u", "me", "--auth", "SCRAM-SHA-256" }, 0, "--auth SCRAM" },
+	{ { "--no-tls-cache" }, 0, "--no-tls-cache" },
+	{ { "--no-tls-cache", "x" }, 64, "--no-tls-cache takes no value" },
 };
 
 static void
@@ -204,6 +206,10 @@ test_tls_auth_options(void)
 		ok(parse(argv, n, &o) == c->rc, c->what);
 		if (c->rc == 0 && strcmp(c->args[0], "--tls-fingerprint") == 0)
 			ok(o.tls_fingerprint == c->args[1], "pin kept");
+		if (c->rc == 0)
+			ok(o.no_tls_cache == (strcmp(c->args[0],
+			    "--no-tls-cache") == 0), "TLS cache on unless "
+			    "--no-tls-cache");
 		if (c->rc == 0 && strcmp(c->args[0], "--cert") == 0)
 			ok(strcmp(o.cert_file, c->args[1]) == 0 &&
 			    (c->args[2] == NULL) == (o.key_file == NULL),

@@ -55,6 +55,9 @@ struct srv_spec {
 	int tls;		/* SSL_accept before running fn */
 	const char *cert;	/* base name in certdir: "srv" or "other" */
 	int tls_max;		/* 0 or a maximum protocol version */
+	int conns;		/* connections served in turn (0: one) */
+	int nagle;		/* leave Nagle on (no TCP_NODELAY) */
+	int no_ticket;		/* TLS 1.2 session IDs, no tickets */
 	srv_fn *fn;
 	const void *arg;
 };
@@ -201,6 +204,30 @@ fn_abort(struct srv *s, const void *arg)
 	_exit(0);
 }
 
+/*
+ * NAGLE_ROUNDS times: a small segment, a pause (so it goes alone and the
+ * client is waiting), a second one that Nagle holds until the first is
+ * acknowledged; then wait for the client's line.
+ */
+#define NAGLE_ROUNDS	5
+
+static void
+fn_nagle(struct srv *s, const void *arg)
+{
+	char b[64];
+	int i;
+
+	(void)arg;
+	for (i = 0; i < NAGLE_ROUNDS; i++) {
+		if (srv_write(s, "250-a\r\n", 7) == -1)
+			return;
+		sleep_ms(3);
+		if (srv_write(s, "250 b\r\n", 7) == -1 ||
+		    srv_read(s, b, sizeof(b)) <= 0)
+			return;
+	}
+}
+
 /* Echo one line back, then wait. */
 static void
 fn_echo(struct srv *s, const void *arg)
@@ -243,6 +270,8 @@ srv_tls_ctx(const struct srv_spec *sp)
 			return NULL;
 		}
 	}
+	if (sp->no_ticket)
+		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
 		SSL_CTX_free(ctx);
@@ -263,7 +292,7 @@ srv_start(const struct srv_spec *sp, unsigned *port)
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	socklen_t len = sizeof(ss);
-	int family = sp->family ? sp->family : AF_INET, lfd, fd, one = 1;
+	int family = sp->family ? sp->family : AF_INET, lfd, fd, one = 1, k;
 	struct srv s = { -1, NULL };
 	SSL_CTX *ctx = NULL;
 	pid_t pid;
@@ -292,28 +321,36 @@ srv_start(const struct srv_spec *sp, unsigned *port)
 	}
 
 	alarm(8);	/* never outlive a broken test */
-	if ((fd = accept(lfd, NULL, NULL)) == -1)
-		_exit(1);
-	close(lfd);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	s.fd = fd;
-	if (sp->pre != NULL)
-		send(fd, sp->pre, strlen(sp->pre), MSG_NOSIGNAL);
-	if (sp->tls) {
-		if ((ctx = srv_tls_ctx(sp)) == NULL ||
-		    (s.ssl = SSL_new(ctx)) == NULL)
-			_exit(2);
-		SSL_set_fd(s.ssl, fd);
-		if (SSL_accept(s.ssl) != 1) {
-			close(fd);
-			_exit(3);
+	/* One context for every connection: its ticket keys and cache too. */
+	if (sp->tls && (ctx = srv_tls_ctx(sp)) == NULL)
+		_exit(2);
+	for (k = 0; k < (sp->conns > 0 ? sp->conns : 1); k++) {
+		if ((fd = accept(lfd, NULL, NULL)) == -1)
+			_exit(1);
+		if (!sp->nagle)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
+		s.fd = fd;
+		s.ssl = NULL;
+		if (sp->pre != NULL)
+			send(fd, sp->pre, strlen(sp->pre), MSG_NOSIGNAL);
+		if (sp->tls) {
+			if ((s.ssl = SSL_new(ctx)) == NULL)
+				_exit(2);
+			SSL_set_fd(s.ssl, fd);
+			if (SSL_accept(s.ssl) != 1) {
+				SSL_free(s.ssl);
+				close(fd);
+				continue;
+			}
 		}
+		if (sp->fn != NULL)
+			sp->fn(&s, sp->arg);
+		if (s.ssl != NULL)
+			SSL_shutdown(s.ssl);
+		SSL_free(s.ssl);
+		close(fd);
 	}
-	if (sp->fn != NULL)
-		sp->fn(&s, sp->arg);
-	if (s.ssl != NULL)
-		SSL_shutdown(s.ssl);
-	close(fd);
 	_exit(0);
 }
 
@@ -492,6 +529,53 @@ test_deadlines(void)
 	} else {
 		ok(0, "past deadline: connected");
 	}
+	srv_reap(pid);
+}
+
+/*
+ * A server that leaves Nagle on and writes a reply in two small segments
+ * holds the second until the first is acknowledged: the client must not
+ * delay that ACK (40 ms each time otherwise).
+ */
+static void
+test_quick_ack(void)
+{
+	struct smtpc_error err;
+	struct srv_spec sp;
+	struct conn *c;
+	char line[64];
+	int64_t t0, dt;
+	pid_t pid;
+	int i, rc = 0;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.fn = fn_nagle;
+	sp.nagle = 1;
+	c = open_to(&sp, "127.0.0.1", &pid, &err);
+	if (c == NULL) {
+		ok(0, "Nagle server: connect");
+		srv_reap(pid);
+		return;
+	}
+	t0 = conn_now_ms();
+	for (i = 0; i < NAGLE_ROUNDS && rc == 0; i++) {
+		rc = conn_read_line(c, line, sizeof(line), NULL,
+		    conn_now_ms() + 2000, &err);
+		if (rc == 0)
+			rc = conn_read_line(c, line, sizeof(line), NULL,
+			    conn_now_ms() + 2000, &err);
+		if (rc == 0)
+			rc = conn_write(c, "NOOP\r\n", 6,
+			    conn_now_ms() + 2000, &err);
+	}
+	if (rc == 0)
+		rc = conn_flush(c, conn_now_ms() + 2000, &err);
+	dt = conn_now_ms() - t0;
+	ok(rc == 0, "Nagle server: every segment read");
+	/* 5 x 3 ms of pauses; a delayed ACK would add 5 x 40 ms. */
+	ok(dt < 120, "Nagle server: no delayed ACK holds a reply back");
+	printf("# %d rounds in %lld ms\n", NAGLE_ROUNDS, (long long)dt);
+	conn_close(c);
 	srv_reap(pid);
 }
 
@@ -976,7 +1060,10 @@ make_certs(void)
 	    "printf 'subjectAltName=%%s\\n' $san > $n.ext; "
 	    "openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key "
 	    "-CAcreateserial -days 2 -extfile $n.ext -out $n.pem || exit 1; "
-	    "done", certdir);
+	    "done && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+	    "-nodes -keyout ca2.key -out ca2.pem -subj '/CN=another CA' "
+	    "-days 2", certdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -985,13 +1072,15 @@ remove_certs(void)
 {
 	static const char *const names[] = { "ca.key", "ca.pem", "ca.srl",
 	    "srv.key", "srv.csr", "srv.ext", "srv.pem", "other.key",
-	    "other.csr", "other.ext", "other.pem" };
+	    "other.csr", "other.ext", "other.pem", "ca2.key", "ca2.pem",
+	    "ca-copy.pem", "cache/tls-sessions", "cache" };
 	char path[128];
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", certdir, names[i]);
-		unlink(path);
+		if (unlink(path) != 0)
+			rmdir(path);
 	}
 	rmdir(certdir);
 }
@@ -1074,6 +1163,165 @@ test_pin(struct srv_spec *sp)
 	ok(c != NULL && !conn_is_tls(c), "no TLS left after a pin mismatch");
 	conn_close(c);
 	srv_reap(pid);
+}
+
+/* The cache's notes, as the session's trace would show them. */
+static char notes[4096];
+
+static void
+note_trace(void *user, const char *line)
+{
+	size_t n = strlen(notes), len = strlen(line);
+
+	(void)user;
+	if (n + len + 2 < sizeof(notes))
+		snprintf(notes + n, sizeof(notes) - n, "%s\n", line);
+}
+
+/*
+ * One connection to port `port` with `cfg`: handshake, one line read (the
+ * server's tickets come before it), close (the cache is saved).  0 and
+ * *info, or the error.
+ */
+static int
+resume_run(unsigned port, const struct conn_tls_cfg *cfg,
+    struct smtpc_tls_info *info, struct smtpc_error *err)
+{
+	struct conn *c = NULL;
+	char line[128];
+	int rc;
+
+	notes[0] = '\0';
+	memset(info, 0, sizeof(*info));
+	rc = conn_open(&c, "127.0.0.1", port, conn_now_ms() + 2000, err);
+	if (rc == 0)
+		rc = conn_start_tls(c, cfg, conn_now_ms() + 15000, err);
+	if (rc == 0)
+		rc = conn_read_line(c, line, sizeof(line), NULL,
+		    conn_now_ms() + 5000, err);
+	if (rc == 0)
+		rc = conn_tls_info(c, info);
+	conn_close(c);
+	return rc;
+}
+
+/* TLS session resumption through the cache file. */
+static void
+test_resume(void)
+{
+	struct smtpc_tls_info info;
+	struct smtpc_error err;
+	struct srv_spec sp;
+	struct conn_tls_cfg cfg;
+	char ca[128], ca2[128], copy[128], cache[160], cmd[512];
+	unsigned port;
+	pid_t pid;
+	int rc;
+	FILE *f;
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", certdir);
+	snprintf(ca2, sizeof(ca2), "%s/ca2.pem", certdir);
+	snprintf(copy, sizeof(copy), "%s/ca-copy.pem", certdir);
+	snprintf(cache, sizeof(cache), "%s/cache/tls-sessions", certdir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s", ca, copy);
+	if (system(cmd) != 0)
+		ok(0, "copy the CA");
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.host = "localhost";
+	cfg.cafile = ca;
+	cfg.cache = cache;
+	cfg.note = note_trace;
+
+	/* TLS 1.3 tickets: the second connection resumes. */
+	memset(&sp, 0, sizeof(sp));
+	sp.tls = 1;
+	sp.cert = "srv";
+	sp.fn = fn_say;
+	sp.arg = "220 resume\r\n";
+	sp.conns = 5;
+	if ((pid = srv_start(&sp, &port)) == -1) {
+		ok(0, "resume: server");
+		return;
+	}
+	rc = resume_run(port, &cfg, &info, &err);
+	ok(rc == 0 && !info.resumed && info.verified,
+	    "first connection: full handshake, verified");
+	ok(access(cache, F_OK) == 0, "the cache file is written");
+	rc = resume_run(port, &cfg, &info, &err);
+	ok(rc == 0 && info.resumed, "second connection: resumed");
+	ok(info.verified && strcmp(info.version, "TLSv1.3") == 0 &&
+	    strstr(info.subject, "localhost") != NULL,
+	    "resumed: verified, TLS 1.3, the certificate shown");
+	ok(strstr(notes, "resumed from the cache") != NULL,
+	    "resumed: the trace says so");
+	/* Another CA file (same contents): never the same session. */
+	cfg.cafile = copy;
+	rc = resume_run(port, &cfg, &info, &err);
+	ok(rc == 0 && !info.resumed, "another --cafile: not resumed");
+	cfg.cafile = ca;
+	/* Insecure: its own sessions. */
+	cfg.insecure = 1;
+	rc = resume_run(port, &cfg, &info, &err);
+	ok(rc == 0 && !info.resumed && !info.verified,
+	    "insecure: not resumed from a verified session");
+	cfg.insecure = 0;
+	/* A damaged file: a warning, a full handshake, replaced. */
+	if ((f = fopen(cache, "w")) != NULL) {
+		fputs("smtpc-tls-sessions 1\ngarbage\n", f);
+		fclose(f);
+	}
+	rc = resume_run(port, &cfg, &info, &err);
+	ok(rc == 0 && !info.resumed, "damaged cache: full handshake");
+	ok(strstr(notes, "warning: TLS session cache") != NULL &&
+	    strstr(notes, "ignored") != NULL, "damaged cache: warned");
+	srv_reap(pid);
+
+	/*
+	 * The trust store changed under the same settings (the system store,
+	 * SSL_CERT_FILE): the cached session's certificate no longer
+	 * verifies, so it is not offered, and the full handshake fails.
+	 */
+	unlink(cache);
+	cfg.cafile = NULL;
+	setenv("SSL_CERT_FILE", ca, 1);
+	sp.conns = 3;
+	if ((pid = srv_start(&sp, &port)) == -1) {
+		ok(0, "resume: server");
+		unsetenv("SSL_CERT_FILE");
+		return;
+	}
+	rc = resume_run(port, &cfg, &info, &err);
+	ok(rc == 0 && info.verified, "system store with our CA: verified");
+	rc = resume_run(port, &cfg, &info, &err);
+	ok(rc == 0 && info.resumed, "system store with our CA: resumed");
+	setenv("SSL_CERT_FILE", ca2, 1);
+	rc = resume_run(port, &cfg, &info, &err);
+	ok(rc == SMTPC_ETLS, "CA gone from the store: refused, even cached");
+	ok(strstr(notes, "fails the checks now") != NULL,
+	    "CA gone: the cached session was not offered");
+	printf("# %s\n", err.message);
+	unsetenv("SSL_CERT_FILE");
+	srv_reap(pid);
+
+	/* TLS 1.2, tickets and then session IDs. */
+	cfg.cafile = ca;
+	sp.tls_max = TLS1_2_VERSION;
+	for (sp.no_ticket = 0; sp.no_ticket <= 1; sp.no_ticket++) {
+		unlink(cache);
+		if ((pid = srv_start(&sp, &port)) == -1)
+			continue;
+		rc = resume_run(port, &cfg, &info, &err);
+		ok(rc == 0 && !info.resumed, "TLS 1.2: full handshake");
+		rc = resume_run(port, &cfg, &info, &err);
+		ok(rc == 0 && info.resumed &&
+		    strcmp(info.version, "TLSv1.2") == 0, sp.no_ticket ?
+		    "TLS 1.2 session ID: resumed" :
+		    "TLS 1.2 ticket: resumed");
+		rc = resume_run(port, &cfg, &info, &err);
+		ok(rc == 0 && info.resumed, "TLS 1.2: resumed again");
+		srv_reap(pid);
+	}
+	unlink(cache);
 }
 
 static void
@@ -1342,6 +1590,7 @@ test_tls(void)
 	srv_reap(pid);
 
 	test_pin(&sp);
+	test_resume();
 	ok(conn_tls_info(NULL, &info) == SMTPC_EINVAL, "tls_info(NULL)");
 	remove_certs();
 }
@@ -1357,6 +1606,7 @@ main(void)
 	test_resolver();
 	test_lines();
 	test_deadlines();
+	test_quick_ack();
 	test_writes();
 	test_tls();
 	printf("# took %lld ms\n", (long long)(conn_now_ms() - t0));

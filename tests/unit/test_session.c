@@ -60,7 +60,7 @@ fake_match(const char *expect, const char *line)
 }
 
 static int
-fake_open(void *user, void **ret, const char *host, unsigned port,
+fake_open(void *user, struct conn **ret, const char *host, unsigned port,
     int64_t deadline, struct smtpc_error *err)
 {
 	struct fake *f = user;
@@ -69,21 +69,21 @@ fake_open(void *user, void **ret, const char *host, unsigned port,
 	f->closed = 0;
 	/* Sent at the first read, so implicit TLS sees an empty buffer. */
 	f->greet = f->script[f->pos] != NULL && f->script[f->pos][0] == '\0';
-	*ret = f;
+	*ret = (struct conn *)f;
 	return 0;
 }
 
 static size_t
-fake_pending(const void *c)
+fake_pending(const struct conn *c)
 {
 	return ((const struct fake *)c)->in.len;
 }
 
 static int
-fake_start_tls(void *c, const struct conn_tls_cfg *cfg, int64_t deadline,
+fake_start_tls(struct conn *c, const struct conn_tls_cfg *cfg, int64_t deadline,
     struct smtpc_error *err)
 {
-	struct fake *f = c;
+	struct fake *f = (struct fake *)c;
 
 	if (f->in.len > 0)
 		return error_set(err, SMTPC_EPROTO, "TLS", "bytes before TLS");
@@ -93,10 +93,10 @@ fake_start_tls(void *c, const struct conn_tls_cfg *cfg, int64_t deadline,
 }
 
 static int
-fake_read_line(void *c, char *out, size_t cap, size_t *ret_len,
+fake_read_line(struct conn *c, char *out, size_t cap, size_t *ret_len,
     int64_t deadline, struct smtpc_error *err)
 {
-	struct fake *f = c;
+	struct fake *f = (struct fake *)c;
 	const char *nl;
 	size_t n;
 
@@ -125,10 +125,10 @@ fake_read_line(void *c, char *out, size_t cap, size_t *ret_len,
 }
 
 static int
-fake_write(void *c, const void *data, size_t len, int64_t deadline,
+fake_write(struct conn *c, const void *data, size_t len, int64_t deadline,
     struct smtpc_error *err)
 {
-	struct fake *f = c;
+	struct fake *f = (struct fake *)c;
 
 	buf_append(&f->out, data, len);
 	return 0;
@@ -136,9 +136,9 @@ fake_write(void *c, const void *data, size_t len, int64_t deadline,
 
 /* The server reads what was flushed, line by line, and answers. */
 static int
-fake_flush(void *c, int64_t deadline, struct smtpc_error *err)
+fake_flush(struct conn *c, int64_t deadline, struct smtpc_error *err)
 {
-	struct fake *f = c;
+	struct fake *f = (struct fake *)c;
 	char line[2048];
 	const char *p, *start;
 	size_t n, off = 0, batch = 0;
@@ -169,13 +169,13 @@ fake_flush(void *c, int64_t deadline, struct smtpc_error *err)
 }
 
 static int
-fake_is_tls(const void *c)
+fake_is_tls(const struct conn *c)
 {
 	return ((const struct fake *)c)->tls;
 }
 
 static int
-fake_tls_info(const void *c, struct smtpc_tls_info *out)
+fake_tls_info(const struct conn *c, struct smtpc_tls_info *out)
 {
 	if (!fake_is_tls(c))
 		return SMTPC_EINVAL;
@@ -186,9 +186,9 @@ fake_tls_info(const void *c, struct smtpc_tls_info *out)
 }
 
 static void
-fake_close(void *c)
+fake_close(struct conn *c)
 {
-	struct fake *f = c;
+	struct fake *f = (struct fake *)c;
 
 	/* What was queued or unread dies with the connection. */
 	buf_reset(&f->out);
@@ -207,7 +207,7 @@ fake_now(void)
 
 /* Our end of the connection, as conn_local_literal() says it. */
 static int
-fake_local_literal(const void *c, char *out, size_t cap)
+fake_local_literal(const struct conn *c, char *out, size_t cap)
 {
 	(void)c;
 	snprintf(out, cap, "[192.0.2.25]");
