@@ -686,7 +686,7 @@ args_option(struct cli_opts *o, int c, const char *arg)
 	case OPT_DSN_RETURN:
 		return args_set_dsn_return(o, arg);
 	case OPT_DSN_ENVID:
-		/* RFC 3461's rules are the library's (smtpc_session_set_dsn). */
+		/* RFC 3461's rules: the library's (smtpc_session_set_dsn). */
 		o->dsn_envid = arg;
 		return 0;
 	case OPT_NO_PIPELINING:

@@ -18,7 +18,8 @@ main(int argc, char **argv)
 	char id[SPOOL_ID_SIZE];
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: spool_put DIR FROM RCPT... < message\n");
+		fprintf(stderr,
+		    "usage: spool_put DIR FROM RCPT... < message\n");
 		return 64;
 	}
 	spool_opts_init(&so);

@@ -174,7 +174,7 @@ static const struct tls_auth_case tls_auth_cases[] = {
 	{ { "--tls-fingerprint", FP64 }, 0, "pin of 64 hex digits" },
 	{ { "--tls-fingerprint", FPC }, 0, "pin with colons" },
 	/* The pin's form is the library's check (test_check_by_library). */
-	{ { "--tls-fingerprint", "0123" }, 0, "short pin: kept for the library" },
+	{ { "--tls-fingerprint", "0123" }, 0, "short pin: for the library" },
 	{ { "--tls-fingerprint", FP64, "--insecure" }, 64,
 	    "pin and --insecure" },
 	{ { "--cert", "c.pem", "--key", "k.pem" }, 0, "cert and key" },
