@@ -72,7 +72,7 @@ def test_invalid_utf8_text_refused(tmp_path):
         "filename-LF"])
 def test_line_break_in_header_value_refused(args, tmp_path):
     """CR or LF in any header value from the user is refused with 65 and
-    never passed through (issue 3 item 1)."""
+    never passed through."""
     out = tmp_path / "msg.eml"
     cp = subprocess.run(smtpc_argv("send", "--dry-run", "-o", out,
                                    "-f", "a@example.org",
