@@ -84,7 +84,8 @@ main(int argc, char **argv)
 	char what[32];
 	int i, count, rc, failed = 0;
 
-	if (argc < 7 || (count = atoi(argv[5])) < 1) {
+	if (argc < 7 || (count = (int)strtol(argv[5], NULL, 10)) < 1 ||
+	    count > 100000) {
 		fprintf(stderr, "usage: %s host port user from count to "
 		    "[to...]\n", argv[0]);
 		return 64;
