@@ -44,11 +44,11 @@ print_result(const char *what, const struct smtpc_result *res)
 		    smtpc_result_error(res));
 	for (i = 0; i < smtpc_result_rcpt_count(res); i++) {
 		st = smtpc_result_rcpt(res, i);
-		printf("  %s: %s %d %s %s\n", st->address,
+		/* The text starts with the enhanced code, when one came. */
+		printf("  %s: %s %d %s\n", st->address,
 		    st->accepted == 1 ? "accepted" :
 		    st->accepted == 0 ? "refused" : "not-answered",
-		    st->reply_code, st->enhanced[0] ? st->enhanced : "-",
-		    st->text);
+		    st->reply_code, st->text);
 	}
 }
 

@@ -9,7 +9,8 @@ run; without it this file runs tests/abi/check itself on the build
 directory of $SMTPC_BIN.  What arrives is read with Python's email
 package: the text and its picture byte for byte, the HTML with its
 pictures under the Content-IDs it names, every message of a series with
-each recipient's answer printed, a ready message without its Bcc.
+each recipient's answer printed (and a session opened again after a 421,
+against a scripted server), a ready message without its Bcc.
 """
 
 import email
@@ -21,6 +22,7 @@ import subprocess
 import pytest
 
 from conftest import REPO, SLOW, WRAP, smtpc_path, wait_one
+from scripted import ScriptedServer
 import servers as srv
 
 LINKS = ("static", "shared")
@@ -49,20 +51,22 @@ def examples(tmp_path_factory):
     return d
 
 
-def run(servers, examples, name, link, args, stdin=None):
+def run(servers, examples, name, link, args, stdin=None, port=None,
+        status=0):
     prog = os.path.join(examples, name if link == "static"
                         else name + ".shared")
     env = dict(os.environ)
     env["SMTPC_PASSWORD"] = srv.PASSWORD
     env["SMTPC_CAFILE"] = servers.pki.ca
-    argv = WRAP + [prog, "127.0.0.1", str(servers.postfix.port),
+    port = servers.postfix.port if port is None else port
+    argv = WRAP + [prog, "127.0.0.1", str(port),
                    srv.USER, srv.USER] + [str(a) for a in args]
     cp = subprocess.run(argv, env=env, input=stdin,
                         stdin=None if stdin is not None
                         else subprocess.DEVNULL, stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE, timeout=120 * SLOW)
     out = cp.stdout.decode("utf-8", "replace")
-    assert cp.returncode == 0, "%s exit %d\nstdout:\n%s\nstderr:\n%s" % (
+    assert cp.returncode == status, "%s exit %d\nstdout:\n%s\nstderr:\n%s" % (
         name, cp.returncode, out, cp.stderr.decode("utf-8", "replace"))
     return out
 
@@ -141,6 +145,40 @@ def test_many_messages_one_session(servers, postfix, examples, link):
             "Message %d of %d" % (i, count) for i in range(1, count + 1))
         ids = {p["Message-ID"] for p in parsed}
         assert ids == {h[2] for h in heads}
+
+
+def test_many_messages_refusal_and_reopen(servers, examples):
+    """A refused message leaves the session ready for the next one; a 421
+    closes it, and send_many opens it again and goes on."""
+    mails = []
+
+    def mail(_arg):
+        mails.append(1)
+        if len(mails) == 2:
+            return b"550 5.7.1 sender refused for this message\r\n"
+        if len(mails) == 3:
+            return b"421 4.3.2 shutting down\r\n"
+        return None
+
+    s = ScriptedServer(servers.pki, password=srv.PASSWORD,
+                       overrides={"MAIL": mail}).start()
+    try:
+        out = run(servers, examples, "send_many", "static",
+                  [4, addr("bob")], port=s.port, status=1)
+    finally:
+        s.stop()
+    assert re.search(r"(?m)^message 1/4: accepted", out), out
+    assert re.search(r"(?m)^message 2/4: failed: MAIL FROM: .*sender "
+                     r"refused for this message", out), out
+    assert re.search(r"(?m)^message 3/4: failed: MAIL FROM: ", out), out
+    assert re.search(r"(?m)^message 4/4: accepted", out), out
+    # Only the 421 closed the session: one reopen, two connections.
+    assert out.count("session closed; opening it again") == 1, out
+    assert out.index("message 3/4") < out.index("opening it again") < \
+        out.index("message 4/4"), out
+    assert s.connections == 2
+    assert len(s.data) == 2
+    assert "2 of 4 messages accepted" in out
 
 
 READY = (
