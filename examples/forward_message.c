@@ -1,9 +1,9 @@
 /*
  * forward_message.c - forward saved mails as attachments (message/rfc822),
- * or send a ready message from standard input as sendmail -t does, with
- * the session API: the reader is the body source as it is, SIZE= comes
- * from smtpc_reader_size (0: unknown), and BODY=8BITMIME is asked for
- * when the message may hold 8-bit data.
+ * or send a ready message from standard input as sendmail -t does
+ * (send_ready_message.c does only that).  smtpc_send declares SIZE= when
+ * the size is known and BODY=8BITMIME when the message may hold 8-bit
+ * data.
  *
  *   SMTPC_PASSWORD=... forward_message smtp.example.org 587 me@example.org \
  *       me@example.org you@example.org saved.eml [more.eml ...]
