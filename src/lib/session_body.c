@@ -117,9 +117,15 @@ session_bdat(struct smtpc_session *s, smtpc_body_read_fn *read,
 	for (;;) {
 		while (!eof && chunk.len < SESSION_BDAT_CHUNK) {
 			/* On failure no LAST chunk: nothing cut is sent. */
+			/*
+			 * The source failed between chunks: nothing of this
+			 * chunk went out, and RSET ends the transaction.
+			 */
 			if ((rc = session_pull(read, read_user, in, &n,
-			    err)) != 0)
+			    err)) != 0) {
+				session_after(s, SESSION_AFTER_RSET);
 				goto out;
+			}
 			session_progress(s, n);
 			/* Between chunks, nothing half-sent: RSET ends it. */
 			if ((rc = session_canceled(s, "message", err)) != 0) {
