@@ -180,8 +180,7 @@ account_origin(const struct config_account *a, enum config_key k, char *out,
 		snprintf(out, cap, "%s:%u", og->file, og->line);
 }
 
-/* "Full Name <addr>", the name quoted as RFC 5322 wants it. */
-static int
+int
 account_build_from(const char *name, const char *addr, char **ret)
 {
 	size_t n = strlen(name), cap = 2 * n + strlen(addr) + 6, m = 0;

@@ -548,7 +548,7 @@ args_set_fingerprint(struct cli_opts *o, const char *s)
 }
 
 /* "never", or a comma list of success, failure, delay. */
-static int
+int
 args_set_dsn_notify(struct cli_opts *o, const char *s)
 {
 	static const struct {
@@ -589,7 +589,7 @@ bad:
 	    s);
 }
 
-static int
+int
 args_set_dsn_return(struct cli_opts *o, const char *s)
 {
 	if (strcasecmp(s, "full") == 0)
@@ -607,7 +607,7 @@ args_set_dsn_return(struct cli_opts *o, const char *s)
  * xtext-encoded (space, '+' and '=' take three).  Checked here so a bad
  * ID fails before any connection; the library checks it again.
  */
-static int
+int
 args_set_dsn_envid(struct cli_opts *o, const char *s)
 {
 	size_t enc = 0;
@@ -857,6 +857,14 @@ args_check_complete(const struct cli_opts *o)
 
 	if (o->command == CLI_CMD_SEND && o->from == NULL)
 		return args_usage_error("missing sender: use -f ADDR%s", in);
+	/* sendmail has no --server: the file's account is the server. */
+	if (o->command == CLI_CMD_SENDMAIL && o->host == NULL) {
+		fprintf(stderr, "smtpc: no server to send to: %s\n",
+		    o->account_name != NULL ? "the account has no host" :
+		    "no configuration file with an account (use -C FILE or "
+		    "~/.msmtprc, see smtpc-config(5))");
+		return 78;
+	}
 	if (o->host == NULL && (o->command == CLI_CMD_CHECK || !o->dry_run))
 		return args_usage_error("missing --server%s%s", in,
 		    o->command == CLI_CMD_SEND ? " (or use --dry-run)" : "");

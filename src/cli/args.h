@@ -16,6 +16,7 @@ enum cli_command {
 	CLI_CMD_NONE = 0,
 	CLI_CMD_SEND,
 	CLI_CMD_CHECK,
+	CLI_CMD_SENDMAIL, /* sendmail.c parses its command line */
 };
 
 enum cli_file_role {
@@ -136,6 +137,14 @@ int args_check_complete(const struct cli_opts *o);
  * Returns 0, or -1 with a reason in `why`.
  */
 int args_parse_server(const char *spec, struct cli_opts *o, const char **why);
+
+/*
+ * The DSN values of --dsn-notify, --dsn-return and --dsn-envid (sendmail's
+ * -N, -R and -V) into `o`: 0, or 64 after a usage message.
+ */
+int args_set_dsn_notify(struct cli_opts *o, const char *s);
+int args_set_dsn_return(struct cli_opts *o, const char *s);
+int args_set_dsn_envid(struct cli_opts *o, const char *s);
 
 /* Split "FILE;type=T;name=N;cid=ID" into `f`.  Returns 0 or -1 with `why`. */
 int args_parse_file(const char *spec, enum cli_file_role role,

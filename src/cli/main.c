@@ -1,5 +1,5 @@
 /*
- * main.c - the smtpc program: subcommands send and check.
+ * main.c - the smtpc program: subcommands send, sendmail and check.
  *
  * The program only uses include/smtpc.h; it never touches sockets or MIME
  * itself.  It decides what the library reports: exit codes, messages, the
@@ -25,6 +25,7 @@
 #include "progress.h"
 #include "report.h"
 #include "report_json.h"
+#include "sendmail.h"
 #include "smtpc.h"
 
 /* Large enough that a file's lines are encoded straight into it. */
@@ -415,6 +416,12 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 		fprintf(stderr, "smtpc: sent to %zu recipient%s via %s\n",
 		    n, n == 1 ? "" : "s", o->host);
 out:
+	/* A program that called sendmail sees only the exit code: say it. */
+	if (rc != 0 && o->command == CLI_CMD_SENDMAIL)
+		fprintf(stderr, "smtpc: %s\n", smtpc_result_maybe_delivered(res)
+		    == 1 ? "the server may have the message (the connection "
+		    "ended after all of it was sent); check before sending it "
+		    "again" : "nothing was delivered");
 	logfile_send(o, user, msg, res, rc != 0 ? &err : NULL,
 	    smtpc_result_size(res), rc);
 	if (o->json)
@@ -446,6 +453,58 @@ main_cmd_send(const struct cli_opts *o)
 	else
 		rc = main_send(o, msg);
 	smtpc_msg_free(msg);
+	return rc;
+}
+
+/*
+ * sendmail: the ready message on standard input, streamed.  The sender
+ * is -f (or the account's from), which an added From also shows, with
+ * -F's name; recipients are the command line's, plus the message's with
+ * -t (Postfix's rule: both, not one instead of the other).
+ */
+static int
+main_cmd_sendmail(const struct cli_opts *o, const struct sendmail_opts *so)
+{
+	struct smtpc_msg *msg;
+	struct smtpc_error err;
+	char *named = NULL, *addr = NULL;
+	int rc = 0;
+
+	memset(&err, 0, sizeof(err));
+	if ((msg = smtpc_msg_new()) == NULL)
+		return 71;
+	if (o->from != NULL && smtpc_msg_set_from(msg, o->from, &err) != 0)
+		goto fail;
+	if (o->from != NULL && so->full_name != NULL) {
+		if ((addr = strdup(smtpc_msg_envelope_from(msg))) == NULL ||
+		    account_build_from(so->full_name, addr, &named) != 0) {
+			rc = 71;
+			goto out;
+		}
+		if (smtpc_msg_set_from(msg, named, &err) != 0)
+			goto fail;
+	}
+	if (o->envelope_from != NULL &&
+	    smtpc_msg_set_envelope_from(msg, o->envelope_from, &err) != 0)
+		goto fail;
+	for (size_t i = 0; i < so->nrcpts; i++)
+		if (smtpc_msg_add_recipient_list(msg, SMTPC_RCPT_TO,
+		    so->rcpts[i], &err) != 0)
+			goto fail;
+	if (smtpc_msg_load_fd(msg, STDIN_FILENO, so->read_recipients ?
+	    SMTPC_LOAD_RECIPIENTS : 0, &err) != 0)
+		goto fail;
+	rc = main_send(o, msg);
+	goto out;
+fail:
+	rc = report_error(&err);
+	if (o->json)
+		report_json(stdout, NULL, &err, rc, 0);
+	fprintf(stderr, "smtpc: nothing was delivered\n");
+out:
+	smtpc_msg_free(msg);
+	free(named);
+	free(addr);
 	return rc;
 }
 
@@ -523,7 +582,9 @@ int
 main(int argc, char **argv)
 {
 	struct cli_opts o;
+	struct sendmail_opts so;
 	struct account acct;
+	const char *base;
 	char *env_password;
 	int rc;
 
@@ -532,9 +593,16 @@ main(int argc, char **argv)
 		return rc;
 	/* A write to a closed socket must be an error, not a killed program. */
 	signal(SIGPIPE, SIG_IGN);
-	rc = args_parse(argc, argv, &o);
+	memset(&so, 0, sizeof(so));
+	if (argc > 0 && sendmail_is_name(argv[0], &base))
+		rc = sendmail_parse(argc, argv, 1, base, &o, &so);
+	else if (argc > 1 && strcmp(argv[1], "sendmail") == 0)
+		rc = sendmail_parse(argc, argv, 2, NULL, &o, &so);
+	else
+		rc = args_parse(argc, argv, &o);
 	if (rc != 0 || o.command == CLI_CMD_NONE) {
 		args_free(&o);
+		sendmail_free(&so);
 		password_free(env_password);
 		return rc;
 	}
@@ -544,12 +612,15 @@ main(int argc, char **argv)
 	    (rc = args_check_complete(&o)) == 0) {
 		if (o.command == CLI_CMD_SEND)
 			rc = main_cmd_send(&o);
+		else if (o.command == CLI_CMD_SENDMAIL)
+			rc = main_cmd_sendmail(&o, &so);
 		else {
 			account_print(stdout, &acct, &o);
 			rc = main_cmd_check(&o);
 		}
 	}
 	args_free(&o);
+	sendmail_free(&so);
 	account_free(&acct);
 	password_free(env_password);
 	if (fflush(stdout) != 0 && rc == 0) {
