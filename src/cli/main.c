@@ -598,6 +598,8 @@ main(int argc, char **argv)
 		rc = sendmail_parse(argc, argv, 1, base, &o, &so);
 	else if (argc > 1 && strcmp(argv[1], "sendmail") == 0)
 		rc = sendmail_parse(argc, argv, 2, NULL, &o, &so);
+	else if (argc > 1 && sendmail_is_argv(argv[1]))
+		rc = sendmail_parse(argc, argv, 1, NULL, &o, &so);
 	else
 		rc = args_parse(argc, argv, &o);
 	if (rc != 0 || o.command == CLI_CMD_NONE) {

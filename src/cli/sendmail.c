@@ -258,3 +258,11 @@ sendmail_is_name(const char *argv0, const char **ret_base)
 	*ret_base = base;
 	return strcmp(base, "sendmail") == 0 || strcmp(base, "mailq") == 0;
 }
+
+int
+sendmail_is_argv(const char *arg1)
+{
+	return arg1[0] == '-' && strcmp(arg1, "--help") != 0 &&
+	    strcmp(arg1, "-h") != 0 && strcmp(arg1, "--version") != 0 &&
+	    strcmp(arg1, "-V") != 0;
+}

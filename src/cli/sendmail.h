@@ -36,4 +36,12 @@ void sendmail_free(struct sendmail_opts *so);
 /* 1 when the program runs under a sendmail name ("sendmail", "mailq"). */
 int sendmail_is_name(const char *argv0, const char **ret_base);
 
+/*
+ * 1 when smtpc's first argument is an option, not a command: programs
+ * given smtpc's own path as their sendmail ("git send-email
+ * --smtp-server=/usr/bin/smtpc") run "smtpc -i RCPT" or "smtpc -f ADDR
+ * ...".  --help, -h, --version and -V keep their meaning.
+ */
+int sendmail_is_argv(const char *arg1);
+
 #endif

@@ -129,6 +129,11 @@ test_names(void)
 	ok(sendmail_is_name("mailq", &base), "mailq");
 	ok(!sendmail_is_name("/usr/bin/smtpc", &base), "smtpc");
 	ok(!sendmail_is_name("sendmail.real", &base), "sendmail.real");
+	ok(sendmail_is_argv("-i") && sendmail_is_argv("-f") &&
+	    sendmail_is_argv("-oi"), "smtpc -i: sendmail's flags");
+	ok(!sendmail_is_argv("send") && !sendmail_is_argv("--help") &&
+	    !sendmail_is_argv("-V") && !sendmail_is_argv("--version"),
+	    "smtpc's commands, help and version");
 }
 
 int
