@@ -22,6 +22,7 @@ struct account {
 	char *from;		     /* "from_full_name <from>" */
 	char secret_origin[300];     /* "passwordeval (FILE:LINE)" */
 	char auth_origin[300];	     /* "FILE:LINE" */
+	char from_header_origin[300]; /* "FILE:LINE" of set_from_header */
 };
 
 /*

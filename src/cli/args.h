@@ -109,6 +109,8 @@ struct cli_opts {
 	const char *auth_origin;    /* "FILE:LINE" of an auth with no user */
 	const char *logfile;	    /* a line per message; "-": stdout */
 	const char *syslog;	    /* "LOG_MAIL"...: a line per message */
+	int from_header_off;	    /* set_from_header off (sendmail) */
+	const char *from_header_on; /* "FILE:LINE" of set_from_header on */
 
 	/* output */
 	int verbose;

@@ -471,11 +471,23 @@ main_cmd_sendmail(const struct cli_opts *o, const struct sendmail_opts *so)
 	int rc = 0;
 
 	memset(&err, 0, sizeof(err));
+	/* A ready message's own From is never rewritten. */
+	if (o->from_header_on != NULL) {
+		fprintf(stderr, "smtpc: %s: set_from_header on: smtpc does not "
+		    "replace a message's From; use auto (add one when missing) "
+		    "or off\n", o->from_header_on);
+		return 78;
+	}
 	if ((msg = smtpc_msg_new()) == NULL)
 		return 71;
-	if (o->from != NULL && smtpc_msg_set_from(msg, o->from, &err) != 0)
+	/* set_from_header off: the sender only; a From must be there. */
+	if (o->from != NULL && o->from_header_off &&
+	    smtpc_msg_set_envelope_from(msg, o->from, &err) != 0)
 		goto fail;
-	if (o->from != NULL && so->full_name != NULL) {
+	if (o->from != NULL && !o->from_header_off &&
+	    smtpc_msg_set_from(msg, o->from, &err) != 0)
+		goto fail;
+	if (o->from != NULL && !o->from_header_off && so->full_name != NULL) {
 		if ((addr = strdup(smtpc_msg_envelope_from(msg))) == NULL ||
 		    account_build_from(so->full_name, addr, &named) != 0) {
 			rc = 71;

@@ -57,6 +57,14 @@ def write_config(smtpc, servers, tmp_path, extra=""):
     return str(p)
 
 
+def via_rec(smtpc, servers, tmp_path, *args, stdin, extra=""):
+    """sendmail through the recorder's account: (recorder, result)."""
+    rec = recorder(servers, "starttls")
+    cfg = write_config(smtpc, servers, tmp_path, extra)
+    return rec, smtpc.run("sendmail", "-C", cfg, "-a", "rec", *args,
+                          stdin=stdin)
+
+
 MSG = (b"From: Alice <alice@example.test>\n"
        b"To: Bob <bob@example.test>\n"
        b"Cc: carol@example.test\n"
@@ -359,3 +367,27 @@ def test_postfix_nothing_on_error(smtpc, postfix, servers, tmp_path):
                   stdin=b"To: bob@example.test\n\0\n\nx\n")
     assert r.rc == 65, r
     assert_nothing_delivered(postfix, users=("bob",), settle=0.5)
+
+
+def test_set_from_header_off(smtpc, servers, tmp_path):
+    """off: no From is added; a message without one is refused (RFC 5322
+    wants it), one with its own goes out with the account's sender."""
+    off = "set_from_header off\n"
+    rec, r = via_rec(smtpc, servers, tmp_path, BOB, extra=off,
+                     stdin=b"Subject: none\n\nx\n")
+    assert r.rc == 65 and "From" in r.err, r
+    assert rec.messages == []
+    rec, r = via_rec(smtpc, servers, tmp_path, BOB, extra=off,
+                     stdin=b"From: carol@example.test\nSubject: own\n\nx\n")
+    assert r.rc == 0, r
+    assert rec.messages[0]["mail_from"] == USER
+    assert parse(rec.messages[0]["data"])["From"] == CAROL
+
+
+def test_set_from_header_on_refused(smtpc, servers, tmp_path):
+    rec, r = via_rec(smtpc, servers, tmp_path, BOB,
+                     extra="set_from_header on\n",
+                     stdin=b"Subject: x\n\nx\n")
+    assert r.rc == 78 and "set_from_header on" in r.err, r
+    assert "smtpc.conf:" in r.err, r
+    assert rec.connections == 0
