@@ -15,6 +15,7 @@ import pytest
 import servers as srv
 from conftest import assert_nothing_delivered, parse, recorder, \
     smtpc_path, wait_one
+from scripted import ScriptedServer
 
 USER = srv.USER
 BOB = "bob@example.test"
@@ -390,4 +391,66 @@ def test_set_from_header_on_refused(smtpc, servers, tmp_path):
                      stdin=b"Subject: x\n\nx\n")
     assert r.rc == 78 and "set_from_header on" in r.err, r
     assert "smtpc.conf:" in r.err, r
+    assert rec.connections == 0
+
+
+def scripted_config(smtpc, servers, tmp_path, s):
+    p = tmp_path / "scripted.conf"
+    p.write_text("account default\nhost 127.0.0.1\nport %d\ntls on\n"
+                 "tls_starttls on\ntls_trust_file %s\nauth on\nuser %s\n"
+                 "passwordeval cat %s\nfrom %s\ntimeout 10\n" % (
+                     s.port, servers.pki.ca, USER,
+                     smtpc.s.password_file(), USER))
+    os.chmod(p, 0o600)
+    return str(p)
+
+
+EIGHT_BIT = ("To: bob@example.test\nSubject: x\nMIME-Version: 1.0\n"
+             "Content-Type: text/plain; charset=UTF-8\n"
+             "Content-Transfer-Encoding: 8bit\n\nZoë\n").encode()
+
+
+def test_eight_bit_without_8bitmime_refused(smtpc, servers, tmp_path):
+    """A server without 8BITMIME: the 8-bit byte fails the reader before
+    the final dot; exit 65, nothing delivered, and it says so."""
+    s = ScriptedServer(servers.pki, password=srv.PASSWORD,
+                       capabilities=["PIPELINING", "ENHANCEDSTATUSCODES"]
+                       ).start()
+    try:
+        cfg = scripted_config(smtpc, servers, tmp_path, s)
+        r = smtpc.run("sendmail", "-C", cfg, "--json", "-t",
+                      stdin=EIGHT_BIT)
+    finally:
+        s.stop()
+    assert r.rc == 65, r
+    assert "8BITMIME" in r.err and "nothing was delivered" in r.err, r
+    assert s.data == [] and s.bodies == []
+    j = json.loads(r.out.decode())
+    assert j["maybe_delivered"] is False and j["outcome"] == "failed"
+
+
+def test_lost_final_reply_says_maybe_delivered(smtpc, servers, tmp_path):
+    """The connection closes after the final dot: exit 75, and both the
+    words and the JSON say the server may have the message."""
+    s = ScriptedServer(servers.pki, password=srv.PASSWORD,
+                       overrides={"DOT": [("close",)]}).start()
+    try:
+        cfg = scripted_config(smtpc, servers, tmp_path, s)
+        r = smtpc.run("sendmail", "-C", cfg, "--json", "-t", stdin=MSG)
+    finally:
+        s.stop()
+    assert r.rc == 75, r
+    assert "may have the message" in r.err, r
+    j = json.loads(r.out.decode())
+    assert j["maybe_delivered"] is True and j["outcome"] == "uncertain"
+
+
+def test_stdin_closed(smtpc, servers, tmp_path):
+    """No standard input at all: 74, nothing sent."""
+    rec = recorder(servers, "starttls")
+    cfg = write_config(smtpc, servers, tmp_path)
+    r = smtpc.run("sendmail", "-C", cfg, "-a", "rec", BOB,
+                  wrap=["sh", "-c", 'exec "$@" <&-', "sh"])
+    assert r.rc in (65, 74), r
+    assert "nothing was delivered" in r.err, r
     assert rec.connections == 0
