@@ -510,9 +510,10 @@ main_cmd_sendmail(const struct cli_opts *o, const struct sendmail_opts *so)
 	goto out;
 fail:
 	rc = report_error(&err);
+	fprintf(stderr, "smtpc: nothing was delivered\n");
+	logfile_send(o, NULL, msg, NULL, &err, 0, rc);
 	if (o->json)
 		report_json(stdout, NULL, &err, rc, 0);
-	fprintf(stderr, "smtpc: nothing was delivered\n");
 out:
 	smtpc_msg_free(msg);
 	free(named);

@@ -454,3 +454,35 @@ def test_stdin_closed(smtpc, servers, tmp_path):
     assert r.rc in (65, 74), r
     assert "nothing was delivered" in r.err, r
     assert rec.connections == 0
+
+
+def test_logfile_line_for_a_bad_message(smtpc, servers, tmp_path):
+    """A message refused before any connection is logged too."""
+    log = tmp_path / "smtpc.log"
+    rec, r = via_rec(smtpc, servers, tmp_path, BOB,
+                     extra="logfile %s\n" % log,
+                     stdin=b"From: alice@example.test\nbad line\n\nx\n")
+    assert r.rc == 65, r
+    text = log.read_text()
+    assert text.count("\n") == 1, text
+    assert "exitcode=EX_DATAERR" in text and "line 2" in text, text
+    assert rec.connections == 0
+
+
+def test_syslog_line(smtpc, servers, tmp_path):
+    from test_accounts import syslog_wrap
+    sock, wrap = syslog_wrap(tmp_path)
+    try:
+        recorder(servers, "starttls")
+        cfg = write_config(smtpc, servers, tmp_path,
+                           extra="syslog LOG_MAIL\n")
+        r = smtpc.run("sendmail", "-C", cfg, "-a", "rec", "-t", stdin=MSG,
+                      wrap=wrap)
+        assert r.rc == 0, r
+        data = sock.recv(4096).decode()
+    finally:
+        sock.close()
+    # <PRI>: LOG_MAIL (2 << 3) | LOG_INFO (6) = 22.
+    assert data.startswith("<22>"), data
+    assert "recipients=%s,%s,%s" % (BOB, CAROL, DAVE) in data, data
+    assert data.endswith("exitcode=EX_OK"), data
