@@ -97,8 +97,9 @@ def test_raw_bytes_on_the_wire(smtpc, servers, tmp_path):
     rec = recorder(servers, "starttls")
     cfg = write_config(smtpc, servers, tmp_path)
     r = smtpc.run("sendmail", "-C", cfg, "--account", "rec", "-oi", "-t",
-                  stdin=MSG)
+                  "-v", stdin=MSG)
     assert r.rc == 0, r
+    assert "-> MAIL FROM:<%s>" % USER in r.err, r
     assert len(rec.messages) == 1
     m = rec.messages[0]
     data = m["data"]
@@ -344,7 +345,8 @@ def test_unknown_account_lists_known(smtpc, servers, tmp_path):
     cfg = write_config(smtpc, servers, tmp_path)
     r = smtpc.run("sendmail", "-C", cfg, "-a", "nosuch", BOB,
                   stdin=b"Subject: x\n\nx\n")
-    assert r.rc == 78 and "nosuch" in r.err and "rec" in r.err, r
+    assert r.rc == 78 and "no account 'nosuch'" in r.err, r
+    assert "known: sub, rec, default" in r.err, r
 
 
 def test_passwordeval_failing(smtpc, servers, tmp_path):
@@ -358,7 +360,7 @@ def test_passwordeval_failing(smtpc, servers, tmp_path):
     r = smtpc.run("sendmail", "-C", cfg, "-a", "rec", BOB,
                   stdin=b"Subject: x\n\nx\n")
     assert r.rc in (77, 78), r
-    assert "3" in r.err and "SECRETOUT" not in r.err, r
+    assert "exit status 3" in r.err and "SECRETOUT" not in r.err, r
     assert rec.messages == []
 
 
