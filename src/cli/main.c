@@ -151,7 +151,9 @@ main_progress_out(const struct cli_opts *o, uint64_t size)
 {
 	if (o->progress == CLI_PROGRESS_ON)
 		return stderr;
+	/* sendmail's callers (mutt, git) show its stderr as errors. */
 	if (o->progress == CLI_PROGRESS_OFF || o->quiet ||
+	    o->command == CLI_CMD_SENDMAIL ||
 	    size < PROGRESS_MIN_SIZE || !isatty(STDERR_FILENO))
 		return NULL;
 	return stderr;
@@ -411,8 +413,12 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	smtpc_session_quit(s, NULL);
 	for (i = n = 0; i < smtpc_result_rcpt_count(res); i++)
 		n += smtpc_result_rcpt(res, i)->accepted == 1;
-	/* Silence on success for cron and scripts; a word for people. */
-	if (o->verbose || (!o->quiet && isatty(STDERR_FILENO)))
+	/*
+	 * Silence on success for cron and scripts; a word for people, but
+	 * not from sendmail, whose callers take any output for a complaint.
+	 */
+	if (o->verbose || (!o->quiet && o->command != CLI_CMD_SENDMAIL &&
+	    isatty(STDERR_FILENO)))
 		fprintf(stderr, "smtpc: sent to %zu recipient%s via %s\n",
 		    n, n == 1 ? "" : "s", o->host);
 out:

@@ -9,6 +9,7 @@ the commands.  smtpc.run sets HOME to the test's tmp_path.
 
 import json
 import os
+import subprocess
 
 import pytest
 
@@ -488,3 +489,40 @@ def test_syslog_line(smtpc, servers, tmp_path):
     assert data.startswith("<22>"), data
     assert "recipients=%s,%s,%s" % (BOB, CAROL, DAVE) in data, data
     assert data.endswith("exitcode=EX_OK"), data
+
+
+def test_silent_on_a_terminal(smtpc, servers, tmp_path):
+    """Success says nothing even when stderr is a terminal (send says a
+    word there): mutt and git show sendmail's output as a complaint.
+    A regular file of over 1 MiB on stdin would show progress too."""
+    import pty
+    big = tmp_path / "big.eml"
+    big.write_bytes(b"To: bob@example.test\nSubject: big\n\n" +
+                    (b"0123456789abcdef" * 4 + b"\n") * 20 * 1024)
+    rec = recorder(servers, "starttls")
+    cfg = write_config(smtpc, servers, tmp_path)
+    master, slave = pty.openpty()
+    try:
+        with open(big, "rb") as f:
+            p = subprocess.run([smtpc_path(), "sendmail", "-C", cfg, "-a",
+                                "rec", "-t"], stdin=f, stderr=slave,
+                               stdout=subprocess.PIPE, timeout=60,
+                               env=dict(os.environ, HOME=str(tmp_path)))
+        os.close(slave)
+        slave = None
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert p.returncode == 0, out
+    assert out == b"", out
+    assert len(rec.messages) == 1
