@@ -9,6 +9,7 @@ the commands.  smtpc.run sets HOME to the test's tmp_path.
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -526,3 +527,19 @@ def test_silent_on_a_terminal(smtpc, servers, tmp_path):
     assert p.returncode == 0, out
     assert out == b"", out
     assert len(rec.messages) == 1
+
+
+def test_dsn_flags_through_postfix(smtpc, postfix, servers, tmp_path):
+    """-N, -R and -V become NOTIFY=, RET= and ENVID= (Postfix offers
+    DSN)."""
+    cfg = write_config(smtpc, servers, tmp_path)
+    r = smtpc.run("sendmail", "-C", cfg, "-v", "-N", "failure,delay",
+                  "-R", "hdrs", "-V", "env42", BOB,
+                  stdin=b"Subject: dsn\n\nx\n")
+    assert r.rc == 0, r
+    assert re.search(r"-> MAIL FROM:<%s> .*RET=HDRS" % re.escape(USER),
+                     r.err), r
+    assert "ENVID=env42" in r.err, r
+    assert re.search(r"-> RCPT TO:<%s> NOTIFY=(FAILURE,DELAY|DELAY,FAILURE)"
+                     % re.escape(BOB), r.err), r
+    assert wait_one(postfix, "bob")["Subject"] == "dsn"
