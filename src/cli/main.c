@@ -463,6 +463,22 @@ main_cmd_send(const struct cli_opts *o)
 }
 
 /*
+ * sendmail failed before any connection: its caller sees only the exit
+ * code, so say that nothing went, in words, the log and --json.  `msg`
+ * and `err` may be NULL (an error already printed).
+ */
+static int
+main_sendmail_unsent(const struct cli_opts *o, const struct smtpc_msg *msg,
+    const struct smtpc_error *err, int rc)
+{
+	fprintf(stderr, "smtpc: nothing was delivered\n");
+	logfile_send(o, NULL, msg, NULL, err, 0, rc);
+	if (o->json)
+		report_json(stdout, NULL, err, rc, 0);
+	return rc;
+}
+
+/*
  * sendmail: the ready message on standard input, streamed.  The sender
  * is -f (or the account's from), which an added From also shows, with
  * -F's name; recipients are the command line's, plus the message's with
@@ -482,10 +498,10 @@ main_cmd_sendmail(const struct cli_opts *o, const struct sendmail_opts *so)
 		fprintf(stderr, "smtpc: %s: set_from_header on: smtpc does not "
 		    "replace a message's From; use auto (add one when missing) "
 		    "or off\n", o->from_header_on);
-		return 78;
+		return main_sendmail_unsent(o, NULL, NULL, 78);
 	}
 	if ((msg = smtpc_msg_new()) == NULL)
-		return 71;
+		return main_sendmail_unsent(o, NULL, NULL, 71);
 	/* set_from_header off: the sender only; a From must be there. */
 	if (o->from != NULL && o->from_header_off &&
 	    smtpc_msg_set_envelope_from(msg, o->from, &err) != 0)
@@ -496,7 +512,7 @@ main_cmd_sendmail(const struct cli_opts *o, const struct sendmail_opts *so)
 	if (o->from != NULL && !o->from_header_off && so->full_name != NULL) {
 		if ((addr = strdup(smtpc_msg_envelope_from(msg))) == NULL ||
 		    account_build_from(so->full_name, addr, &named) != 0) {
-			rc = 71;
+			rc = main_sendmail_unsent(o, msg, NULL, 71);
 			goto out;
 		}
 		if (smtpc_msg_set_from(msg, named, &err) != 0)
@@ -515,11 +531,7 @@ main_cmd_sendmail(const struct cli_opts *o, const struct sendmail_opts *so)
 	rc = main_send(o, msg);
 	goto out;
 fail:
-	rc = report_error(&err);
-	fprintf(stderr, "smtpc: nothing was delivered\n");
-	logfile_send(o, NULL, msg, NULL, &err, 0, rc);
-	if (o->json)
-		report_json(stdout, NULL, &err, rc, 0);
+	rc = main_sendmail_unsent(o, msg, &err, report_error(&err));
 out:
 	smtpc_msg_free(msg);
 	free(named);
@@ -621,6 +633,8 @@ main(int argc, char **argv)
 		rc = sendmail_parse(argc, argv, 1, NULL, &o, &so);
 	else
 		rc = args_parse(argc, argv, &o);
+	if (rc != 0 && o.command == CLI_CMD_SENDMAIL)
+		main_sendmail_unsent(&o, NULL, NULL, rc);
 	if (rc != 0 || o.command == CLI_CMD_NONE) {
 		args_free(&o);
 		sendmail_free(&so);
@@ -639,6 +653,8 @@ main(int argc, char **argv)
 			account_print(stdout, &acct, &o);
 			rc = main_cmd_check(&o);
 		}
+	} else if (o.command == CLI_CMD_SENDMAIL) {
+		main_sendmail_unsent(&o, NULL, NULL, rc);
 	}
 	args_free(&o);
 	sendmail_free(&so);

@@ -325,9 +325,18 @@ def test_logfile_line(smtpc, servers, tmp_path):
 # -- configuration errors -------------------------------------------------
 
 def test_missing_config_names_the_file(smtpc, tmp_path):
-    r = smtpc.run("sendmail", "-C", str(tmp_path / "nope"), BOB,
+    r = smtpc.run("sendmail", "-C", str(tmp_path / "nope"), "--json", BOB,
                   stdin=b"Subject: x\n\nx\n")
     assert r.rc == 78 and "nope" in r.err, r
+    assert "nothing was delivered" in r.err, r
+    j = json.loads(r.out.decode())
+    assert j["exit_code"] == 78 and j["outcome"] == "failed", j
+    assert j["maybe_delivered"] is False
+
+
+def test_usage_error_says_nothing_went(smtpc):
+    r = smtpc.run("sendmail", "-Z", BOB, stdin=b"Subject: x\n\nx\n")
+    assert r.rc == 64 and "nothing was delivered" in r.err, r
 
 
 def test_no_config_at_all(smtpc):
