@@ -180,8 +180,7 @@ account_origin(const struct config_account *a, enum config_key k, char *out,
 		snprintf(out, cap, "%s:%u", og->file, og->line);
 }
 
-/* "Full Name <addr>", the name quoted as RFC 5322 wants it. */
-static int
+int
 account_build_from(const char *name, const char *addr, char **ret)
 {
 	size_t n = strlen(name), cap = 2 * n + strlen(addr) + 6, m = 0;
@@ -245,6 +244,12 @@ account_fill(struct cli_opts *o, struct config_account *a,
 	o->dsn_ret = a->dsn_return;
 	o->logfile = a->logfile;
 	o->syslog = a->syslog;
+	o->from_header_off = a->set_from_header == CONFIG_FROM_HEADER_OFF;
+	if (a->set_from_header == CONFIG_FROM_HEADER_ON) {
+		account_origin(a, CONFIG_SET_FROM_HEADER,
+		    ac->from_header_origin, sizeof(ac->from_header_origin));
+		o->from_header_on = ac->from_header_origin;
+	}
 
 	if (a->auth == CONFIG_AUTH_OFF) {
 		o->no_auth = 1;

@@ -22,6 +22,7 @@ struct account {
 	char *from;		     /* "from_full_name <from>" */
 	char secret_origin[300];     /* "passwordeval (FILE:LINE)" */
 	char auth_origin[300];	     /* "FILE:LINE" */
+	char from_header_origin[300]; /* "FILE:LINE" of set_from_header */
 };
 
 /*
@@ -51,6 +52,13 @@ int account_merge(struct cli_opts *o, struct config_account *a,
  */
 void account_print(FILE *fp, const struct account *ac,
     const struct cli_opts *o);
+
+/*
+ * "\"Full Name\" <addr>", the name quoted as RFC 5322 wants it (the
+ * account's from_full_name, sendmail's -F): 0 with *ret malloc'ed, or
+ * SMTPC_ENOMEM.
+ */
+int account_build_from(const char *name, const char *addr, char **ret);
 
 void account_free(struct account *ac);
 

@@ -104,6 +104,11 @@ static const char usage_main[] =
     "usage: smtpc send [options] [RECIPIENT...]   compose and send a mail\n"
     "       smtpc check [server options]          test connection, TLS and "
     "AUTH\n"
+    "       smtpc sendmail [-t] [-i] [-f ADDR] [RECIPIENT...] < message\n"
+    "                                             send a ready message as "
+    "sendmail\n"
+    "                                             does (also run as "
+    "`sendmail`)\n"
     "       smtpc queue list|show|drop|hold|release  the local mail queue\n"
     "       smtpc --version | -V                  print the version\n"
     "       smtpc --help | -h | COMMAND --help\n"
@@ -538,7 +543,7 @@ args_set_timeout(struct cli_opts *o, const char *s)
 }
 
 /* "never", or a comma list of success, failure, delay. */
-static int
+int
 args_set_dsn_notify(struct cli_opts *o, const char *s)
 {
 	static const struct {
@@ -578,7 +583,7 @@ bad:
 	    s);
 }
 
-static int
+int
 args_set_dsn_return(struct cli_opts *o, const char *s)
 {
 	if (strcasecmp(s, "full") == 0)
@@ -588,6 +593,14 @@ args_set_dsn_return(struct cli_opts *o, const char *s)
 	else
 		return args_usage_error(
 		    "--dsn-return takes full or hdrs, not '%s'", s);
+	return 0;
+}
+
+/* The ID's RFC 3461 rules are the library's (smtpc_session_set_dsn). */
+int
+args_set_dsn_envid(struct cli_opts *o, const char *s)
+{
+	o->dsn_envid = s;
 	return 0;
 }
 
@@ -686,9 +699,7 @@ args_option(struct cli_opts *o, int c, const char *arg)
 	case OPT_DSN_RETURN:
 		return args_set_dsn_return(o, arg);
 	case OPT_DSN_ENVID:
-		/* RFC 3461's rules: the library's (smtpc_session_set_dsn). */
-		o->dsn_envid = arg;
-		return 0;
+		return args_set_dsn_envid(o, arg);
 	case OPT_NO_PIPELINING:
 		o->no_pipelining = 1;
 		return 0;
@@ -828,6 +839,14 @@ args_check_complete(const struct cli_opts *o)
 
 	if (o->command == CLI_CMD_SEND && o->from == NULL)
 		return args_usage_error("missing sender: use -f ADDR%s", in);
+	/* sendmail has no --server: the file's account is the server. */
+	if (o->command == CLI_CMD_SENDMAIL && o->host == NULL) {
+		fprintf(stderr, "smtpc: no server to send to: %s\n",
+		    o->account_name != NULL ? "the account has no host" :
+		    "no configuration file with an account (use -C FILE or "
+		    "~/.msmtprc, see smtpc-config(5))");
+		return 78;
+	}
 	if (o->host == NULL && (o->command == CLI_CMD_CHECK || !o->dry_run))
 		return args_usage_error("missing --server%s%s", in,
 		    o->command == CLI_CMD_SEND ? " (or use --dry-run)" : "");

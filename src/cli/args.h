@@ -16,6 +16,7 @@ enum cli_command {
 	CLI_CMD_NONE = 0,
 	CLI_CMD_SEND,
 	CLI_CMD_CHECK,
+	CLI_CMD_SENDMAIL, /* sendmail.c parses its command line */
 };
 
 enum cli_file_role {
@@ -109,6 +110,8 @@ struct cli_opts {
 	const char *auth_origin;    /* "FILE:LINE" of an auth with no user */
 	const char *logfile;	    /* a line per message; "-": stdout */
 	const char *syslog;	    /* "LOG_MAIL"...: a line per message */
+	int from_header_off;	    /* set_from_header off (sendmail) */
+	const char *from_header_on; /* "FILE:LINE" of set_from_header on */
 
 	/* output */
 	int verbose;
@@ -137,6 +140,14 @@ int args_check_complete(const struct cli_opts *o);
  * Returns 0, or -1 with a reason in `why`.
  */
 int args_parse_server(const char *spec, struct cli_opts *o, const char **why);
+
+/*
+ * The DSN values of --dsn-notify, --dsn-return and --dsn-envid (sendmail's
+ * -N, -R and -V) into `o`: 0, or 64 after a usage message.
+ */
+int args_set_dsn_notify(struct cli_opts *o, const char *s);
+int args_set_dsn_return(struct cli_opts *o, const char *s);
+int args_set_dsn_envid(struct cli_opts *o, const char *s);
 
 /* Split "FILE;type=T;name=N;cid=ID" into `f`.  Returns 0 or -1 with `why`. */
 int args_parse_file(const char *spec, enum cli_file_role role,

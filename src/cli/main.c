@@ -1,5 +1,5 @@
 /*
- * main.c - the smtpc program: subcommands send and check.
+ * main.c - the smtpc program: subcommands send, sendmail and check.
  *
  * The program only uses include/smtpc.h; it never touches sockets or MIME
  * itself.  It decides what the library reports: exit codes, messages, the
@@ -28,6 +28,7 @@
 #include "queue.h"
 #include "report.h"
 #include "report_json.h"
+#include "sendmail.h"
 #include "smtpc.h"
 
 /* Large enough that a file's lines are encoded straight into it. */
@@ -153,7 +154,9 @@ main_progress_out(const struct cli_opts *o, uint64_t size)
 {
 	if (o->progress == CLI_PROGRESS_ON)
 		return stderr;
+	/* sendmail's callers (mutt, git) show its stderr as errors. */
 	if (o->progress == CLI_PROGRESS_OFF || o->quiet ||
+	    o->command == CLI_CMD_SENDMAIL ||
 	    size < PROGRESS_MIN_SIZE || !isatty(STDERR_FILENO))
 		return NULL;
 	return stderr;
@@ -453,11 +456,21 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 	smtpc_session_quit(s, NULL);
 	for (i = n = 0; i < smtpc_result_rcpt_count(res); i++)
 		n += smtpc_result_rcpt(res, i)->accepted == 1;
-	/* Silence on success for cron and scripts; a word for people. */
-	if (o->verbose || (!o->quiet && isatty(STDERR_FILENO)))
+	/*
+	 * Silence on success for cron and scripts; a word for people, but
+	 * not from sendmail, whose callers take any output for a complaint.
+	 */
+	if (o->verbose || (!o->quiet && o->command != CLI_CMD_SENDMAIL &&
+	    isatty(STDERR_FILENO)))
 		fprintf(stderr, "smtpc: sent to %zu recipient%s via %s\n",
 		    n, n == 1 ? "" : "s", o->host);
 out:
+	/* A program that called sendmail sees only the exit code: say it. */
+	if (rc != 0 && o->command == CLI_CMD_SENDMAIL)
+		fprintf(stderr, "smtpc: %s\n", smtpc_result_maybe_delivered(res)
+		    == 1 ? "the server may have the message (the connection "
+		    "ended after all of it was sent); check before sending it "
+		    "again" : "nothing was delivered");
 	logfile_send(o, user, msg, res, rc != 0 ? &err : NULL,
 	    smtpc_result_size(res), rc);
 	if (o->json)
@@ -489,6 +502,83 @@ main_cmd_send(const struct cli_opts *o)
 	else
 		rc = main_send(o, msg);
 	smtpc_msg_free(msg);
+	return rc;
+}
+
+/*
+ * sendmail failed before any connection: its caller sees only the exit
+ * code, so say that nothing went, in words, the log and --json.  `msg`
+ * and `err` may be NULL (an error already printed).
+ */
+static int
+main_sendmail_unsent(const struct cli_opts *o, const struct smtpc_msg *msg,
+    const struct smtpc_error *err, int rc)
+{
+	fprintf(stderr, "smtpc: nothing was delivered\n");
+	logfile_send(o, NULL, msg, NULL, err, 0, rc);
+	if (o->json)
+		report_json(stdout, NULL, err, rc, 0);
+	return rc;
+}
+
+/*
+ * sendmail: the ready message on standard input, streamed.  The sender
+ * is -f (or the account's from), which an added From also shows, with
+ * -F's name; recipients are the command line's, plus the message's with
+ * -t (Postfix's rule: both, not one instead of the other).
+ */
+static int
+main_cmd_sendmail(const struct cli_opts *o, const struct sendmail_opts *so)
+{
+	struct smtpc_msg *msg;
+	struct smtpc_error err;
+	char *named = NULL, *addr = NULL;
+	int rc = 0;
+
+	memset(&err, 0, sizeof(err));
+	/* A ready message's own From is never rewritten. */
+	if (o->from_header_on != NULL) {
+		fprintf(stderr, "smtpc: %s: set_from_header on: smtpc does not "
+		    "replace a message's From; use auto (add one when missing) "
+		    "or off\n", o->from_header_on);
+		return main_sendmail_unsent(o, NULL, NULL, 78);
+	}
+	if ((msg = smtpc_msg_new()) == NULL)
+		return main_sendmail_unsent(o, NULL, NULL, 71);
+	/* set_from_header off: the sender only; a From must be there. */
+	if (o->from != NULL && o->from_header_off &&
+	    smtpc_msg_set_envelope_from(msg, o->from, &err) != 0)
+		goto fail;
+	if (o->from != NULL && !o->from_header_off &&
+	    smtpc_msg_set_from(msg, o->from, &err) != 0)
+		goto fail;
+	if (o->from != NULL && !o->from_header_off && so->full_name != NULL) {
+		if ((addr = strdup(smtpc_msg_envelope_from(msg))) == NULL ||
+		    account_build_from(so->full_name, addr, &named) != 0) {
+			rc = main_sendmail_unsent(o, msg, NULL, 71);
+			goto out;
+		}
+		if (smtpc_msg_set_from(msg, named, &err) != 0)
+			goto fail;
+	}
+	if (o->envelope_from != NULL &&
+	    smtpc_msg_set_envelope_from(msg, o->envelope_from, &err) != 0)
+		goto fail;
+	for (size_t i = 0; i < so->nrcpts; i++)
+		if (smtpc_msg_add_recipient_list(msg, SMTPC_RCPT_TO,
+		    so->rcpts[i], &err) != 0)
+			goto fail;
+	if (smtpc_msg_load_fd(msg, STDIN_FILENO, so->read_recipients ?
+	    SMTPC_LOAD_RECIPIENTS : 0, &err) != 0)
+		goto fail;
+	rc = main_send(o, msg);
+	goto out;
+fail:
+	rc = main_sendmail_unsent(o, msg, &err, report_error(&err));
+out:
+	smtpc_msg_free(msg);
+	free(named);
+	free(addr);
 	return rc;
 }
 
@@ -574,6 +664,30 @@ main_base_name(const char *argv0)
 	return slash != NULL ? slash + 1 : argv0;
 }
 
+/*
+ * The queue listed: the program run as mailq, or as sendmail with -bp
+ * (sendmail's way to list its queue).
+ */
+static int
+main_lists_queue(int argc, char **argv)
+{
+	const char *base;
+	int i, first;
+
+	if (strcmp(main_base_name(argv[0]), "mailq") == 0)
+		return 1;
+	if (sendmail_is_name(argv[0], &base))
+		first = 1;
+	else if (argc > 1 && strcmp(argv[1], "sendmail") == 0)
+		first = 2;
+	else
+		return 0;
+	for (i = first; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-bp") == 0)
+			return 1;
+	return 0;
+}
+
 /* What went to standard output must have gone: else 74. */
 static int
 main_flush(int rc)
@@ -590,8 +704,11 @@ int
 main(int argc, char **argv)
 {
 	static char mailq_name[] = "mailq";
+	static char *mailq_argv[] = { mailq_name, NULL };
 	struct cli_opts o;
+	struct sendmail_opts so;
 	struct account acct;
+	const char *base;
 	char *env_password;
 	int rc;
 
@@ -600,19 +717,29 @@ main(int argc, char **argv)
 		return rc;
 	/* A write to a closed socket must be an error, not a killed program. */
 	signal(SIGPIPE, SIG_IGN);
-	/* `smtpc queue ...`, and the program run as `mailq`. */
+	/* `smtpc queue ...`, and mailq (also as sendmail -bp). */
 	if (argc > 1 && strcmp(argv[1], "queue") == 0) {
 		password_free(env_password);
 		return main_flush(queue_main(argc - 1, argv + 1));
 	}
-	if (strcmp(main_base_name(argv[0]), "mailq") == 0) {
+	if (main_lists_queue(argc, argv)) {
 		password_free(env_password);
-		argv[0] = mailq_name;
-		return main_flush(queue_main(argc, argv));
+		return main_flush(queue_main(1, mailq_argv));
 	}
-	rc = args_parse(argc, argv, &o);
+	memset(&so, 0, sizeof(so));
+	if (argc > 0 && sendmail_is_name(argv[0], &base))
+		rc = sendmail_parse(argc, argv, 1, base, &o, &so);
+	else if (argc > 1 && strcmp(argv[1], "sendmail") == 0)
+		rc = sendmail_parse(argc, argv, 2, NULL, &o, &so);
+	else if (argc > 1 && sendmail_is_argv(argv[1]))
+		rc = sendmail_parse(argc, argv, 1, NULL, &o, &so);
+	else
+		rc = args_parse(argc, argv, &o);
+	if (rc != 0 && o.command == CLI_CMD_SENDMAIL)
+		main_sendmail_unsent(&o, NULL, NULL, rc);
 	if (rc != 0 || o.command == CLI_CMD_NONE) {
 		args_free(&o);
+		sendmail_free(&so);
 		password_free(env_password);
 		return rc;
 	}
@@ -622,12 +749,17 @@ main(int argc, char **argv)
 	    (rc = args_check_complete(&o)) == 0) {
 		if (o.command == CLI_CMD_SEND)
 			rc = main_cmd_send(&o);
+		else if (o.command == CLI_CMD_SENDMAIL)
+			rc = main_cmd_sendmail(&o, &so);
 		else {
 			account_print(stdout, &acct, &o);
 			rc = main_cmd_check(&o);
 		}
+	} else if (o.command == CLI_CMD_SENDMAIL) {
+		main_sendmail_unsent(&o, NULL, NULL, rc);
 	}
 	args_free(&o);
+	sendmail_free(&so);
 	account_free(&acct);
 	password_free(env_password);
 	return main_flush(rc);
