@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * b64bench.c - base64 with MIME line breaks (76 columns, CRLF) into
  * memory, for each line kernel this CPU can run, and quoted-printable on

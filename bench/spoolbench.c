@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spoolbench.c - the mail queue's costs on a real disk: queueing 1 KB
  * messages (each one file write and two fsyncs) and listing the queue.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * forward_message.c - forward saved mails as attachments (message/rfc822),
  * or send a ready message from standard input as sendmail -t does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * send_html_inline.c - an HTML mail with its pictures inside it: each
  * image is added with smtpc_msg_add_inline and a Content-ID the HTML

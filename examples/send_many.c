@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * send_many.c - many messages over one connection, with what became of
  * each: one session is opened once, smtpc_session_send_msg sends each

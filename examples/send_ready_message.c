@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * send_ready_message.c - what a program that hands mail to sendmail -t
  * needs: a ready message (header, empty line, body) on standard input,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * send_text_and_image.c - libsmtpc in a nutshell: a text and a picture,
  * sent over STARTTLS (implicit TLS on port 465) with a password from the

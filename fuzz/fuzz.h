@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz.h - helpers shared by the libFuzzer targets: a reader over the fuzz
  * input, a failure macro that crashes loudly (so libFuzzer keeps the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_address.c - addr_parse on arbitrary bytes.
  *

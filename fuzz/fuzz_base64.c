@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_base64.c - the streaming base64 encoder against the reference
  * decoder in fuzz.h, and the strict decoder on arbitrary input.

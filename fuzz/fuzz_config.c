@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_config.c - config_parse on arbitrary bytes, then everything the
  * program does with a parsed file: each account chosen by name and by a

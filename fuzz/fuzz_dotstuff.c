@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_dotstuff.c - the streaming DATA filter against a naive
  * whole-buffer reference, with random chunking.

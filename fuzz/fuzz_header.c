@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_header.c - an unstructured header (header_write_text) from
  * arbitrary bytes, decoded again with the reference RFC 2047 decoder in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_qp.c - the streaming quoted-printable encoder against a reference
  * decoder written here from RFC 2045 6.7.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_ready.c - a ready message of arbitrary bytes loaded with
  * smtpc_msg_load_fd from a regular file (a memfd) and from a pipe, read

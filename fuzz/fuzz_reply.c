@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_reply.c - arbitrary lines pushed into the reply parser.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_scram.c - the SCRAM-SHA-256 / SCRAM-SHA-1 client (sasl.c) fed
  * arbitrary server-first and server-final messages, checked against a

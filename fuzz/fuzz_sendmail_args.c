@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_sendmail_args.c - the sendmail command line (src/cli/sendmail.c)
  * on arbitrary words: the input split at NUL bytes into at most 64

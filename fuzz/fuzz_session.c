@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_session.c - the whole SMTP session against a server whose bytes
  * come from the fuzz input, through struct session_io (no socket, no TLS).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_spool_meta.c - the mail queue's record readers (src/cli/spool.c)
  * on arbitrary bytes: a file in the spool may be cut short, changed by

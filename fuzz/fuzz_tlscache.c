@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_tlscache.c - the TLS session cache file's parser (tls_cache.c).
  *

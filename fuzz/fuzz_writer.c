@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_writer.c - a whole message described by the fuzz input (subject,
  * display names, an extra header, text and HTML bodies, up to three small

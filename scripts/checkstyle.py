@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """checkstyle.py FILE... - the house style (style(9), as OpenSMTPD writes
 it) in the rules a machine can hold, for every C file of the tree:
 

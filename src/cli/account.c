@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * account.c - apply the account of the configuration file to a run: the
  * command line is laid over the account with config_set() (so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * account.h - the account of the configuration file (config.h) that a
  * run of smtpc uses, laid under its command line: the command line wins,

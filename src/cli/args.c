@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * args.c - parse the smtpc command line (see doc/smtpc.1 for the contract).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * args.h - the smtpc command line: options parsed into one struct.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * compose.c - message options to struct smtpc_msg, through the public API.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * compose.h - turn the message options into a struct smtpc_msg.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.c - read an msmtp-syntax configuration file into accounts: the
  * line syntax, sections and inheritance, the file search order, msmtp's

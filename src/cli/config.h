@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.h - accounts from a configuration file in msmtp's syntax, so that
  * an existing ~/.msmtprc works unchanged; smtpc-config(5) is the full text.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config_keys.c - the keys of the configuration file, in msmtp's meaning:
  * where each value lives in an account, how each is read (msmtp's words,

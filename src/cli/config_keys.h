@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config_keys.h - what config.c and config_keys.c share: the place a
  * setting comes from, the table of keys, an account's life (defaults,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keyring.c - look a password up in the Secret Service as msmtp does: its
  * schema "de.marlam.msmtp.password" with attributes host, service ("smtp")

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keyring.h - the password msmtp users keep in the desktop key ring, read
  * through libsecret (the Secret Service on the session bus): the items

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * logfile.c - msmtp's log line for each message, to a file and to syslog.
  * The line is made from the library's result object; what the result

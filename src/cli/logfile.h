@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * logfile.h - one line per message for the account's `logfile` and
  * `syslog`, in msmtp's format so that existing log readers keep working:

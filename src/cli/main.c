@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c - the smtpc program: subcommands send, sendmail and check.
  *

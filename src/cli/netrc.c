@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netrc.c - read ~/.netrc (or $NETRC) for the server's login and password,
  * refusing, like BSD ftp, a password in a file others can read or change.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netrc.h - the login and password ~/.netrc gives for a server.
  *

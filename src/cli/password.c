@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * password.c - read the password from a file, a command, the environment,
  * ~/.netrc or the terminal, keeping it out of argv, core dumps and stray

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * password.h - where the AUTH password comes from.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * progress.c - the "sending ...: NN%" line of smtpc send.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * progress.h - how far the message has gone, on one terminal line:
  *

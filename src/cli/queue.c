@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * queue.c - `smtpc queue list|show|drop|hold|release` and `mailq`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * queue.h - `smtpc queue` and `mailq`: the local mail queue as the user
  * sees it (list, show, drop, hold, release).  The spool itself is

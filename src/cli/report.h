@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report.h - what the program says: one-line errors, exit codes, the -v
  * transcript.  The one table from library error codes to sysexits lives

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report_json.c - a send's result as one line of JSON (report_json.h).
  *

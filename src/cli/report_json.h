@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report_json.h - a send's result as one JSON object on one line, for
  * --json (send, sendmail, batch, queue run).  The schema is smtpc(1)'s

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sendmail.c - the sendmail command line (see sendmail.h and the SENDMAIL
  * section of smtpc(1)).  Flags are taken as Postfix's and msmtp's

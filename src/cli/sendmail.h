@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sendmail.h - the command line of `smtpc sendmail` and of the program run
  * as `sendmail` or `mailq`: the flags that programs handing mail to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spool.c - the mail queue on disk: opening it, queueing a message (one
  * write, two fsyncs, committed by a rename), reading an entry and its

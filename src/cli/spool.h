@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spool.h - the local mail queue on disk: messages waiting to be sent,
  * kept so that none is lost and none is sent twice without being asked.

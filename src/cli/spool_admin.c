@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spool_admin.c - the mail queue for its user: listing it (without
  * locking: 10,000 entries well under half a second), showing, dropping,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spool_int.h - what the mail queue's four files share and nothing else
  * uses: the spool handle, the crash points of test builds, and the helpers

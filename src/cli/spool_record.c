@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spool_record.c - the mail queue's text records: the envelope written
  * after each message, the state record beside it, and the entry footer,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spool_run.c - running the mail queue: claiming an entry (its flock),
  * settling what a process that died left half done, the scan for due

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * address.c - parsing and validating RFC 5322 addresses (lists are in
  * address_list.c); writing them into header fields;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * address.h - RFC 5322 addresses: parse one or a list, validate, write
  * into a header.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * address_list.c - RFC 5322 address lists: split at the commas that
  * separate addresses (not those in quotes, comments, <...> or [...]),

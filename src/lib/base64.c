@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * base64.c - base64 encoding (one-shot and line-wrapped streaming) and a
  * strict decoder.

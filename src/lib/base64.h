@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * base64.h - base64 (RFC 4648) for MIME bodies and SASL.
  *

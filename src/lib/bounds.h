@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bounds.h - every ceiling libsmtpc puts on what it reads or builds.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * buf.h - the bounded, growable byte buffer used everywhere inside libsmtpc.
  *

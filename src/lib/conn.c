@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.c - one connection to a server: resolve and connect with a deadline,
  * buffered line reads and batched writes; TLS (tls.c) slots in under the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * conn.h - one connection to a server: TCP (IPv4 and IPv6) with deadlines,
  * buffered reads and writes, and TLS over OpenSSL (implicit or upgraded in

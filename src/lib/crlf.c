@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * crlf.c - line ends made CRLF and lines checked (NUL, 998 octets, 8-bit)
  * across chunk edges, writing or only counting.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * crlf.h - passing text through unencoded: line ends made CRLF and lines
  * checked, across chunk edges.  The filter behind a loaded message's body

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dotstuff.c - CRLF normalisation and dot-stuffing for DATA, streaming.
  *

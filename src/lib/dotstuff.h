@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dotstuff.h - the DATA filter (RFC 5321 4.5.2 and 2.3.8): line endings
  * normalised to CRLF (bare LF and bare CR each become CRLF, CRLF stays)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * error.c - the one table of error codes, their names and sentences.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * error.h - filling a struct smtpc_error.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * header.c - header fields: folding, RFC 2047 encoded-words, RFC 2231
  * parameters, injection checks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * header.h - writing header fields: folding, RFC 2047 encoded-words,
  * RFC 2231 parameters, and refusal of values that would inject lines.

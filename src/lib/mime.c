@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mime.c - the smtpc_msg_* API: building a message from addresses,
  * header values and text bodies, and checking all of it on the way in;

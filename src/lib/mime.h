@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mime.h - the message: header values, envelope, and the parts (text and
  * HTML bodies in memory; inline and attached parts from a file, from

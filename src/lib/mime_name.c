@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mime_name.c - file names and Content-IDs in header fields: the ASCII
  * stand-in of a name for readers without RFC 2231, made unique within a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mime_part.c - the parts that are not text bodies: inline and attached
  * parts from a file, from memory or from the caller's read callback, and

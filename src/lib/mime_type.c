@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mime_type.c - content types: checking one given, guessing one from a
  * name's extension, then from the content (libmagic, on a file or on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * qp.c - streaming quoted-printable encoder with UTF-8-safe soft breaks.
  */

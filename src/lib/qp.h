@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * qp.h - quoted-printable encoding (RFC 2045 6.7) for text bodies.
  *

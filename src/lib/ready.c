@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ready.c - smtpc_msg_load_fd: a ready message's header read, checked and
  * held; recipients taken from it on request; its body measured (a regular

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ready.h - a ready RFC 5322 message loaded from a file descriptor
  * (smtpc_msg_load_fd): what sendmail-style callers hand over.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reply.c - the SMTP reply push parser and EHLO capability parsing.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reply.h - SMTP replies (RFC 5321 4.2) and EHLO capabilities.
  *

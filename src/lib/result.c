@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * result.c - the result of one send: recipients with the server's answer
  * to each, the final reply and its queue ID, bytes, stage times.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * result.h - what became of one message (struct smtpc_result), filled by
  * the session as the transaction goes and read through smtpc.h's getters.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sasl.c - the SASL mechanism table, the choice among mechanisms, and the
  * mechanisms themselves: PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1/256,

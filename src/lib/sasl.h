@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sasl.h - SASL client mechanisms (RFC 4422), without any SMTP knowledge.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * send.c - where the message writer and the SMTP session meet:
  * smtpc_session_send_msg (a composed message over an open session) and

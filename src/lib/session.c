@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session.c - the SMTP client core: replies and commands, the session's
  * state, opening (connect, greeting, EHLO/HELO, STARTTLS, then AUTH from

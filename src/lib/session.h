@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session.h - internals of the SMTP session (the public side is
  * smtpc_session_* in smtpc.h).

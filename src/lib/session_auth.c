@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session_auth.c - the AUTH exchange (RFC 4954) over sasl.c's mechanisms:
  * choosing one the server offers and the secret allows, the 334

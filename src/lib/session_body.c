@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session_body.c - the message itself: pulled from the caller's source in
  * chunks and sent with DATA (CRLF-normalised and dot-stuffed on the fly)

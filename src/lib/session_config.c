@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session_config.c - smtpc_session_new and _free: the caller's server
  * configuration checked and copied (the secret into a buffer wiped on

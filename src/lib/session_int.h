@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session_int.h - what the parts of the SMTP session share: the session
  * object and the helpers each part uses from another.  Not installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * session_mail.c - the envelope: MAIL FROM and RCPT TO with their SIZE,
  * BODY, SMTPUTF8 and DSN parameters, pipelined in windows when the server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls.c - TLS over OpenSSL for conn.c: context and trust store,
  * verification (chain, RFC 6125 host name, pin, client certificate), a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls.h - TLS over OpenSSL under conn.c: the context and its trust
  * settings, certificate checks (chain and RFC 6125 host name, a pinned

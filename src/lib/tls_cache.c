@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls_cache.c - the TLS session cache file (format in tls_cache.h): parse
  * and format it, read it only when it is ours alone, write it atomically,

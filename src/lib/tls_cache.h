@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls_cache.h - the TLS session cache file: sessions one run keeps for
  * the next, so that a later connection to the same server with the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls_resume.c - TLS session resumption across runs (see tls_resume.h):
  * offer a cached session only after checking its certificate again, keep

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tls_resume.h - TLS session resumption across runs, for tls.c: which
  * cached session to offer, the sessions the server hands out (TLS 1.3

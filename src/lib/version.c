@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * version.c - the library's own version, for programs that want to know
  * which libsmtpc they run with rather than which header they were built

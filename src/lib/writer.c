@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * writer.c - the plan behind smtpc_reader_*: MIME structure, boundaries,
  * top-level header fields, laid out when the reader is made; the exact

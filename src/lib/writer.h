@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * writer.h - the message as a pull stream (smtpc_reader_*): headers,
  * MIME structure and bodies serialised on demand.  writer.c lays the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * writer_read.c - smtpc_reader_read: the planned message streamed, bodies
  * pulled from their sources through the encoders or the line filter.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clash.c - a program with functions named like libsmtpc's internal ones
  * (buf_init, b64_encode, reply_push), linked against the installed static

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """MIME conformance: smtpc writes, three independent readers decode.
 
 For COUNT messages made from a seed (message i uses seed*1000003 + i, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * gmime_check.c - print what GMime 3 decodes from messages, for the
  * conformance test (tests/conformance/conformance.py compares it with what

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """pytest fixtures: the real servers, the test files, and running smtpc.
 
 The binary under test is $SMTPC_BIN (default build/src/cli/smtpc, relative

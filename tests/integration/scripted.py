@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """A scripted SMTP server for misbehaviour cases, on 127.0.0.1.
 
 What this module owns: a small threaded server that plays a correct

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Real mail servers for smtpc's integration tests, all on 127.0.0.1.
 
 What this module owns:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Count passed and failed test cases for scripts/test.
 
     tally.py meson BUILDDIR    TAP cases of every unit test in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Accounts from a configuration file in msmtp's syntax (smtpc-config(5)).
 
 Every account here points at the test Postfix: "sub" at the submission

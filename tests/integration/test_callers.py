@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The programs that hand mail to sendmail, run headless with HOME set to
 the test's directory, delivering through the test Postfix's submission
 port (STARTTLS and AUTH) with the account in $HOME/.msmtprc: git

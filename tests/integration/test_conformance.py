@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """MIME conformance, the short run for scripts/test: 150 seeded messages
 through Python's email package, GMime (tests/conformance/gmime_check) and
 munpack, each also sent to a local aiosmtpd (same bytes, right SIZE=).

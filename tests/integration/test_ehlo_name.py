@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The name smtpc gives in EHLO.
 
 Never the machine's bare short host name: it leaks the name, and servers

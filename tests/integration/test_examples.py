@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The programs in examples/ as a user builds them, through Postfix
 (submission, STARTTLS, AUTH).
 

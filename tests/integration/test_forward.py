@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Messages from anywhere, through Postfix (submission, STARTTLS, AUTH):
 examples/forward_message, a program on libsmtpc, forwards saved mails as
 message/rfc822 attachments, and sends a ready message from standard input

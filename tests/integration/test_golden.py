@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Golden files: smtpc's exact bytes for a dozen typical
 messages, with a fixed seed and date.  The cases and the way to regenerate
 them are in tests/golden/golden.py (`scripts/conformance --regen-golden`;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Hostile local input, needing no server: password sources refuse what
 they would otherwise cut or half-wipe, and error lines cannot drive the
 terminal whatever a file name holds.

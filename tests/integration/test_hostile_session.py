@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Hostile servers against the SMTP session, as data.
 
 Each case is one row: what the scripted server (scripted.py) does wrong

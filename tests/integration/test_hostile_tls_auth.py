@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Hostile servers against smtpc's TLS and AUTH (issue 4, items 2, 3, 7).
 
 Each case is data: a server (the scripted server of scripted.py with a

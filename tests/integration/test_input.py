@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """What `smtpc send` takes from its user besides the options' values: the
 body from a pipe (as mailx reads it), `-o -` for standard output, and
 address lists in --to, --cc, --bcc, --reply-to and the operands.

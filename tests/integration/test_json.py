@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """--json: the result of a send as one JSON object on standard output,
 built from the library's result object (smtpc(1), RESULTS).
 

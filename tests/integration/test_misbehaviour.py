@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Scripted server misbehaviour: each case is data.
 
 A case names what the server does wrong (overrides of one step of an

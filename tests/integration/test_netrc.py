@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """~/.netrc (or $NETRC) as a source of the login and the password.
 
 The password is servers.PASSWORD, which holds spaces, quotes and a

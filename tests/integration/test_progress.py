@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The progress line of `smtpc send` (--progress, --no-progress, the default).
 
 The line is drawn on stderr with carriage returns, one redraw per whole

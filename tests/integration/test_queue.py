@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The queue commands: `smtpc queue list|show|drop|hold|release` and the
 program run as `mailq`, on a spool filled through the spool's own API
 (tests/unit/spool_put, built beside smtpc): what each says, what each

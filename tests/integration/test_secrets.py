@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Where the password may go, and where it must not be found.
 
 - --tls none with a user: refused before anything is read or connected

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The real smtpc binary against real servers on 127.0.0.1.
 
 Each test runs `smtpc send` or `smtpc check` as a user would, then checks

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """smtpc sendmail: a ready message on standard input, sent through an
 account of the configuration file (never server options), as programs
 that hand mail to sendmail expect.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """SMTPUTF8: a UTF-8 local part (RFC 6532) goes out with
 SMTPUTF8 (RFC 6531) to a server that offers it, and is refused with exit
 65 before MAIL FROM to one that does not.  IDN domains alone need nothing:

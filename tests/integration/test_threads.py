@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Many sessions in many threads at once, through Postfix (submission,
 STARTTLS, AUTH): tests/threads/send_threads runs 8 threads that start
 together, each with its own session and result, each sending 5 messages

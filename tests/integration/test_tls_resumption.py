@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """TLS session resumption across runs, against the test Postfix (STARTTLS;
 TLS 1.3 tickets from its tlsmgr) and aiosmtpd (implicit TLS; Python's ssl
 module sends two tickets per connection).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The system trust store, without --cafile: where the default certificate
 directory is hashed (Debian's /etc/ssl/certs), smtpc looks up only the CA a
 chain needs there instead of reading the whole bundle file (some 150 CAs,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Real test files made from scratch with the standard library.
 
 What this module owns: small but valid files of the types smtpc must

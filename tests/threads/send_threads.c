@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * send_threads.c - the library's claim that it keeps no shared state, put
  * to work: THREADS threads start together, each opens its own session

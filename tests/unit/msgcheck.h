@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * msgcheck.h - what the unit tests use to look into written messages: a
  * reader pulled to the end, a line check, header fields, a small MIME

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * qp_ref.h - the byte-at-a-time quoted-printable encoder, kept as the
  * reference that qp.c's fast path must match byte for byte (test_qp.c).

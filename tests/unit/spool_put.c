@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * spool_put.c - queue a message for the integration tests of the queue
  * commands, through the spool's own API (what sendmail mode will call):

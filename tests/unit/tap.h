@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tap.h - the smallest TAP producer for the unit tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for the mapping of an account, with the command line laid
  * over it, to the program's options (src/cli/account.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for address.c: good and hostile addresses, formatting. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for the CLI's argument parsing (src/cli/args.c). */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for base64.c: RFC 4648 vectors, chunking, strict decoding,
  * and every line kernel (scalar, SSSE3, AVX2: each this CPU can run)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for buf.c: bounds, binary safety, detach. */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for the CLI's configuration reader (src/cli/config.c). */
 #include <fcntl.h>
 #include <stdlib.h>

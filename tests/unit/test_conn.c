@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for conn.c: connect, deadlines, line reads, large writes and
  * TLS, against servers this test forks on loopback (127.0.0.1 and ::1).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for crlf.c: line ends made CRLF whatever the chunking and
  * the room given, counting equal to writing, and the stops (NUL, 998

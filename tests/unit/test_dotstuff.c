@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for dotstuff.c: fixed cases, then random chunkings of tricky
  * inputs compared with a naive whole-buffer reference.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for error.c: the code table and escaping of server text. */
 #include "error.h"
 #include "tap.h"

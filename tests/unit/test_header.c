@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for header.c: encoded-words, folding, injection refusal,
  * RFC 2231 parameters.  Round trips use a small strict RFC 2047 decoder.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for msmtp's log line made from a result object
  * (src/cli/logfile.c); the results are filled with the library's own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for mime.c: the smtpc_msg_* contracts (addresses, envelope,
  * header fields, bodies, files), content types and the choice of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for the CLI's netrc reader (src/cli/netrc.c). */
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for mime_part.c through the writer: parts from memory
  * (copied, type guessed), from a read callback (declared size checked,

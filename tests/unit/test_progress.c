@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for the progress line of smtpc send (src/cli/progress.c). */
 #include <stdlib.h>
 

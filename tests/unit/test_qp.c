@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for qp.c: vectors, soft breaks, UTF-8 safety, chunking, and
  * the fast path for plain runs against the byte-at-a-time encoder.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for ready.c (smtpc_msg_load_fd): a ready message from a
  * regular file and from a pipe, golden bytes, fields removed and added,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for reply.c: the reply grammar, limits, EHLO capabilities. */
 #include <stdio.h>
 #include <stdlib.h>

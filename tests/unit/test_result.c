@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for result.c: recipients, the final reply, queue IDs. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for sasl.c: the choice among mechanisms, exact PLAIN, LOGIN
  * and CRAM-MD5 responses, the SCRAM exchanges of RFC 5802 and RFC 7677,

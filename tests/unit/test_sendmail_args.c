@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for the sendmail command line (src/cli/sendmail.c): the
  * argv that cron, git send-email, mutt, mailx and PHP pass.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for session.c: the state machine against scripted servers,
  * through struct session_io (no socket, no TLS).

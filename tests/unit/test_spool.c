@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for the mail queue (src/cli/spool.c), built with its crash
  * points (SMTPC_SPOOL_CRASH_AT): records, every state transition, the

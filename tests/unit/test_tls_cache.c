@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for tls_cache.c: the file format (round trip, every damage
  * refused), the bounds, the key (every trust setting changes it), and the

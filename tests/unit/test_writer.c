@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for writer.c: structure for every shape, CRLF and line
  * lengths, exact sizes, determinism, bounded memory on a large file,

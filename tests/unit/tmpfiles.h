@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tmpfiles.h - a private temporary directory for unit tests that need real
  * files (attachments, bodies): tmp_setup() makes it, path_of() names a file
