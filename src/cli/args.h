@@ -16,6 +16,7 @@ enum cli_command {
 	CLI_CMD_NONE = 0,
 	CLI_CMD_SEND,
 	CLI_CMD_CHECK,
+	CLI_CMD_BATCH,
 };
 
 enum cli_file_role {
@@ -114,6 +115,12 @@ struct cli_opts {
 	int quiet;
 	enum cli_progress progress;
 	int json;		/* --json: the result on stdout */
+
+	/* batch */
+	const char **inputs;	/* JSON Lines files ("-"), dirs, mboxes */
+	size_t ninputs;
+	unsigned max_per_connection;	/* 0: no limit */
+	unsigned rate_per_min;		/* 0: no limit */
 };
 
 /*

@@ -19,6 +19,7 @@
 
 #include "account.h"
 #include "args.h"
+#include "batch.h"
 #include "compose.h"
 #include "logfile.h"
 #include "password.h"
@@ -449,6 +450,35 @@ main_cmd_send(const struct cli_opts *o)
 	return rc;
 }
 
+/*
+ * batch: the session opened as for send, then the library's batch engine
+ * over the inputs (batch.c).  Nothing is read before the connection: a
+ * server that cannot be reached fails the batch at once.
+ */
+static int
+main_cmd_batch(const struct cli_opts *o)
+{
+	struct smtpc_session *s = NULL;
+	struct smtpc_error err;
+	struct main_events events;
+	const char *user = NULL;
+	char *netrc_login = NULL;
+	int rc;
+
+	memset(&events, 0, sizeof(events));
+	events.o = o;
+	progress_init(&events.progress, NULL, 0);
+	memset(&err, 0, sizeof(err));
+	if ((rc = main_open_session(o, &events, &s, &user, &netrc_login,
+	    &err)) == 0 && (rc = main_set_dsn(o, s)) == 0)
+		rc = batch_run(o, s);
+	if (s != NULL)
+		smtpc_session_quit(s, NULL);
+	smtpc_session_free(s);
+	free(netrc_login);
+	return rc;
+}
+
 static void
 main_print_capabilities(const struct smtpc_session *s)
 {
@@ -544,6 +574,8 @@ main(int argc, char **argv)
 	    (rc = args_check_complete(&o)) == 0) {
 		if (o.command == CLI_CMD_SEND)
 			rc = main_cmd_send(&o);
+		else if (o.command == CLI_CMD_BATCH)
+			rc = main_cmd_batch(&o);
 		else {
 			account_print(stdout, &acct, &o);
 			rc = main_cmd_check(&o);
