@@ -473,7 +473,9 @@ batch_list(struct batch_input *in, const char *dir, int all)
 			closedir(d);
 			return -1;
 		}
-		sprintf(in->files[in->nfiles++], "%s/%s", dir, e->d_name);
+		snprintf(in->files[in->nfiles], strlen(dir) + n + 2, "%s/%s",
+		    dir, e->d_name);
+		in->nfiles++;
 	}
 	closedir(d);
 	return 0;
