@@ -7,12 +7,15 @@
  * transaction driver (session.c) and the one settle after a failure, so a
  * result here is what smtpc_session_send_msg would have given.
  *
- * At most two messages are held: the one whose final reply is awaited
- * (pend) and the one whose envelope rides behind it (cur).  Only pend can
- * be maybe delivered when the connection drops; cur had no byte of its
+ * At most three messages are held: the one whose final reply is awaited
+ * (pend), the one whose envelope rides behind it (cur), and the next one
+ * (look), taken from the caller while the server works on the other two,
+ * so that making a message overlaps the round trip.  Only pend can be
+ * maybe delivered when the connection drops; cur had no byte of its
  * message sent, so it is sent again on the next connection.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,13 +39,18 @@ struct batch_slot {
 	uint64_t size;
 	size_t accepted;
 	int prepared;
+	int prep_rc;		/* a prepare made ahead failed: why */
+	struct smtpc_error prep_err;
+	int busy;		/* taken from the caller, not yet reported */
 };
 
 struct batch_run {
 	struct smtpc_session *s;
 	const struct smtpc_batch *b;
-	struct batch_slot slot[2];
+	struct batch_slot slot[3];
 	struct batch_slot *pend;
+	struct batch_slot *look;	/* taken ahead; NULL: none */
+	int eof;		/* next said there is no more */
 	struct smtpc_error first;	/* the first failure */
 	struct smtpc_error open_err;
 	int open_failed;
@@ -69,6 +77,8 @@ slot_release(struct batch_slot *sl)
 	sl->owned = NULL;
 	sl->rcpts = NULL;
 	sl->prepared = 0;
+	sl->prep_rc = 0;
+	sl->busy = 0;
 }
 
 /* An item's result to the caller, in its turn; the first failure kept. */
@@ -132,6 +142,29 @@ batch_prepare(struct batch_run *run, struct batch_slot *sl,
 	return 0;
 }
 
+/* The next item from the caller into a free slot; NULL at the end. */
+static struct batch_slot *
+batch_take(struct batch_run *run)
+{
+	struct batch_slot *sl = NULL;
+	size_t i;
+
+	if (run->eof || run->canceled)
+		return NULL;
+	for (i = 0; i < 3 && sl == NULL; i++)
+		if (!run->slot[i].busy)
+			sl = &run->slot[i];
+	if (sl == NULL)
+		return NULL;
+	memset(&sl->item, 0, sizeof(sl->item));
+	if (run->b->next(run->b->user, &sl->item) != 1) {
+		run->eof = 1;
+		return NULL;
+	}
+	sl->busy = 1;
+	return sl;
+}
+
 /*
  * The final reply of the message in flight, read after whatever envelope
  * was written behind it (flushed here with its end).
@@ -150,6 +183,14 @@ batch_finish(struct batch_run *run)
 	s->after = SESSION_AFTER_UNSET;
 	s->maybe_delivered = 0;
 	rc = s->io->flush(s->conn, session_deadline(s, SESSION_T_BLOCK), &e);
+	/* While the server answers: the next message is made and read. */
+	if (rc == 0 && run->look == NULL &&
+	    (run->look = batch_take(run)) != NULL &&
+	    run->look->item.msg != NULL) {
+		memset(&run->look->prep_err, 0, sizeof(run->look->prep_err));
+		run->look->prep_rc = batch_prepare(run, run->look,
+		    &run->look->prep_err);
+	}
 	if (rc != 0) {
 		/* The end of the data did not go: nothing is delivered. */
 		session_stage(&e, "message");
@@ -308,7 +349,12 @@ batch_one(struct batch_run *run, struct batch_slot *cur)
 			batch_fail(run, cur, rc, &run->open_err);
 			return;
 		}
-		if (!cur->prepared && (rc = batch_prepare(run, cur, &e)) != 0) {
+		if (cur->prep_rc != 0 || (!cur->prepared &&
+		    (rc = batch_prepare(run, cur, &e)) != 0)) {
+			if (cur->prep_rc != 0) {
+				rc = cur->prep_rc;
+				e = cur->prep_err;
+			}
 			if (run->pend != NULL)
 				batch_finish(run);
 			batch_fail(run, cur, rc, &e);
@@ -356,16 +402,17 @@ smtpc_session_send_many(struct smtpc_session *s, const struct smtpc_batch *b,
 	memset(&run, 0, sizeof(run));
 	run.s = s;
 	run.b = b;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if ((run.slot[i].res = smtpc_result_new()) == NULL) {
 			smtpc_result_free(run.slot[0].res);
+			smtpc_result_free(run.slot[1].res);
 			return error_set(err, SMTPC_ENOMEM, NULL,
 			    "out of memory");
 		}
 	while (!run.canceled) {
-		cur = run.pend == &run.slot[0] ? &run.slot[1] : &run.slot[0];
-		memset(&cur->item, 0, sizeof(cur->item));
-		if (b->next(b->user, &cur->item) != 1)
+		if ((cur = run.look) != NULL)
+			run.look = NULL;
+		else if ((cur = batch_take(&run)) == NULL)
 			break;
 		if (cur->item.msg == NULL) {
 			/* Unmade: its result, in its turn. */
@@ -381,7 +428,17 @@ smtpc_session_send_many(struct smtpc_session *s, const struct smtpc_batch *b,
 	}
 	if (run.pend != NULL)
 		batch_finish(&run);
-	for (i = 0; i < 2; i++)
+	/* Taken ahead, then canceled: its result says it was not sent. */
+	if (run.look != NULL) {
+		struct smtpc_error e;
+
+		memset(&e, 0, sizeof(e));
+		e.code = SMTPC_ECANCELED;
+		snprintf(e.message, sizeof(e.message),
+		    "not sent: the batch was canceled");
+		batch_fail(&run, run.look, SMTPC_ECANCELED, &e);
+	}
+	for (i = 0; i < 3; i++)
 		smtpc_result_free(run.slot[i].res);
 	rc = run.canceled ? SMTPC_ECANCELED : run.first.code;
 	if (rc != 0 && err != NULL) {
