@@ -672,6 +672,12 @@ batch_next(void *user, struct smtpc_batch_item *item)
 			r = batch_next_file(ctx, it, &item->error);
 		else
 			r = batch_next_mbox(ctx, it, &item->error);
+		if (batch_stop) {
+			/* Ctrl-C: what was read is not sent. */
+			batch_item_free(it);
+			memset(&item->error, 0, sizeof(item->error));
+			return 0;
+		}
 		if (r == 1)
 			break;
 		/* This input is done (or unreadable): the next one. */
@@ -736,6 +742,20 @@ batch_done(void *user, void *tag, const struct smtpc_result *r)
 	batch_item_free(it);
 }
 
+/* Inputs that never make the library wait: no pipe, no terminal. */
+static int
+batch_inputs_are_files(const struct cli_opts *o)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < o->ninputs; i++)
+		if (strcmp(o->inputs[i], "-") == 0 &&
+		    (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode)))
+			return 0;
+	return 1;
+}
+
 int
 batch_run(const struct cli_opts *o, struct smtpc_session *s)
 {
@@ -749,7 +769,12 @@ batch_run(const struct cli_opts *o, struct smtpc_session *s)
 	ctx.o = o;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = batch_on_sigint;
-	sa.sa_flags = SA_RESTART;	/* the message in flight goes on */
+	/*
+	 * No SA_RESTART: a read of the input waiting on a pipe returns; the
+	 * connection's own I/O retries (conn.c), so the message in flight
+	 * goes on.
+	 */
+	sa.sa_flags = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);
 	smtpc_batch_init(&b);
@@ -758,6 +783,7 @@ batch_run(const struct cli_opts *o, struct smtpc_session *s)
 	b.user = &ctx;
 	b.max_per_connection = o->max_per_connection;
 	b.rate_per_min = o->rate_per_min;
+	b.take_ahead = batch_inputs_are_files(o);
 	memset(&err, 0, sizeof(err));
 	(void)smtpc_session_send_many(s, &b, &err);
 	sigaction(SIGINT, &old, NULL);

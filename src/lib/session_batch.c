@@ -184,7 +184,7 @@ batch_finish(struct batch_run *run)
 	s->maybe_delivered = 0;
 	rc = s->io->flush(s->conn, session_deadline(s, SESSION_T_BLOCK), &e);
 	/* While the server answers: the next message is made and read. */
-	if (rc == 0 && run->look == NULL &&
+	if (rc == 0 && run->look == NULL && run->b->take_ahead &&
 	    (run->look = batch_take(run)) != NULL &&
 	    run->look->item.msg != NULL) {
 		memset(&run->look->prep_err, 0, sizeof(run->look->prep_err));
@@ -410,6 +410,16 @@ smtpc_session_send_many(struct smtpc_session *s, const struct smtpc_batch *b,
 			    "out of memory");
 		}
 	while (!run.canceled) {
+		/*
+		 * A source that may block (a pipe) must not hold the end of
+		 * the message in flight in our buffer while it waits.
+		 */
+		if (run.look == NULL && run.pend != NULL && !b->take_ahead) {
+			struct smtpc_error ignored;
+
+			(void)s->io->flush(s->conn, session_deadline(s,
+			    SESSION_T_BLOCK), &ignored);
+		}
 		if ((cur = run.look) != NULL)
 			run.look = NULL;
 		else if ((cur = batch_take(&run)) == NULL)

@@ -239,6 +239,8 @@ struct feed {
 	int bad;		/* 1-based index of an unmade item; 0: none */
 	size_t stop_after;	/* next() says "no more" after this many */
 	struct seen seen;
+	const struct fake *fake;
+	int held;		/* next() was called with bytes unsent */
 };
 
 static int
@@ -247,6 +249,8 @@ feed_next(void *user, struct smtpc_batch_item *it)
 	struct feed *fd = user;
 	size_t i = fd->next;
 
+	if (fd->fake != NULL && fd->fake->out.len > 0)
+		fd->held = 1;
 	if (i >= fd->n || (fd->stop_after != 0 && i >= fd->stop_after))
 		return 0;
 	fd->next++;
@@ -336,6 +340,7 @@ struct batch_case {
 	size_t flushes;		/* 0: not checked */
 	const char *count_prefix[3];	/* lines counted in the transcript */
 	size_t count[3];
+	int slow_source;	/* take_ahead 0: next() may block */
 };
 
 #define MSG_OK(n, id)	"MAIL FROM:<a@x.test>", "250 ok\r\n", \
@@ -350,7 +355,7 @@ static const struct batch_case cases[] = {
 	      "QUIT", "221 bye\r\n", NULL },
 	    0, { 0, 0, 0 }, { 0, 0, 0 }, { "A1", "A2", "A3" },
 	    /* EHLO, the first envelope, then one per message. */
-	    5, { "MAIL FROM", "RSET", "Subject: m2" }, { 3, 0, 1 } },
+	    5, { "MAIL FROM", "RSET", "Subject: m2" }, { 3, 0, 1 }, 0 },
 	{ "a recipient refused in the middle: RSET, the batch goes on",
 	    3, 0, 0,
 	    { OPEN, MSG_OK(1, "A1"),
@@ -360,7 +365,7 @@ static const struct batch_case cases[] = {
 	      MSG_OK(3, "A3"), "QUIT", "221 bye\r\n", NULL },
 	    SMTPC_EPERM, { 0, SMTPC_EPERM, 0 }, { 0, 0, 0 },
 	    { "A1", "", "A3" }, 0,
-	    { "RSET", "Subject: m2", "Subject: m3" }, { 1, 0, 1 } },
+	    { "RSET", "Subject: m2", "Subject: m3" }, { 1, 0, 1 }, 0 },
 	{ "a final 421 in the middle: QUIT, reconnect, the next envelope "
 	    "again, its message once", 3, 0, 0,
 	    { OPEN, MSG_OK(1, "A1"),
@@ -370,7 +375,7 @@ static const struct batch_case cases[] = {
 	      OPEN, MSG_OK(3, "A3"), "QUIT", "221 bye\r\n", NULL },
 	    SMTPC_ETEMP, { 0, SMTPC_ETEMP, 0 }, { 0, 0, 0 },
 	    { "A1", "", "A3" }, 0,
-	    { "RCPT TO:<r3@y.test>", "Subject: m3", "EHLO" }, { 2, 1, 2 } },
+	    { "RCPT TO:<r3@y.test>", "Subject: m3", "EHLO" }, { 2, 1, 2 }, 0 },
 	{ "the connection drops with a final reply outstanding: that "
 	    "message maybe delivered, the next sent on a new connection",
 	    3, 0, 0,
@@ -382,20 +387,20 @@ static const struct batch_case cases[] = {
 	    SMTPC_ECONN, { 0, SMTPC_ECONN, 0 }, { 0, 1, 0 },
 	    { "A1", "", "A3" }, 0,
 	    { "Subject: m2", "Subject: m3", "RCPT TO:<r3@y.test>" },
-	    { 1, 1, 2 } },
+	    { 1, 1, 2 }, 0 },
 	{ "the last message's final reply lost: only it maybe delivered",
 	    2, 0, 0,
 	    { OPEN, MSG_OK(1, "A1"),
 	      "MAIL FROM", "250 ok\r\n", "RCPT TO:<r2@y.test>", "250 ok\r\n",
 	      "DATA", "354 go\r\n", "=.", "!CLOSE", NULL },
 	    SMTPC_ECONN, { 0, SMTPC_ECONN }, { 0, 1 }, { "A1", "" }, 0,
-	    { NULL }, { 0 } },
+	    { NULL }, { 0 }, 0 },
 	{ "an unmade item in the middle: its result in its turn, the "
 	    "others sent", 3, 2, 0,
 	    { OPEN, MSG_OK(1, "A1"), MSG_OK(3, "A3"),
 	      "QUIT", "221 bye\r\n", NULL },
 	    SMTPC_EDATA, { 0, SMTPC_EDATA, 0 }, { 0, 0, 0 },
-	    { "A1", "", "A3" }, 0, { "MAIL FROM" }, { 2 } },
+	    { "A1", "", "A3" }, 0, { "MAIL FROM" }, { 2 }, 0 },
 	{ "a final 5xx: that message refused, the next envelope's replies "
 	    "read as they came", 3, 0, 0,
 	    { OPEN, MSG_OK(1, "A1"),
@@ -403,13 +408,13 @@ static const struct batch_case cases[] = {
 	      "DATA", "354 go\r\n", "=.", "554 5.7.1 spam\r\n",
 	      MSG_OK(3, "A3"), "QUIT", "221 bye\r\n", NULL },
 	    SMTPC_EPERM, { 0, SMTPC_EPERM, 0 }, { 0, 0, 0 },
-	    { "A1", "", "A3" }, 5, { "RSET", "MAIL FROM" }, { 0, 3 } },
+	    { "A1", "", "A3" }, 5, { "RSET", "MAIL FROM" }, { 0, 3 }, 0 },
 	{ "max 2 per connection: QUIT after the second, reconnect",
 	    3, 0, 2,
 	    { OPEN, MSG_OK(1, "A1"), MSG_OK(2, "A2"), "QUIT", "221 bye\r\n",
 	      OPEN, MSG_OK(3, "A3"), "QUIT", "221 bye\r\n", NULL },
 	    0, { 0, 0, 0 }, { 0, 0, 0 }, { "A1", "A2", "A3" }, 0,
-	    { "QUIT", "EHLO", "MAIL FROM" }, { 2, 2, 3 } },
+	    { "QUIT", "EHLO", "MAIL FROM" }, { 2, 2, 3 }, 0 },
 	{ "BDAT: the LAST chunk and the next envelope together",
 	    2, 0, 0,
 	    { "", "220 mx.test ESMTP\r\n", "EHLO", EHLO_CHUNK,
@@ -420,7 +425,13 @@ static const struct batch_case cases[] = {
 	      "QUIT", "221 bye\r\n", NULL },
 	    0, { 0, 0 }, { 0, 0 }, { "B1", "B2" },
 	    /* EHLO, the first envelope, one per message. */
-	    4, { "DATA", "BDAT" }, { 0, 2 } },
+	    4, { "DATA", "BDAT" }, { 0, 2 }, 0 },
+	{ "a source that may block: the end of each message is flushed "
+	    "before the next is asked for", 3, 0, 0,
+	    { OPEN, MSG_OK(1, "A1"), MSG_OK(2, "A2"), MSG_OK(3, "A3"),
+	      "QUIT", "221 bye\r\n", NULL },
+	    0, { 0, 0, 0 }, { 0, 0, 0 }, { "A1", "A2", "A3" }, 0,
+	    { "MAIL FROM" }, { 3 }, 1 },
 };
 
 static void
@@ -454,11 +465,15 @@ run_case(const struct batch_case *c)
 	b.done = feed_done;
 	b.user = &fd;
 	b.max_per_connection = c->max_per_conn;
+	b.take_ahead = !c->slow_source;
+	fd.fake = &f;
 	rc = smtpc_session_send_many(s, &b, &err);
 	if (f.flushes > 0 && c->flushes != 0 && !ok(f.flushes == c->flushes,
 	    "  one write per message"))
 		printf("# %zu writes, want %zu\n", f.flushes, c->flushes);
 	(void)smtpc_session_quit(s, &qerr);
+	if (c->slow_source)
+		ok(!fd.held, "  nothing of ours unsent while next() runs");
 	if (!ok(rc == c->rc, "  return code"))
 		printf("# got %s (%s: %s)\n", smtpc_errname(rc), err.stage,
 		    err.message);
