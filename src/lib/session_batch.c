@@ -7,10 +7,11 @@
  * transaction driver (session.c) and the one settle after a failure, so a
  * result here is what smtpc_session_send_msg would have given.
  *
- * At most three messages are held: the one whose final reply is awaited
- * (pend), the one whose envelope rides behind it (cur), and the next one
+ * At most four messages are held: the one whose final reply is awaited
+ * (pend), the one whose envelope rides behind it (cur), the next one
  * (look), taken from the caller while the server works on the other two,
- * so that making a message overlaps the round trip.  Only pend can be
+ * so that making a message overlaps the round trip, and the last one
+ * accepted (waiting), reported to the caller in that same time.  Only pend can be
  * maybe delivered when the connection drops; cur had no byte of its
  * message sent, so it is sent again on the next connection.
  */
@@ -26,6 +27,8 @@
 #include "result.h"
 #include "session.h"
 #include "session_int.h"
+
+#define BATCH_SLOTS	4
 
 struct batch_slot {
 	struct smtpc_batch_item item;
@@ -47,9 +50,10 @@ struct batch_slot {
 struct batch_run {
 	struct smtpc_session *s;
 	const struct smtpc_batch *b;
-	struct batch_slot slot[3];
+	struct batch_slot slot[BATCH_SLOTS];
 	struct batch_slot *pend;
 	struct batch_slot *look;	/* taken ahead; NULL: none */
+	struct batch_slot *waiting;	/* accepted, not yet reported */
 	int eof;		/* next said there is no more */
 	struct smtpc_error first;	/* the first failure */
 	struct smtpc_error open_err;
@@ -81,9 +85,9 @@ slot_release(struct batch_slot *sl)
 	sl->busy = 0;
 }
 
-/* An item's result to the caller, in its turn; the first failure kept. */
+/* An item's result to the caller; the first failure kept. */
 static void
-batch_report(struct batch_run *run, struct batch_slot *sl)
+batch_report_now(struct batch_run *run, struct batch_slot *sl)
 {
 	const struct smtpc_error *e;
 
@@ -98,6 +102,26 @@ batch_report(struct batch_run *run, struct batch_slot *sl)
 	if (run->b->done != NULL)
 		run->b->done(run->b->user, sl->item.tag, sl->res);
 	slot_release(sl);
+}
+
+/* The accepted message whose report waited, now. */
+static void
+batch_report_waiting(struct batch_run *run)
+{
+	struct batch_slot *w = run->waiting;
+
+	run->waiting = NULL;
+	if (w != NULL)
+		batch_report_now(run, w);
+}
+
+/* An item's result to the caller, in its turn (after the one waiting). */
+static void
+batch_report(struct batch_run *run, struct batch_slot *sl)
+{
+	if (run->waiting != sl)
+		batch_report_waiting(run);
+	batch_report_now(run, sl);
 }
 
 /* A message that fails before any byte of it is sent. */
@@ -151,7 +175,7 @@ batch_take(struct batch_run *run)
 
 	if (run->eof || run->canceled)
 		return NULL;
-	for (i = 0; i < 3 && sl == NULL; i++)
+	for (i = 0; i < BATCH_SLOTS && sl == NULL; i++)
 		if (!run->slot[i].busy)
 			sl = &run->slot[i];
 	if (sl == NULL)
@@ -183,7 +207,12 @@ batch_finish(struct batch_run *run)
 	s->after = SESSION_AFTER_UNSET;
 	s->maybe_delivered = 0;
 	rc = s->io->flush(s->conn, session_deadline(s, SESSION_T_BLOCK), &e);
-	/* While the server answers: the next message is made and read. */
+	/*
+	 * While the server answers: the last accepted message is reported
+	 * and the next one is made.
+	 */
+	if (rc == 0 && run->b->take_ahead)
+		batch_report_waiting(run);
 	if (rc == 0 && run->look == NULL && run->b->take_ahead &&
 	    (run->look = batch_take(run)) != NULL &&
 	    run->look->item.msg != NULL) {
@@ -204,6 +233,12 @@ batch_finish(struct batch_run *run)
 		s->unanswered = 0;
 		session_set_state(s, SESSION_READY);
 		result_set_status(p->res, 0, NULL, 0);
+		s->res = NULL;
+		if (run->b->take_ahead) {
+			batch_report_waiting(run);
+			run->waiting = p;
+			return;
+		}
 	} else {
 		e.code = rc;
 		rc = session_settle(s, &e, NULL);
@@ -402,10 +437,10 @@ smtpc_session_send_many(struct smtpc_session *s, const struct smtpc_batch *b,
 	memset(&run, 0, sizeof(run));
 	run.s = s;
 	run.b = b;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < BATCH_SLOTS; i++)
 		if ((run.slot[i].res = smtpc_result_new()) == NULL) {
-			smtpc_result_free(run.slot[0].res);
-			smtpc_result_free(run.slot[1].res);
+			while (i-- > 0)
+				smtpc_result_free(run.slot[i].res);
 			return error_set(err, SMTPC_ENOMEM, NULL,
 			    "out of memory");
 		}
@@ -438,6 +473,7 @@ smtpc_session_send_many(struct smtpc_session *s, const struct smtpc_batch *b,
 	}
 	if (run.pend != NULL)
 		batch_finish(&run);
+	batch_report_waiting(&run);
 	/* Taken ahead, then canceled: its result says it was not sent. */
 	if (run.look != NULL) {
 		struct smtpc_error e;
@@ -448,7 +484,7 @@ smtpc_session_send_many(struct smtpc_session *s, const struct smtpc_batch *b,
 		    "not sent: the batch was canceled");
 		batch_fail(&run, run.look, SMTPC_ECANCELED, &e);
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < BATCH_SLOTS; i++)
 		smtpc_result_free(run.slot[i].res);
 	rc = run.canceled ? SMTPC_ECANCELED : run.first.code;
 	if (rc != 0 && err != NULL) {
