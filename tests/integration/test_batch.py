@@ -181,3 +181,19 @@ def test_ctrl_c_stops_after_the_message_in_flight(smtpc, servers, tmp_path):
     res = [json.loads(x) for x in out.decode().splitlines()]
     assert [o["outcome"] for o in res] == ["sent", "sent"]
     assert b"interrupted: 2 of 2 sent" in err
+
+
+def test_rate(smtpc, servers, tmp_path):
+    """--rate 120/min: three messages are spread over at least a second."""
+    import time
+
+    rec = recorder(servers, "plain")
+    inp = tmp_path / "in.jsonl"
+    write_jsonl(inp, [{"from": USER, "to": BOB, "subject": "r%d" % i,
+                       "text": "t"} for i in range(3)])
+    t0 = time.monotonic()
+    r = smtpc.run("batch", *smtpc.server(rec.port, tls="none", auth=False),
+                  "--rate", "120/min", inp)
+    assert r.rc == 0, r
+    assert time.monotonic() - t0 >= 0.95
+    assert len(rec.messages) == 3
