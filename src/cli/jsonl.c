@@ -18,6 +18,9 @@ struct jp {
 	int failed;
 };
 
+static int jp_fail(struct jp *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static int
 jp_fail(struct jp *j, const char *fmt, ...)
 {
