@@ -48,6 +48,8 @@ enum long_only {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_JSON,
+	OPT_MAX_PER_CONNECTION,
+	OPT_RATE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -97,6 +99,8 @@ static const struct option send_options[] = {
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"json", no_argument, NULL, OPT_JSON},
+    {"max-per-connection", required_argument, NULL, OPT_MAX_PER_CONNECTION},
+    {"rate", required_argument, NULL, OPT_RATE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -111,6 +115,8 @@ static const char usage_main[] =
     "                                             does (also run as "
     "`sendmail`)\n"
     "       smtpc queue list|show|drop|hold|release  the local mail queue\n"
+    "       smtpc batch [options] INPUT...        many messages over one "
+    "connection\n"
     "       smtpc --version | -V                  print the version\n"
     "       smtpc --help | -h | COMMAND --help\n"
     "\n"
@@ -269,6 +275,39 @@ static const char usage_check[] =
     "succeeded.  Sends no mail.  With an account (--account, or the file's\n"
     "default), first print its settings, each with the file and line it\n"
     "came from (or \"command line\"); the password shows as ****.\n"
+    "\n";
+
+static const char usage_batch[] =
+    "usage: smtpc batch [options] INPUT...\n"
+    "\n"
+    "Send many messages over one connection, pipelined (one round trip "
+    "each).\n"
+    "An INPUT is a JSON Lines file or - (one object per message), a "
+    "directory of\n"
+    ".eml files, a Maildir, or an mbox.  A JSON line composes a message with "
+    "the\n"
+    "fields from, to, cc, bcc, reply_to, subject, text, html, attach, "
+    "inline,\n"
+    "headers (as send's options), or names a ready message with \"message\": "
+    "PATH,\n"
+    "its envelope from its header (as sendmail -t) unless \"envelope_from\" "
+    "or\n"
+    "\"rcpt\" give it.  A message that fails never stops the batch.\n"
+    "\n"
+    "Batch options:\n"
+    "  -f, --from ADDR       sender of JSON lines that name none\n"
+    "  --max-per-connection N   reconnect after N messages\n"
+    "  --rate N/min | N/s    at most N messages a minute (or second)\n"
+    "  --json                one result object per message, in input "
+    "order\n"
+    "  --allow-partial  --no-pipelining  --no-chunking  --dsn-*   as for "
+    "send\n"
+    "  -v, --verbose  -q, --quiet\n"
+    "\n"
+    "Exit status: 0 all sent, 65 some input unusable, 69 some refused, 75 "
+    "some\n"
+    "failed temporarily or interrupted (Ctrl-C stops after the message in "
+    "flight).\n"
     "\n";
 
 static int args_usage_error(const char *fmt, ...)
@@ -543,6 +582,44 @@ args_set_timeout(struct cli_opts *o, const char *s)
 	return 0;
 }
 
+static int
+args_set_max_per_connection(struct cli_opts *o, const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v == 0 ||
+	    v > 1000000 || s[0] == '-')
+		return args_usage_error("--max-per-connection takes a number "
+		    "from 1 to 1000000, not '%s'", s);
+	o->max_per_connection = (unsigned)v;
+	return 0;
+}
+
+/* N/min or N/s (a whole number of messages per minute in the end). */
+static int
+args_set_rate(struct cli_opts *o, const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || v == 0 || v > 1000000 || s[0] == '-')
+		goto bad;
+	if (strcmp(end, "/s") == 0)
+		v *= 60;
+	else if (strcmp(end, "/min") != 0 && strcmp(end, "/m") != 0 &&
+	    *end != '\0')
+		goto bad;
+	o->rate_per_min = (unsigned)v;
+	return 0;
+bad:
+	return args_usage_error("--rate takes N/min or N/s, not '%s'", s);
+}
+
 /* "never", or a comma list of success, failure, delay. */
 int
 args_set_dsn_notify(struct cli_opts *o, const char *s)
@@ -642,6 +719,31 @@ args_is_message_option(int c)
 	case OPT_PROGRESS:
 	case OPT_NO_PROGRESS:
 	case OPT_JSON:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Options that compose one message: `batch` takes them per JSON line. */
+static int
+args_is_compose_option(int c)
+{
+	switch (c) {
+	case OPT_TO:
+	case 'c':
+	case 'b':
+	case OPT_REPLY_TO:
+	case 's':
+	case OPT_TEXT:
+	case OPT_TEXT_FILE:
+	case OPT_HTML:
+	case OPT_HTML_FILE:
+	case 'a':
+	case OPT_INLINE:
+	case 'H':
+	case OPT_DRY_RUN:
+	case 'o':
 		return 1;
 	default:
 		return 0;
@@ -776,6 +878,10 @@ args_option(struct cli_opts *o, int c, const char *arg)
 	case OPT_JSON:
 		o->json = 1;
 		return 0;
+	case OPT_MAX_PER_CONNECTION:
+		return args_set_max_per_connection(o, arg);
+	case OPT_RATE:
+		return args_set_rate(o, arg);
 	default:
 		return EX_USAGE_CODE;
 	}
@@ -838,6 +944,8 @@ args_check_complete(const struct cli_opts *o)
 	const char *in = o->account_name != NULL ? " (not in the account "
 	    "either)" : "";
 
+	if (o->command == CLI_CMD_BATCH && o->host == NULL)
+		return args_usage_error("missing --server%s", in);
 	if (o->command == CLI_CMD_SEND && o->from == NULL)
 		return args_usage_error("missing sender: use -f ADDR%s", in);
 	/* sendmail has no --server: the file's account is the server. */
@@ -867,6 +975,8 @@ args_print_help(enum cli_command cmd)
 		fputs(usage_send, stdout);
 	else if (cmd == CLI_CMD_CHECK)
 		fputs(usage_check, stdout);
+	else if (cmd == CLI_CMD_BATCH)
+		fputs(usage_batch, stdout);
 	else {
 		fputs(usage_main, stdout);
 		return;
@@ -898,6 +1008,8 @@ args_parse(int argc, char **argv, struct cli_opts *o)
 		o->command = CLI_CMD_SEND;
 	else if (strcmp(cmd, "check") == 0)
 		o->command = CLI_CMD_CHECK;
+	else if (strcmp(cmd, "batch") == 0)
+		o->command = CLI_CMD_BATCH;
 	else
 		return args_usage_error("unknown command '%s'", cmd);
 
@@ -919,6 +1031,14 @@ args_parse(int argc, char **argv, struct cli_opts *o)
 		if (o->command == CLI_CMD_CHECK && args_is_message_option(c))
 			return args_usage_error(
 			    "%s", "message options go with send, not check");
+		if (o->command == CLI_CMD_BATCH && args_is_compose_option(c))
+			return args_usage_error("%s", "batch composes each "
+			    "message from its JSON line: that option goes "
+			    "with send");
+		if (o->command != CLI_CMD_BATCH &&
+		    (c == OPT_MAX_PER_CONNECTION || c == OPT_RATE))
+			return args_usage_error("%s", "--max-per-connection "
+			    "and --rate go with batch");
 		if ((rc = args_option(o, c, optarg)) != 0)
 			return rc;
 	}
@@ -926,6 +1046,12 @@ args_parse(int argc, char **argv, struct cli_opts *o)
 		if (o->command == CLI_CMD_CHECK)
 			return args_usage_error(
 			    "unexpected argument '%s'", argv[i]);
+		if (o->command == CLI_CMD_BATCH) {
+			if ((rc = args_add_str(&o->inputs, &o->ninputs,
+			    argv[i])) != 0)
+				return rc;
+			continue;
+		}
 		if ((rc = args_add_rcpt(o, SMTPC_RCPT_TO, argv[i])) != 0)
 			return rc;
 	}
@@ -933,6 +1059,9 @@ args_parse(int argc, char **argv, struct cli_opts *o)
 		return rc;
 	if (o->command == CLI_CMD_SEND)
 		return args_check_send(o);
+	if (o->command == CLI_CMD_BATCH && o->ninputs == 0)
+		return args_usage_error("%s", "batch: name an input (a JSON "
+		    "Lines file or -, a directory, an mbox)");
 	return 0;
 }
 
@@ -949,6 +1078,7 @@ args_free(struct cli_opts *o)
 	free(o->rcpts);
 	free(o->reply_to);
 	free(o->headers);
+	free(o->inputs);
 	free(o->host);
 	memset(o, 0, sizeof(*o));
 }

@@ -18,6 +18,7 @@ enum cli_command {
 	CLI_CMD_SEND,
 	CLI_CMD_CHECK,
 	CLI_CMD_SENDMAIL, /* sendmail.c parses its command line */
+	CLI_CMD_BATCH,
 };
 
 enum cli_file_role {
@@ -119,6 +120,12 @@ struct cli_opts {
 	int quiet;
 	enum cli_progress progress;
 	int json;		/* --json: the result on stdout */
+
+	/* batch */
+	const char **inputs;	/* JSON Lines files ("-"), dirs, mboxes */
+	size_t ninputs;
+	unsigned max_per_connection;	/* 0: no limit */
+	unsigned rate_per_min;		/* 0: no limit */
 };
 
 /*

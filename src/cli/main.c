@@ -22,6 +22,7 @@
 
 #include "account.h"
 #include "args.h"
+#include "batch.h"
 #include "compose.h"
 #include "logfile.h"
 #include "password.h"
@@ -583,6 +584,37 @@ out:
 	return rc;
 }
 
+/*
+ * batch: the session opened as for send, then the library's batch engine
+ * over the inputs (batch.c).  Nothing is read before the connection: a
+ * server that cannot be reached fails the batch at once.
+ */
+static int
+main_cmd_batch(const struct cli_opts *o)
+{
+	struct smtpc_session *s = NULL;
+	struct smtpc_error err;
+	struct main_events events;
+	const char *user = NULL;
+	char *netrc_login = NULL;
+	int rc;
+
+	memset(&events, 0, sizeof(events));
+	events.o = o;
+	progress_init(&events.progress, NULL, 0);
+	memset(&err, 0, sizeof(err));
+	if ((rc = main_open_session(o, &events, &s, &user, &netrc_login,
+	    &err)) == 0) {
+		main_warn_dsn(o, s);
+		rc = batch_run(o, s);
+	}
+	if (s != NULL)
+		smtpc_session_quit(s, NULL);
+	smtpc_session_free(s);
+	free(netrc_login);
+	return rc;
+}
+
 static void
 main_print_capabilities(const struct smtpc_session *s)
 {
@@ -752,6 +784,8 @@ main(int argc, char **argv)
 			rc = main_cmd_send(&o);
 		else if (o.command == CLI_CMD_SENDMAIL)
 			rc = main_cmd_sendmail(&o, &so);
+		else if (o.command == CLI_CMD_BATCH)
+			rc = main_cmd_batch(&o);
 		else {
 			account_print(stdout, &acct, &o);
 			rc = main_cmd_check(&o);

@@ -12,11 +12,12 @@
 #include "reply.h"
 #include "result.h"
 #include "session.h"
+#include "session_int.h"
 #include "smtpc.h"
 #include "writer.h"
 
 /* The message's envelope recipients, borrowed from it. */
-static int
+int
 send_rcpts(const struct smtpc_msg *msg, const char ***ret, size_t *ret_n,
     struct smtpc_error *err)
 {
@@ -45,7 +46,7 @@ send_rcpts(const struct smtpc_msg *msg, const char ***ret, size_t *ret_n,
  * reader fails at the first 8-bit byte, before the end of the message:
  * refused, never mangled or delivered cut short.
  */
-static void
+void
 send_8bit(const struct smtpc_session *s, const struct smtpc_msg *msg,
     struct smtpc_reader *r, unsigned *flags)
 {

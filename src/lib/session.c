@@ -280,6 +280,7 @@ session_close(struct smtpc_session *s)
 		s->io->close(s->conn);
 	s->conn = NULL;
 	s->unanswered = 0;
+	s->prewritten = 0;
 	session_set_state(s, SESSION_CLOSED);
 }
 
@@ -529,6 +530,7 @@ session_reset_connection(struct smtpc_session *s)
 	memset(&s->tls_info, 0, sizeof(s->tls_info));
 	memset(&s->fatal, 0, sizeof(s->fatal));
 	s->unanswered = 0;
+	s->prewritten = 0;
 	s->stage_end = 0;
 	s->cancel = 0;
 	memset(s->open_usec, 0, sizeof(s->open_usec));
@@ -663,7 +665,7 @@ session_quit(struct smtpc_session *s, struct smtpc_error *err)
  * failure, copied into `err` and, when the connection closes, kept for
  * the sends that follow.  Returns its code.
  */
-static int
+int
 session_settle(struct smtpc_session *s, struct smtpc_error *e,
     struct smtpc_error *err)
 {
@@ -695,7 +697,7 @@ session_settle(struct smtpc_session *s, struct smtpc_error *e,
 }
 
 /* Repeat the error that closed the session, or say it is closed. */
-static int
+int
 session_closed(const struct smtpc_session *s, struct smtpc_error *err)
 {
 	if (s->fatal.code == 0)
@@ -801,7 +803,7 @@ smtpc_session_noop(struct smtpc_session *s, struct smtpc_error *err)
  * FROM must say SMTPUTF8.  Nothing is open on the server yet: a failure
  * here leaves the session ready.
  */
-static int
+int
 session_send_check(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
     unsigned flags, int *ret_utf8, struct smtpc_error *err)
@@ -850,15 +852,18 @@ session_send_check(struct smtpc_session *s, const char *from,
 	return 0;
 }
 
-/* The reply to the end of the message. */
-static int
+/*
+ * The reply to the end of the message.  `more`: the next message's
+ * envelope was pipelined after it, so its replies may follow at once.
+ */
+int
 session_final(struct smtpc_session *s, size_t accepted, size_t nrcpts,
-    struct smtpc_error *err)
+    int more, struct smtpc_error *err)
 {
 	int rc;
 
 	session_set_state(s, SESSION_DOT);
-	rc = session_reply(s, SESSION_T_DOT, 0, "message", err);
+	rc = session_reply(s, SESSION_T_DOT, more, "message", err);
 	if (rc == SMTPC_ECONN || rc == SMTPC_ETIMEOUT) {
 		/* RFC 1047: it may have been delivered; never say it was not */
 		s->maybe_delivered = 1;
@@ -905,10 +910,16 @@ session_data(struct smtpc_session *s, int data_sent, struct smtpc_error *err)
 	return 0;
 }
 
-static int
+/*
+ * `defer`: stop once the message is written (the end of its data not yet
+ * flushed) and leave the final reply to the caller (session_batch.c);
+ * *ret_accepted then says how many recipients took it.
+ */
+int
 session_transaction(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
-    void *read_user, unsigned flags, struct smtpc_error *err)
+    void *read_user, unsigned flags, int defer, size_t *ret_accepted,
+    struct smtpc_error *err)
 {
 	size_t accepted = 0;
 	int rc, utf8 = 0, chunking, data_sent;
@@ -939,11 +950,15 @@ session_transaction(struct smtpc_session *s, const char *from,
 	    session_body(s, read, read_user, err);
 	if (rc != 0)
 		return rc;
-	return session_final(s, accepted, nrcpts, err);
+	if (defer) {
+		*ret_accepted = accepted;
+		return 0;
+	}
+	return session_final(s, accepted, nrcpts, 0, err);
 }
 
 /* The result of this send: emptied, then what is known before it. */
-static int
+int
 session_result_start(struct smtpc_session *s, struct smtpc_result *result,
     const char *from, const char *const *rcpts, size_t nrcpts)
 {
@@ -1007,7 +1022,7 @@ smtpc_session_send(struct smtpc_session *s, const char *from,
 		rc = error_set(&e, SMTPC_ENOMEM, NULL, "out of memory");
 	else
 		rc = session_transaction(s, from ? from : "", rcpts, nrcpts,
-		    read, read_user, flags, &e);
+		    read, read_user, flags, 0, NULL, &e);
 	s->msg_size = 0;
 	if (rc == 0) {
 		session_set_state(s, SESSION_READY);

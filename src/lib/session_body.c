@@ -75,11 +75,12 @@ session_body(struct smtpc_session *s, smtpc_body_read_fn *read,
 	}
 	if (rc == 0) {
 		buf_reset(&out);
+		/* In a batch the next envelope joins the dot in one write. */
 		if ((rc = dotstuff_finish(&ds, &out)) != 0 ||
 		    (rc = s->io->write(s->conn, out.data, out.len,
 		    session_deadline(s, SESSION_T_BLOCK), err)) != 0 ||
-		    (rc = s->io->flush(s->conn, session_deadline(s,
-		    SESSION_T_BLOCK), err)) != 0)
+		    (!s->defer_flush && (rc = s->io->flush(s->conn,
+		    session_deadline(s, SESSION_T_BLOCK), err)) != 0))
 			session_stage(err, "message");
 	}
 	free(chunk);
@@ -161,8 +162,8 @@ session_bdat(struct smtpc_session *s, smtpc_body_read_fn *read,
 				goto out;
 			}
 		}
-		if ((rc = s->io->flush(s->conn, session_deadline(s,
-		    SESSION_T_BLOCK), err)) != 0) {
+		if ((!last || !s->defer_flush) && (rc = s->io->flush(s->conn,
+		    session_deadline(s, SESSION_T_BLOCK), err)) != 0) {
 			session_stage(err, "message");
 			goto out;
 		}

@@ -10,6 +10,8 @@
  *   session_mail.c    the envelope: MAIL/RCPT, pipelining, refusals,
  *                     SIZE/DSN/SMTPUTF8 parameters, RSET
  *   session_body.c    the message: DATA with dot-stuffing, or BDAT
+ *   session_batch.c   many messages, the next envelope pipelined behind
+ *                     the end of the last message
  */
 #ifndef SMTPC_SESSION_INT_H
 #define SMTPC_SESSION_INT_H
@@ -134,6 +136,13 @@ struct smtpc_session {
 	unsigned dsn_notify;
 	enum smtpc_dsn_ret dsn_ret;
 	char *dsn_envid;	/* already xtext-encoded */
+	/*
+	 * Batches (session_batch.c): the commands of the next envelope
+	 * already written behind the last message, and whether the end of a
+	 * message stays unflushed for them to join it.
+	 */
+	size_t prewritten;
+	int defer_flush;
 	size_t unanswered;	/* pipelined commands whose replies were
 				   never read: QUIT skips them first */
 	int64_t stage_end;	/* a stage of several exchanges (AUTH): one
@@ -163,6 +172,20 @@ int session_send(struct smtpc_session *s, const char *shown, int flush,
     unsigned secs, const char *stage, struct smtpc_error *err);
 int session_reply(struct smtpc_session *s, unsigned secs, int more,
     const char *stage, struct smtpc_error *err);
+int session_settle(struct smtpc_session *s, struct smtpc_error *e,
+    struct smtpc_error *err);
+int session_closed(const struct smtpc_session *s, struct smtpc_error *err);
+int session_send_check(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
+    unsigned flags, int *ret_utf8, struct smtpc_error *err);
+int session_final(struct smtpc_session *s, size_t accepted, size_t nrcpts,
+    int more, struct smtpc_error *err);
+int session_transaction(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, smtpc_body_read_fn *read,
+    void *read_user, unsigned flags, int defer, size_t *ret_accepted,
+    struct smtpc_error *err);
+int session_result_start(struct smtpc_session *s, struct smtpc_result *result,
+    const char *from, const char *const *rcpts, size_t nrcpts);
 
 /* session_config.c */
 int session_helo_ok(const char *h);
@@ -182,9 +205,19 @@ int session_fail_refused(struct smtpc_session *s, size_t accepted,
 size_t session_refused_count(const struct smtpc_session *s);
 int session_check_size(struct smtpc_session *s, struct smtpc_error *err);
 int session_uses_dsn(const struct smtpc_session *s);
+int session_envelope_write(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, int utf8, unsigned flags,
+    int data, size_t *ret_written, struct smtpc_error *err);
 int session_envelope(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, int utf8, unsigned flags,
     int data, size_t *ret_accepted, int *ret_data, struct smtpc_error *err);
+
+/* send.c: a message's envelope recipients and its 8-bit declaration */
+struct smtpc_reader;
+int send_rcpts(const struct smtpc_msg *msg, const char ***ret, size_t *ret_n,
+    struct smtpc_error *err);
+void send_8bit(const struct smtpc_session *s, const struct smtpc_msg *msg,
+    struct smtpc_reader *r, unsigned *flags);
 
 /* session_body.c */
 int session_body(struct smtpc_session *s, smtpc_body_read_fn *read,

@@ -255,56 +255,116 @@ envelope_timeout(size_t i, size_t nrcpts)
 	    SESSION_T_DATA;
 }
 
+/* Commands i in [start, end) of the envelope into the connection. */
+static int
+envelope_write(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, const char *mparams,
+    const char *rparams, size_t start, size_t end, int flush,
+    struct smtpc_error *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = start; i < end; i++) {
+		if (i == 0)
+			rc = session_cmd(s, err, "MAIL FROM:<%s>%s", from,
+			    mparams);
+		else if (i <= nrcpts)
+			rc = session_cmd(s, err, "RCPT TO:<%s>%s",
+			    rcpts[i - 1], rparams);
+		else
+			rc = session_cmd(s, err, "DATA");
+		if (rc == 0)
+			rc = session_send(s, NULL, flush && i + 1 == end,
+			    envelope_timeout(i, nrcpts),
+			    envelope_stage(i, nrcpts), err);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Whether the envelope is pipelined, and how many commands it has. */
+static size_t
+envelope_total(const struct smtpc_session *s, size_t nrcpts, unsigned flags,
+    int *data, size_t *window)
+{
+	int pipe = (s->caps.flags & REPLY_CAP_PIPELINING) != 0 &&
+	    !(flags & SMTPC_SEND_NO_PIPELINING);
+
+	*window = pipe ? SESSION_PIPE_WINDOW : 1;
+	*data = *data && pipe;	/* unpipelined, DATA waits for the RCPTs */
+	return nrcpts + 1 + (*data ? 1 : 0);
+}
+
+/*
+ * The whole envelope written, not flushed, behind a message whose final
+ * reply is still to come (RFC 2920 3.1: commands may follow the end of
+ * the data).  Only when it fits in one window; *ret_written 0 otherwise.
+ * session_envelope then reads its replies without writing it again.
+ */
+int
+session_envelope_write(struct smtpc_session *s, const char *from,
+    const char *const *rcpts, size_t nrcpts, int utf8, unsigned flags,
+    int data, size_t *ret_written, struct smtpc_error *err)
+{
+	char mparams[SESSION_PARAMS_MAX], rparams[64];
+	size_t total, window;
+	int rc;
+
+	*ret_written = 0;
+	total = envelope_total(s, nrcpts, flags, &data, &window);
+	if (window == 1 || total > window)
+		return 0;
+	session_mail_params(s, utf8, (flags & SMTPC_SEND_8BIT) != 0, mparams,
+	    sizeof(mparams));
+	session_rcpt_params(s, rparams, sizeof(rparams));
+	if ((rc = envelope_write(s, from, rcpts, nrcpts, mparams, rparams, 0,
+	    total, 0, err)) != 0)
+		return rc;
+	*ret_written = total;
+	return 0;
+}
+
 /*
  * MAIL FROM, every RCPT TO and, when `data` and PIPELINING is on, DATA
  * too: in windows of one write each, replies matched in order (RFC 2920).
  * *ret_data: DATA went out and its reply is in s->reply, for the caller
- * to judge against the recipients' replies.
+ * to judge against the recipients' replies.  When s->prewritten says the
+ * envelope is already out (session_envelope_write), only its replies
+ * are read.
  */
 int
 session_envelope(struct smtpc_session *s, const char *from,
     const char *const *rcpts, size_t nrcpts, int utf8, unsigned flags,
     int data, size_t *ret_accepted, int *ret_data, struct smtpc_error *err)
 {
-	int pipe = (s->caps.flags & REPLY_CAP_PIPELINING) != 0 &&
-	    !(flags & SMTPC_SEND_NO_PIPELINING);
-	size_t window = pipe ? SESSION_PIPE_WINDOW : 1;
 	char mparams[SESSION_PARAMS_MAX], rparams[64];
-	size_t total, start, end, i, accepted = 0;
+	size_t total, window, start, end, i, accepted = 0;
+	size_t pre = s->prewritten;
 	struct smtpc_error mail_err;
 	int rc, mail_failed = 0;
 
 	*ret_data = 0;
-	data = data && pipe;	/* unpipelined, DATA waits for the RCPTs */
-	total = nrcpts + 1 + (data ? 1 : 0);
+	s->prewritten = 0;
+	total = envelope_total(s, nrcpts, flags, &data, &window);
 	memset(&mail_err, 0, sizeof(mail_err));
 	session_mail_params(s, utf8, (flags & SMTPC_SEND_8BIT) != 0, mparams,
 	    sizeof(mparams));
 	session_rcpt_params(s, rparams, sizeof(rparams));
 	session_set_state(s, SESSION_MAIL);
 	/* Nothing is open on the server yet: a cancel leaves it ready. */
-	if ((rc = session_canceled(s, "MAIL FROM", err)) != 0) {
+	if (pre == 0 && (rc = session_canceled(s, "MAIL FROM", err)) != 0) {
 		session_after(s, SESSION_AFTER_READY);
 		return rc;
 	}
 	for (start = 0; start < total; start = end) {
 		end = start + window < total ? start + window : total;
-		for (i = start; i < end; i++) {
-			if (i == 0)
-				rc = session_cmd(s, err, "MAIL FROM:<%s>%s",
-				    from, mparams);
-			else if (i <= nrcpts)
-				rc = session_cmd(s, err, "RCPT TO:<%s>%s",
-				    rcpts[i - 1], rparams);
-			else
-				rc = session_cmd(s, err, "DATA");
-			if (rc == 0)
-				rc = session_send(s, NULL, i + 1 == end,
-				    envelope_timeout(i, nrcpts),
-				    envelope_stage(i, nrcpts), err);
-			if (rc != 0)
-				return rc;
-		}
+		if (start == 0 && pre == total)
+			;	/* written behind the last message */
+		else if ((rc = envelope_write(s, from, rcpts, nrcpts, mparams,
+		    rparams, start, end, 1, err)) != 0)
+			return rc;
 		for (i = start; i < end; i++) {
 			if ((rc = session_reply(s, envelope_timeout(i, nrcpts),
 			    i + 1 < end, envelope_stage(i, nrcpts),
@@ -349,6 +409,11 @@ session_envelope(struct smtpc_session *s, const char *from,
 			    SESSION_AFTER_READY : SESSION_AFTER_DROP);
 			return mail_err.code;
 		}
+	}
+	/* A cancel while the written envelope was answered: undo it. */
+	if (pre != 0 && (rc = session_canceled(s, "MAIL FROM", err)) != 0) {
+		session_abandon(s, accepted, *ret_data);
+		return rc;
 	}
 	*ret_accepted = accepted;
 	return 0;

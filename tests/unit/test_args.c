@@ -338,6 +338,47 @@ test_output_options(void)
 	args_free(&o);
 }
 
+/* batch: inputs, --rate and --max-per-connection, no compose options. */
+static void
+test_batch_options(void)
+{
+	static const char *const good[] = { "smtpc", "batch", "--server",
+		"mx.test", "--rate", "20/min", "--max-per-connection", "100",
+		"a.jsonl", "-", "maildir" };
+	static const char *const per_s[] = { "smtpc", "batch", "--server",
+		"mx.test", "--rate", "2/s", "a.jsonl" };
+	static const char *const bad_rate[] = { "smtpc", "batch", "--server",
+		"mx.test", "--rate", "2/hour", "a.jsonl" };
+	static const char *const compose[] = { "smtpc", "batch", "--server",
+		"mx.test", "-s", "subject", "a.jsonl" };
+	static const char *const no_input[] = { "smtpc", "batch", "--server",
+		"mx.test" };
+	static const char *const no_server[] = { "smtpc", "batch",
+		"a.jsonl" };
+	static const char *const send_rate[] = { "smtpc", "send", "-f",
+		"a@b.c", "--server", "mx.test", "--rate", "1/s", "x@y.z" };
+	struct cli_opts o;
+
+	ok(parse(good, 11, &o) == 0 && o.command == CLI_CMD_BATCH &&
+	    o.ninputs == 3 && strcmp(o.inputs[1], "-") == 0 &&
+	    o.rate_per_min == 20 && o.max_per_connection == 100,
+	    "batch: inputs, --rate N/min, --max-per-connection");
+	args_free(&o);
+	ok(parse(per_s, 7, &o) == 0 && o.rate_per_min == 120,
+	    "--rate N/s is 60 N a minute");
+	args_free(&o);
+	ok(parse(bad_rate, 7, &o) == 64, "--rate takes /min or /s only");
+	args_free(&o);
+	ok(parse(compose, 7, &o) == 64, "batch takes no compose option");
+	args_free(&o);
+	ok(parse(no_input, 4, &o) == 64, "batch needs an input");
+	args_free(&o);
+	ok(parse(no_server, 3, &o) == 64, "batch needs a server");
+	args_free(&o);
+	ok(parse(send_rate, 9, &o) == 64, "--rate goes with batch only");
+	args_free(&o);
+}
+
 int
 main(void)
 {
@@ -348,5 +389,6 @@ main(void)
 	test_delivery_options();
 	test_progress_options();
 	test_output_options();
+	test_batch_options();
 	return tap_done();
 }
