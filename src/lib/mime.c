@@ -93,8 +93,9 @@ mime_oom(struct smtpc_error *err)
 	return error_set(err, SMTPC_ENOMEM, "message", "out of memory");
 }
 
-int
-smtpc_msg_set_from(struct smtpc_msg *m, const char *address,
+/* One address into `slot` of `m`, which keeps what it had on failure. */
+static int
+mime_set_addr(struct smtpc_msg *m, struct addr *slot, const char *address,
     struct smtpc_error *err)
 {
 	struct addr a;
@@ -105,26 +106,24 @@ smtpc_msg_set_from(struct smtpc_msg *m, const char *address,
 		    "no message or no address");
 	if ((rc = addr_parse(address, &a, err)) != 0)
 		return rc;
-	addr_free(&m->from);
-	m->from = a;
+	addr_free(slot);
+	*slot = a;
 	return 0;
+}
+
+int
+smtpc_msg_set_from(struct smtpc_msg *m, const char *address,
+    struct smtpc_error *err)
+{
+	return mime_set_addr(m, m != NULL ? &m->from : NULL, address, err);
 }
 
 int
 smtpc_msg_set_envelope_from(struct smtpc_msg *m, const char *address,
     struct smtpc_error *err)
 {
-	struct addr a;
-	int rc;
-
-	if (m == NULL || address == NULL)
-		return error_set(err, SMTPC_EINVAL, "message",
-		    "no message or no address");
-	if ((rc = addr_parse(address, &a, err)) != 0)
-		return rc;
-	addr_free(&m->envelope_from);
-	m->envelope_from = a;
-	return 0;
+	return mime_set_addr(m, m != NULL ? &m->envelope_from : NULL,
+	    address, err);
 }
 
 /* Same mailbox: local part exact, domain case-insensitive. */
@@ -501,6 +500,26 @@ mime_set_body(struct mime_text *t, const char *what, const char *data,
 	return 0;
 }
 
+int
+mime_open_file(const char *path, struct stat *st, struct smtpc_error *err)
+{
+	char ebuf[128];
+	int fd, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return error_set(err, SMTPC_ENOINPUT, "message",
+		    "cannot open %s: %s", path,
+		    error_strerror(errno, ebuf, sizeof(ebuf)));
+	if (fstat(fd, st) == -1) {
+		e = errno;
+		close(fd);
+		return error_set(err, SMTPC_ENOINPUT, "message",
+		    "cannot read %s: %s", path,
+		    error_strerror(e, ebuf, sizeof(ebuf)));
+	}
+	return fd;
+}
+
 /* Read a whole text file (bounded): bodies are text, not attachments. */
 static int
 mime_read_text_file(const char *path, struct buf *out, struct smtpc_error *err)
@@ -508,19 +527,10 @@ mime_read_text_file(const char *path, struct buf *out, struct smtpc_error *err)
 	struct stat st;
 	char chunk[8192], ebuf[128];
 	ssize_t n;
-	int fd, e, rc = 0;
+	int fd, rc = 0;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return error_set(err, SMTPC_ENOINPUT, "message",
-		    "cannot open %s: %s", path,
-		    error_strerror(errno, ebuf, sizeof(ebuf)));
-	if (fstat(fd, &st) == -1) {
-		e = errno;
-		close(fd);
-		return error_set(err, SMTPC_ENOINPUT, "message",
-		    "cannot read %s: %s", path,
-		    error_strerror(e, ebuf, sizeof(ebuf)));
-	}
+	if ((fd = mime_open_file(path, &st, err)) < 0)
+		return fd;
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
 		return error_set(err, SMTPC_ENOINPUT, "message",

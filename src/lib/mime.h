@@ -18,6 +18,8 @@
 #ifndef SMTPC_MIME_H
 #define SMTPC_MIME_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -170,5 +172,12 @@ int mime_composing(const struct smtpc_msg *m, const char *what,
 int mime_rcpt_take(struct smtpc_msg *m, enum smtpc_rcpt_kind kind,
     struct addr *a, struct smtpc_error *err);
 void mime_file_free(struct mime_file *f);
+
+/*
+ * Open `path` for reading and fstat it into *st: the descriptor, or a
+ * negative SMTPC_E* (SMTPC_ENOINPUT naming the file) with err filled.
+ */
+int mime_open_file(const char *path, struct stat *st,
+    struct smtpc_error *err);
 
 #endif

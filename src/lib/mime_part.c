@@ -171,20 +171,10 @@ static int
 mime_stat_path(const char *path, uint64_t *ret_size, struct smtpc_error *err)
 {
 	struct stat st;
-	char ebuf[128];
-	int fd, e;
+	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return error_set(err, SMTPC_ENOINPUT, "message",
-		    "cannot open %s: %s", path,
-		    error_strerror(errno, ebuf, sizeof(ebuf)));
-	if (fstat(fd, &st) == -1) {
-		e = errno;
-		close(fd);
-		return error_set(err, SMTPC_ENOINPUT, "message",
-		    "cannot read %s: %s", path,
-		    error_strerror(e, ebuf, sizeof(ebuf)));
-	}
+	if ((fd = mime_open_file(path, &st, err)) < 0)
+		return fd;
 	close(fd);
 	if (!S_ISREG(st.st_mode))
 		return error_set(err, SMTPC_ENOINPUT, "message",
