@@ -679,7 +679,7 @@ test_8bit(void)
 		ok(rc == SMTPC_EDATA && strstr(err.message,
 		    "line 5: an 8-bit byte (0xC3)") != NULL,
 		    "7-bit switch: SMTPC_EDATA at the first 8-bit byte");
-		ok(memchr(out.data, 0xc3, out.len) == NULL,
+		ok(out.len == 0 || memchr(out.data, 0xc3, out.len) == NULL,
 		    "the 8-bit byte did not go out");
 		smtpc_reader_free(r);
 		smtpc_msg_free(m);
