@@ -3,8 +3,10 @@
  * session_int.h - what the parts of the SMTP session share: the session
  * object and the helpers each part uses from another.  Not installed.
  *
- *   session.c         the core: replies, commands, state, open (greeting,
- *                     EHLO, STARTTLS), QUIT, the transaction driver
+ *   session.c         the core: replies, commands, state, events, the one
+ *                     decision after a failure, QUIT, the transaction
+ *                     driver
+ *   session_open.c    connect, greeting, EHLO, STARTTLS, the getters
  *   session_config.c  smtpc_session_new/free: the copied configuration
  *   session_auth.c    the AUTH exchange over sasl.c's mechanisms
  *   session_mail.c    the envelope: MAIL/RCPT, pipelining, refusals,
@@ -19,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "buf.h"
 #include "reply.h"
 #include "result.h"
@@ -186,6 +189,9 @@ int session_transaction(struct smtpc_session *s, const char *from,
     struct smtpc_error *err);
 int session_result_start(struct smtpc_session *s, struct smtpc_result *result,
     const char *from, const char *const *rcpts, size_t nrcpts);
+
+/* session_open.c */
+int session_open(struct smtpc_session *s, struct smtpc_error *err);
 
 /* session_config.c */
 int session_helo_ok(const char *h);
