@@ -116,11 +116,6 @@ int conn_tls_info(const struct conn *c, struct smtpc_tls_info *out);
  */
 int conn_local_literal(const struct conn *c, char *out, size_t cap);
 
-/*
- * This machine's fully qualified name, from its host name or /etc/hosts
- * (never DNS); 0 with the name in `out`, or -1 when it has none.
- */
-int conn_own_name(char *out, size_t cap);
 
 /*
  * Close (TLS close_notify best effort, no waiting) and free; NULL is a

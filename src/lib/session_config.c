@@ -16,6 +16,7 @@
 #include "bounds.h"
 #include "error.h"
 #include "sasl.h"
+#include "resolve.h"
 #include "session_int.h"
 
 /*
@@ -70,7 +71,7 @@ session_fqdn(char *out, size_t cap)
 	unsigned char a[sizeof(struct in6_addr)];
 	char name[256];
 
-	if (conn_own_name(name, sizeof(name)) != 0)
+	if (resolve_own_name(name, sizeof(name)) != 0)
 		return -1;
 	/* An address without brackets is no name (and no literal either). */
 	if (!session_helo_ok(name) || name[0] == '[' ||
