@@ -3,7 +3,10 @@
  * Unit tests for the sendmail command line (src/cli/sendmail.c): the
  * argv that cron, git send-email, mutt, mailx and PHP pass.
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "sendmail.h"
 #include "tap.h"
@@ -29,6 +32,24 @@ parse_as(const char *prog, const char *const *args, int n)
 #define PARSE(...)                                                             \
 	parse_as("sendmail", (const char *const[]){__VA_ARGS__},               \
 	    (int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *)))
+
+/* --help prints the usage to standard output: not into the TAP stream. */
+static int
+quiet_parse_help(void)
+{
+	int saved, null, rc;
+
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	dup2(null, STDOUT_FILENO);
+	rc = PARSE("--help");
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(null);
+	return rc;
+}
 
 static int
 rcpt_is(size_t i, const char *want)
@@ -117,7 +138,7 @@ test_refused(void)
 	ok(PARSE("x@example.org", "-f") == 64, "-f without a value");
 	ok(PARSE("--account") == 64, "--account without a value");
 	ok(PARSE("-i") == 64, "no recipient and no -t");
-	ok(PARSE("--help") == 0 && o.command == CLI_CMD_NONE, "--help");
+	ok(quiet_parse_help() == 0 && o.command == CLI_CMD_NONE, "--help");
 }
 
 static void
