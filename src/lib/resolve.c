@@ -48,8 +48,8 @@ resolve_is_invalid_tld(const char *host)
  * would not speak TCP).
  */
 static void
-resolve_addr_add(struct resolve_addr *list, size_t *n, const struct sockaddr *sa,
-    socklen_t len, unsigned port)
+resolve_addr_add(struct resolve_addr *list, size_t *n,
+    const struct sockaddr *sa, socklen_t len, unsigned port)
 {
 	struct resolve_addr *a = &list[*n];
 
@@ -324,7 +324,8 @@ resolve_lookup(const char *host, unsigned port, int64_t deadline,
 	}
 	n = 0;
 	for (node = l.res->nodes; node != NULL; node = node->ai_next)
-		resolve_addr_add(list, &n, node->ai_addr, node->ai_addrlen, port);
+		resolve_addr_add(list, &n, node->ai_addr, node->ai_addrlen,
+		    port);
 	ares_freeaddrinfo(l.res);
 	if (n == 0) {
 		free(list);
