@@ -800,16 +800,18 @@ smtpc_session_send(struct smtpc_session *s, const char *from,
 		return error_set(err, SMTPC_EINVAL, NULL, "no session");
 	if (result != NULL)
 		result_clear(result);
-	if (s->state == SESSION_CLOSED || s->conn == NULL) {
-		rc = session_closed(s, err);
+	memset(&e, 0, sizeof(e));
+	/* Not ready: the result says why as the error does. */
+	if (!smtpc_session_is_ready(s)) {
+		rc = s->state == SESSION_CLOSED || s->conn == NULL ?
+		    session_closed(s, &e) : error_set(&e, SMTPC_EINVAL, NULL,
+		    "session is not open");
 		if (result != NULL)
-			result_set_status(result, rc, err, 0);
+			result_set_status(result, rc, &e, 0);
+		if (err != NULL)
+			*err = e;
 		return rc;
 	}
-	if (s->state != SESSION_READY)
-		return error_set(err, SMTPC_EINVAL, NULL,
-		    "session is not open");
-	memset(&e, 0, sizeof(e));
 	s->after = SESSION_AFTER_UNSET;
 	s->cancel = 0;		/* a word said during an earlier call */
 	s->maybe_delivered = 0;

@@ -1165,6 +1165,10 @@ session_contract(void)
 	ok(smtpc_session_new(&cfg, &s, &err) == 0, "contract: new");
 	session_set_io(s, &fake_io, &f);
 	ok(!smtpc_session_is_ready(s), "contract: not ready before open");
+	ok(smtpc_session_send(s, "a@x.test", rcpt, 1, body_read, &b, 0, res,
+	    &err) == SMTPC_EINVAL && smtpc_result_status(res) == SMTPC_EINVAL &&
+	    smtpc_result_error(res) != NULL,
+	    "contract: a send before open fails, and its result says so");
 	ok(smtpc_session_open(s, &err) == 0 && smtpc_session_is_ready(s),
 	    "contract: ready after open");
 
