@@ -161,4 +161,7 @@ int args_set_dsn_envid(struct cli_opts *o, const char *s);
 int args_parse_file(const char *spec, enum cli_file_role role,
     struct cli_file *f, const char **why);
 
+/* The usage of `cmd` (CLI_CMD_NONE: of the program) on stdout. */
+void args_print_help(enum cli_command cmd);
+
 #endif
