@@ -39,6 +39,8 @@ struct batch_slot {
 	const char *const *rcpts;
 	size_t nrcpts;
 	const char *from;
+	smtpc_body_read_fn *read;	/* the message's bytes */
+	void *read_user;
 	unsigned flags;
 	uint64_t size;
 	size_t accepted;
@@ -81,6 +83,8 @@ slot_release(struct batch_slot *sl)
 	sl->r = NULL;
 	sl->owned = NULL;
 	sl->rcpts = NULL;
+	sl->read = NULL;
+	sl->read_user = NULL;
 	sl->prepared = 0;
 	sl->prep_rc = 0;
 	sl->busy = 0;
@@ -135,6 +139,27 @@ batch_fail(struct batch_run *run, struct batch_slot *sl, int rc,
 	batch_report(run, sl);
 }
 
+/* A message made by the caller: its reader and envelope as given. */
+static int
+batch_prepare_raw(struct batch_slot *sl, struct smtpc_error *err)
+{
+	const struct smtpc_batch_item *it = &sl->item;
+
+	if (it->envelope_from == NULL || it->rcpts == NULL ||
+	    it->nrcpts == 0)
+		return error_set(err, SMTPC_EINVAL, NULL, "a message given "
+		    "by its reader needs envelope_from and rcpts");
+	sl->read = it->read;
+	sl->read_user = it->read_user;
+	sl->rcpts = it->rcpts;
+	sl->nrcpts = it->nrcpts;
+	sl->from = it->envelope_from;
+	sl->flags = it->flags;
+	sl->size = it->size;
+	sl->prepared = 1;
+	return 0;
+}
+
 /* What smtpc_session_send_msg works out before sending: its reader. */
 static int
 batch_prepare(struct batch_run *run, struct batch_slot *sl,
@@ -143,8 +168,12 @@ batch_prepare(struct batch_run *run, struct batch_slot *sl,
 	const struct smtpc_msg *msg = sl->item.msg;
 	int rc;
 
+	if (msg == NULL)
+		return batch_prepare_raw(sl, err);
 	if ((rc = smtpc_reader_new(msg, &sl->r, err)) != 0)
 		return rc;
+	sl->read = smtpc_reader_read;
+	sl->read_user = sl->r;
 	if (sl->item.rcpts != NULL) {
 		sl->rcpts = sl->item.rcpts;
 		sl->nrcpts = sl->item.nrcpts;
@@ -165,6 +194,13 @@ batch_prepare(struct batch_run *run, struct batch_slot *sl,
 	send_8bit(run->s, msg, sl->r, &sl->flags);
 	sl->prepared = 1;
 	return 0;
+}
+
+/* 1 when the caller gave no message (item->error says why). */
+static int
+batch_unmade(const struct smtpc_batch_item *it)
+{
+	return it->msg == NULL && it->read == NULL;
 }
 
 /* The next item from the caller into a free slot; NULL at the end. */
@@ -216,7 +252,7 @@ batch_finish(struct batch_run *run)
 		batch_report_waiting(run);
 	if (rc == 0 && run->look == NULL && run->b->take_ahead &&
 	    (run->look = batch_take(run)) != NULL &&
-	    run->look->item.msg != NULL) {
+	    !batch_unmade(&run->look->item)) {
 		memset(&run->look->prep_err, 0, sizeof(run->look->prep_err));
 		run->look->prep_rc = batch_prepare(run, run->look,
 		    &run->look->prep_err);
@@ -272,7 +308,7 @@ batch_start(struct batch_run *run, struct batch_slot *sl)
 	else {
 		s->defer_flush = 1;
 		rc = session_transaction(s, sl->from, sl->rcpts, sl->nrcpts,
-		    smtpc_reader_read, sl->r, sl->flags, 1, &sl->accepted, &e);
+		    sl->read, sl->read_user, sl->flags, 1, &sl->accepted, &e);
 		s->defer_flush = 0;
 	}
 	s->msg_size = 0;
@@ -301,7 +337,7 @@ batch_prewrite(struct batch_run *run, struct batch_slot *sl,
 	int rc, utf8 = 0, chunking;
 
 	if ((rc = session_send_check(s, sl->from, sl->rcpts, sl->nrcpts,
-	    smtpc_reader_read, sl->flags, &utf8, err)) != 0)
+	    sl->read, sl->flags, &utf8, err)) != 0)
 		return rc;
 	/* A cancel asked for now is seen before anything of it is out. */
 	if (s->cancel)
@@ -460,7 +496,7 @@ smtpc_session_send_many(struct smtpc_session *s, const struct smtpc_batch *b,
 			run.look = NULL;
 		else if ((cur = batch_take(&run)) == NULL)
 			break;
-		if (cur->item.msg == NULL) {
+		if (batch_unmade(&cur->item)) {
 			/* Unmade: its result, in its turn. */
 			if (run.pend != NULL)
 				batch_finish(&run);

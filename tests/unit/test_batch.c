@@ -304,6 +304,145 @@ run_case(const struct batch_case *c)
 	buf_free(&f.trace);
 }
 
+/*
+ * Items given by their reader (msg NULL): sent as smtpc_session_send
+ * sends, and each reader's end of file comes before its final dot is
+ * written, while the previous message's dot has gone.
+ */
+struct raw_body {
+	const char *text;
+	size_t pos;
+	struct fake *f;
+	size_t dots_at_eof;	/* "." lines the server had seen at EOF */
+	int dot_unsent_at_eof;	/* no ".\r\n" waiting in our buffer */
+};
+
+static int
+raw_read(void *user, void *buf, size_t cap, size_t *ret_len,
+    struct smtpc_error *err)
+{
+	struct raw_body *rb = user;
+	size_t left = strlen(rb->text) - rb->pos;
+
+	*ret_len = left < cap ? left : cap;
+	memcpy(buf, rb->text + rb->pos, *ret_len);
+	rb->pos += *ret_len;
+	if (*ret_len == 0) {
+		/* Lines that are a lone dot: "." lines less stuffed ones. */
+		rb->dots_at_eof = count_lines(&rb->f->transcript, ".") -
+		    count_lines(&rb->f->transcript, "..");
+		rb->dot_unsent_at_eof = rb->f->out.len < 3 ||
+		    memcmp(rb->f->out.data + rb->f->out.len - 3, ".\r\n",
+		    3) != 0;
+	}
+	return 0;
+}
+
+struct raw_feed {
+	struct raw_body body[2];
+	const char *rcpt[2][1];
+	size_t next;
+	struct seen seen;
+};
+
+static int
+raw_next(void *user, struct smtpc_batch_item *it)
+{
+	struct raw_feed *rf = user;
+	size_t i = rf->next;
+
+	if (i >= 2)
+		return 0;
+	rf->next++;
+	it->read = raw_read;
+	it->read_user = &rf->body[i];
+	it->size = strlen(rf->body[i].text);
+	it->envelope_from = "q@x.test";
+	it->rcpts = rf->rcpt[i];
+	it->nrcpts = 1;
+	it->tag = (void *)(long)(i + 1);
+	return 1;
+}
+
+static void
+raw_done(void *user, void *tag, const struct smtpc_result *r)
+{
+	struct raw_feed *rf = user;
+
+	if (rf->seen.n < 8)
+		rf->seen.status[rf->seen.n++] = smtpc_result_status(r);
+	(void)tag;
+}
+
+static void
+run_raw(void)
+{
+	static const char *const script[] = {
+		OPEN,
+		"=MAIL FROM:<q@x.test>", "250 ok\r\n",
+		"RCPT TO:<r1@y.test>", "250 ok\r\n", "DATA", "354 go\r\n",
+		"=.", "250 2.0.0 Ok: queued as R1\r\n",
+		"=MAIL FROM:<q@x.test>", "250 ok\r\n",
+		"RCPT TO:<r2@y.test>", "250 ok\r\n", "DATA", "354 go\r\n",
+		"=.", "250 2.0.0 Ok: queued as R2\r\n",
+		"QUIT", "221 bye\r\n", NULL,
+	};
+	struct fake f = { 0 };
+	struct smtpc_server cfg;
+	struct smtpc_session *s = NULL;
+	struct smtpc_batch b;
+	struct smtpc_error err, qerr;
+	struct raw_feed rf;
+	size_t i;
+	int rc;
+
+	f.script = script;
+	buf_init(&f.in, 1 << 16);
+	buf_init(&f.out, 1 << 20);
+	buf_init(&f.transcript, 1 << 20);
+	buf_init(&f.trace, 1 << 16);
+	smtpc_server_init(&cfg);
+	cfg.host = "mx.test";
+	cfg.tls = SMTPC_TLS_NONE;
+	cfg.helo = "test.host";
+	memset(&err, 0, sizeof(err));
+	memset(&rf, 0, sizeof(rf));
+	rf.body[0].text = "Subject: one\r\n\r\n.dot first\r\n";
+	rf.body[1].text = "Subject: two\r\n\r\nbody\r\n";
+	rf.rcpt[0][0] = "r1@y.test";
+	rf.rcpt[1][0] = "r2@y.test";
+	for (i = 0; i < 2; i++)
+		rf.body[i].f = &f;
+	ok(smtpc_session_new(&cfg, &s, &err) == 0,
+	    "items given by their reader");
+	session_set_io(s, &fake_io, &f);
+	smtpc_batch_init(&b);
+	b.next = raw_next;
+	b.done = raw_done;
+	b.user = &rf;
+	b.take_ahead = 1;
+	rc = smtpc_session_send_many(s, &b, &err);
+	(void)smtpc_session_quit(s, &qerr);
+	if (!ok(rc == 0 && rf.seen.n == 2 && rf.seen.status[0] == 0 &&
+	    rf.seen.status[1] == 0, "  both accepted"))
+		printf("# %s: %s\n", smtpc_errname(rc), err.message);
+	ok(count_lines(&f.transcript, "..dot first") == 1,
+	    "  the bytes dot-stuffed as given");
+	for (i = 0; i < 2; i++)
+		if (!ok(rf.body[i].dots_at_eof == i &&
+		    rf.body[i].dot_unsent_at_eof,
+		    "  end of file before its final dot, after the last"))
+			printf("# message %zu: %zu dots seen\n", i + 1,
+			    rf.body[i].dots_at_eof);
+	if (!ok(f.script[f.pos] == NULL, "  the whole script was played"))
+		printf("# %s", buf_cstr(&f.transcript));
+	smtpc_session_free(s);
+	buf_free(&f.in);
+	buf_free(&f.out);
+	buf_free(&f.transcript);
+	buf_free(&f.trace);
+}
+
 int
 main(void)
 {
@@ -311,5 +450,6 @@ main(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
+	run_raw();
 	return tap_done();
 }
