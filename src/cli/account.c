@@ -244,6 +244,11 @@ account_fill(struct cli_opts *o, struct config_account *a,
 	o->dsn_notify = a->dsn_notify;
 	o->dsn_ret = a->dsn_return;
 	o->logfile = a->logfile;
+	/* The command line's --queue wins over the account's. */
+	if (o->queue == CLI_QUEUE_UNSET)
+		o->queue = a->queue == CONFIG_QUEUE_ON_TEMPFAIL ?
+		    CLI_QUEUE_ON_TEMPFAIL : a->queue == CONFIG_QUEUE_ALWAYS ?
+		    CLI_QUEUE_ALWAYS : CLI_QUEUE_NEVER;
 	o->syslog = a->syslog;
 	o->from_header_off = a->set_from_header == CONFIG_FROM_HEADER_OFF;
 	if (a->set_from_header == CONFIG_FROM_HEADER_ON) {

@@ -50,6 +50,8 @@ enum long_only {
 	OPT_JSON,
 	OPT_MAX_PER_CONNECTION,
 	OPT_RATE,
+	OPT_QUEUE,
+	OPT_QUEUE_DIR,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -101,6 +103,8 @@ static const struct option send_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"max-per-connection", required_argument, NULL, OPT_MAX_PER_CONNECTION},
     {"rate", required_argument, NULL, OPT_RATE},
+    {"queue", required_argument, NULL, OPT_QUEUE},
+    {"queue-dir", required_argument, NULL, OPT_QUEUE_DIR},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -677,9 +681,29 @@ args_option(struct cli_opts *o, int c, const char *arg)
 		return args_set_max_per_connection(o, arg);
 	case OPT_RATE:
 		return args_set_rate(o, arg);
+	case OPT_QUEUE:
+		return args_set_queue(o, arg);
+	case OPT_QUEUE_DIR:
+		o->queue_dir = arg;
+		return 0;
 	default:
 		return EX_USAGE_CODE;
 	}
+}
+
+int
+args_set_queue(struct cli_opts *o, const char *s)
+{
+	if (strcmp(s, "never") == 0 || strcmp(s, "off") == 0)
+		o->queue = CLI_QUEUE_NEVER;
+	else if (strcmp(s, "on-tempfail") == 0)
+		o->queue = CLI_QUEUE_ON_TEMPFAIL;
+	else if (strcmp(s, "always") == 0)
+		o->queue = CLI_QUEUE_ALWAYS;
+	else
+		return args_usage_error("bad --queue \"%s\": never, "
+		    "on-tempfail or always", s);
+	return 0;
 }
 
 static int

@@ -13,6 +13,8 @@
 
 #include "smtpc.h"
 
+struct queue_conn;
+
 enum cli_command {
 	CLI_CMD_NONE = 0,
 	CLI_CMD_SEND,
@@ -45,6 +47,14 @@ enum cli_progress {
 	CLI_PROGRESS_AUTO,
 	CLI_PROGRESS_ON,
 	CLI_PROGRESS_OFF,
+};
+
+/* --queue / the config key queue: when a message goes to the spool. */
+enum cli_queue {
+	CLI_QUEUE_UNSET = 0,	/* the account's, else never */
+	CLI_QUEUE_NEVER,	/* send now or fail */
+	CLI_QUEUE_ON_TEMPFAIL,	/* send now; a temporary failure queues it */
+	CLI_QUEUE_ALWAYS,	/* queue it, send nothing now */
 };
 
 struct cli_opts {
@@ -95,6 +105,10 @@ struct cli_opts {
 	const char *key_file;	     /* its key (PEM) */
 	const char *helo;
 	unsigned timeout;
+	enum cli_queue queue;	 /* --queue */
+	const char *queue_dir;	 /* --queue-dir: NULL, the per-user spool */
+	/* What a queued message keeps of these options (main.c sets it). */
+	const struct queue_conn *queue_conn;
 	const char *config_file; /* -C FILE */
 	const char *account;	 /* --account NAME */
 
@@ -156,6 +170,8 @@ int args_parse_server(const char *spec, struct cli_opts *o, const char **why);
 int args_set_dsn_notify(struct cli_opts *o, const char *s);
 int args_set_dsn_return(struct cli_opts *o, const char *s);
 int args_set_dsn_envid(struct cli_opts *o, const char *s);
+/* --queue never|on-tempfail|always into `o`: 0, or 64 after a message. */
+int args_set_queue(struct cli_opts *o, const char *s);
 
 /* Split "FILE;type=T;name=N;cid=ID" into `f`.  Returns 0 or -1 with `why`. */
 int args_parse_file(const char *spec, enum cli_file_role role,

@@ -62,6 +62,7 @@ enum config_key {
 	CONFIG_DSN_RETURN,
 	CONFIG_LOGFILE,
 	CONFIG_SYSLOG,
+	CONFIG_QUEUE, /* smtpc's own: not in msmtp */
 	/* msmtp settings smtpc cannot honour: kept as written, see above. */
 	CONFIG_PROTOCOL,
 	CONFIG_PROXY_HOST,
@@ -103,6 +104,14 @@ enum config_auth {
  * NULL for CONFIG_AUTH_OFF and CONFIG_AUTH_ON (the library chooses).
  */
 const char *config_auth_mech(enum config_auth a);
+
+/* When a message goes to the local queue (smtpc's key; msmtp has none). */
+enum config_queue {
+	CONFIG_QUEUE_UNSET = 0, /* never, unless the command line says */
+	CONFIG_QUEUE_NEVER,
+	CONFIG_QUEUE_ON_TEMPFAIL,
+	CONFIG_QUEUE_ALWAYS
+};
 
 enum config_from_header {
 	CONFIG_FROM_HEADER_AUTO, /* add a From: when the mail has none */
@@ -160,6 +169,7 @@ struct config_account {
 	enum smtpc_dsn_ret dsn_return;
 	char *logfile; /* "-": standard output */
 	char *syslog;  /* "LOG_USER", "LOG_MAIL", "LOG_LOCAL0".. */
+	enum config_queue queue;
 	/* Values of the unsupported keys that ask for something; else NULL. */
 	char *unsupported[CONFIG_NKEYS - CONFIG_FIRST_UNSUPPORTED];
 	struct config_origin origin[CONFIG_NKEYS];

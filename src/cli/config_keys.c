@@ -57,6 +57,7 @@ static const struct config_key_slot {
     NUM(CONFIG_DSN_RETURN, "dsn_return", dsn_return),
     STR(CONFIG_LOGFILE, "logfile", logfile),
     STR(CONFIG_SYSLOG, "syslog", syslog),
+    NUM(CONFIG_QUEUE, "queue", queue),
     UNS(CONFIG_PROTOCOL, "protocol", "smtpc speaks SMTP only"),
     UNS(CONFIG_PROXY_HOST, "proxy_host",
 	"mail would go out directly, not through the proxy"),
@@ -560,6 +561,27 @@ config_key_dsn_return(const struct config_ctx *cx, struct config_account *a,
 	return config_key_invalid(cx, k, v, "off, headers or full");
 }
 
+static const char *const config_key_queues[] = {
+    [CONFIG_QUEUE_UNSET] = "never",
+    [CONFIG_QUEUE_NEVER] = "never",
+    [CONFIG_QUEUE_ON_TEMPFAIL] = "on-tempfail",
+    [CONFIG_QUEUE_ALWAYS] = "always",
+};
+
+static int
+config_key_queue(const struct config_ctx *cx, struct config_account *a,
+    enum config_key k, const char *v)
+{
+	enum config_queue q;
+
+	if (config_key_off(v))
+		return config_key_put_int(cx, a, k, CONFIG_QUEUE_NEVER);
+	for (q = CONFIG_QUEUE_NEVER; q <= CONFIG_QUEUE_ALWAYS; q++)
+		if (strcmp(v, config_key_queues[q]) == 0)
+			return config_key_put_int(cx, a, k, (int)q);
+	return config_key_invalid(cx, k, v, "never, on-tempfail or always");
+}
+
 static int
 config_key_syslog(const struct config_ctx *cx, struct config_account *a,
     enum config_key k, const char *v)
@@ -691,6 +713,7 @@ static const struct config_keydef config_key_defs[] = {
     {"dsn_return", CONFIG_DSN_RETURN, config_key_dsn_return},
     {"logfile", CONFIG_LOGFILE, config_key_file},
     {"syslog", CONFIG_SYSLOG, config_key_syslog},
+    {"queue", CONFIG_QUEUE, config_key_queue},
     {"protocol", CONFIG_PROTOCOL, config_key_protocol},
     {"proxy_host", CONFIG_PROXY_HOST, config_key_unsupported},
     {"socket", CONFIG_SOCKET, config_key_unsupported},
@@ -923,6 +946,8 @@ config_value_word(
 		return a->tls_trust_file == NULL ? "system" : NULL;
 	case CONFIG_SYSLOG:
 		return a->syslog == NULL ? "off" : NULL;
+	case CONFIG_QUEUE:
+		return config_key_queues[a->queue];
 	default:
 		return NULL;
 	}

@@ -19,6 +19,7 @@
 #include "batch.h"
 #include "compose.h"
 #include "connect.h"
+#include "enqueue.h"
 #include "logfile.h"
 #include "password.h"
 #include "queue.h"
@@ -100,8 +101,76 @@ out:
 	return rc;
 }
 
+/* --queue: the spool, and the message on its way into it. */
+struct main_queue {
+	struct spool *sp;
+	struct enqueue_msg em;
+};
+
+static const char *
+main_disposition_name(enum spool_disposition d)
+{
+	static const char *const names[] = { "delivered", "queued", "failed",
+	    "uncertain" };
+
+	return names[d];
+}
+
+/*
+ * The queue takes over a failed attempt (`res`, `e`): the message is
+ * committed with what the attempt did recorded, and the caller is told
+ * it was accepted for delivery (0), in one line on stderr.  A queue that
+ * cannot take it: its error, and what sendmail's caller must know.
+ */
 static int
-main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
+main_queue_take(const struct cli_opts *o, struct main_queue *mq,
+    const struct smtpc_result *res, const struct smtpc_error *e)
+{
+	char id[SPOOL_ID_SIZE], why[SMTPC_ERROR_TEXT_MAX + 64];
+	enum spool_disposition disp = SPOOL_DISP_DEFERRED;
+	struct smtpc_error qerr;
+	int rc;
+
+	memset(&qerr, 0, sizeof(qerr));
+	if (enqueue_commit(mq->sp, &mq->em, o->queue_conn, id, &qerr) != 0) {
+		rc = report_error(&qerr);
+		fprintf(stderr, "smtpc: the message could not be queued\n");
+		return rc;
+	}
+	/* Queued whatever happens now: a lost record only means "retry". */
+	if (enqueue_record(mq->sp, id, res, e, &disp, &qerr) != 0)
+		(void)report_error(&qerr);
+	enqueue_summary(res, e, why, sizeof(why));
+	if (disp == SPOOL_DISP_UNCERTAIN)
+		fprintf(stderr, "smtpc: the server may have the message (the "
+		    "connection ended after all of it was sent); kept in the "
+		    "queue as %s, not sent again unless asked (smtpc queue "
+		    "run --resend-uncertain)\n", id);
+	else
+		fprintf(stderr, "smtpc: queued as %s (%s); smtpc queue run "
+		    "sends it\n", id, why);
+	if (o->json)
+		report_json_spooled(stdout, res, e, 0, id,
+		    main_disposition_name(disp), NULL);
+	return 0;
+}
+
+/* 1 when a sent message left recipients refused for now (4xx). */
+static int
+main_some_deferred(const struct smtpc_result *res)
+{
+	const struct smtpc_rcpt_status *st;
+	size_t i;
+
+	for (i = 0; (st = smtpc_result_rcpt(res, i)) != NULL; i++)
+		if (st->accepted != 1 && st->reply_code < 500)
+			return 1;
+	return 0;
+}
+
+static int
+main_send(const struct cli_opts *o, const struct smtpc_msg *msg,
+    struct main_queue *mq)
 {
 	struct smtpc_session *s = NULL;
 	struct smtpc_reader *r = NULL;
@@ -132,11 +201,27 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg)
 		goto out;
 	}
 	if ((rc = connect_session(o, &events, 1, &s, &user, &netrc_login,
-	    &err)) != 0)
+	    &err)) != 0) {
+		/* Not reached for now: the queue keeps it. */
+		if (mq != NULL && err.code != 0 &&
+		    enqueue_is_temporary(NULL, &err)) {
+			rc = main_queue_take(o, mq, res, &err);
+			goto done;
+		}
 		goto out;
+	}
 	connect_warn_dsn(o, s);
 	rc = smtpc_session_send_msg(s, msg, flags, res, &err);
 	progress_end(&events.progress);
+	if (mq != NULL && (rc != 0 ? enqueue_is_temporary(res, &err) ||
+	    smtpc_result_maybe_delivered(res) : main_some_deferred(res))) {
+		connect_print_refusals(res, "deferred:");
+		smtpc_session_quit(s, NULL);
+		rc = main_queue_take(o, mq, res, rc != 0 ? &err : NULL);
+		logfile_send(o, user, msg, res, &err, smtpc_result_size(res),
+		    75);
+		goto done;
+	}
 	if (rc != 0) {
 		connect_print_refusals(res, "recipient refused:");
 		rc = report_error(&err);
@@ -166,10 +251,65 @@ out:
 	    smtpc_result_size(res), rc);
 	if (o->json)
 		report_json(stdout, res, rc != 0 ? &err : NULL, rc, 0);
+done:
 	smtpc_session_free(s);
 	smtpc_result_free(res);
 	smtpc_reader_free(r);
 	free(netrc_login);
+	return rc;
+}
+
+/* --queue always: into the queue, nothing sent now. */
+static int
+main_queue_only(const struct cli_opts *o, struct main_queue *mq)
+{
+	struct smtpc_error err;
+	char id[SPOOL_ID_SIZE];
+
+	memset(&err, 0, sizeof(err));
+	if (enqueue_commit(mq->sp, &mq->em, o->queue_conn, id, &err) != 0)
+		return report_error(&err);
+	if (o->verbose || (!o->quiet && o->command != CLI_CMD_SENDMAIL &&
+	    isatty(STDERR_FILENO)))
+		fprintf(stderr, "smtpc: queued as %s; smtpc queue run sends "
+		    "it\n", id);
+	if (o->json)
+		report_json_spooled(stdout, NULL, NULL, 0, id, "queued",
+		    NULL);
+	return 0;
+}
+
+/*
+ * Send `msg` as --queue says: never, straight; on-tempfail and always,
+ * through a temp file of the spool (enqueue.h), so that the bytes that
+ * are tried now are the ones a later attempt sends.
+ */
+static int
+main_deliver(const struct cli_opts *o, const struct smtpc_msg *msg)
+{
+	struct spool_opts so;
+	struct main_queue mq;
+	struct smtpc_error err;
+	int rc;
+
+	if (o->queue != CLI_QUEUE_ON_TEMPFAIL && o->queue != CLI_QUEUE_ALWAYS)
+		return main_send(o, msg, NULL);
+	memset(&mq, 0, sizeof(mq));
+	memset(&err, 0, sizeof(err));
+	spool_opts_init(&so);
+	so.dir = o->queue_dir;
+	if (spool_open(&so, &mq.sp, &err) != 0 ||
+	    enqueue_prepare(mq.sp, msg, &mq.em, &err) != 0) {
+		rc = report_error(&err);
+		spool_close(mq.sp);
+		return rc;
+	}
+	if (o->queue == CLI_QUEUE_ALWAYS)
+		rc = main_queue_only(o, &mq);
+	else
+		rc = main_send(o, mq.em.msg, &mq);
+	enqueue_discard(&mq.em);
+	spool_close(mq.sp);
 	return rc;
 }
 
@@ -191,7 +331,7 @@ main_cmd_send(const struct cli_opts *o)
 	if (o->dry_run)
 		rc = main_write_message(o, msg);
 	else
-		rc = main_send(o, msg);
+		rc = main_deliver(o, msg);
 	smtpc_msg_free(msg);
 	return rc;
 }
@@ -262,7 +402,7 @@ main_cmd_sendmail(const struct cli_opts *o, const struct sendmail_opts *so)
 	if (smtpc_msg_load_fd(msg, STDIN_FILENO, so->read_recipients ?
 	    SMTPC_LOAD_RECIPIENTS : 0, &err) != 0)
 		goto fail;
-	rc = main_send(o, msg);
+	rc = main_deliver(o, msg);
 	goto out;
 fail:
 	rc = main_sendmail_unsent(o, msg, &err, report_error(&err));
@@ -410,6 +550,34 @@ main_lists_queue(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * sendmail -q (and -qINTERVAL, which smtpc runs once: a timer or cron
+ * repeats it, smtpc-queue(1)): the queue sent.  -v is kept.
+ */
+static int
+main_runs_queue(int argc, char **argv, int *ret_verbose)
+{
+	const char *base;
+	int i, first, q = 0;
+
+	*ret_verbose = 0;
+	if (sendmail_is_name(argv[0], &base))
+		first = 1;
+	else if (argc > 1 && strcmp(argv[1], "sendmail") == 0)
+		first = 2;
+	else if (argc > 1 && sendmail_is_argv(argv[1]))
+		first = 1;
+	else
+		return 0;
+	for (i = first; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strncmp(argv[i], "-q", 2) == 0)
+			q = 1;
+		else if (strcmp(argv[i], "-v") == 0)
+			*ret_verbose = 1;
+	}
+	return q;
+}
+
 /* What went to standard output must have gone: else 74. */
 static int
 main_flush(int rc)
@@ -427,12 +595,16 @@ main(int argc, char **argv)
 {
 	static char mailq_name[] = "mailq";
 	static char *mailq_argv[] = { mailq_name, NULL };
+	static char queue_name[] = "queue", run_name[] = "run", v_name[] = "-v";
+	static char *run_argv[] = { queue_name, run_name, NULL };
+	static char *run_v_argv[] = { queue_name, run_name, v_name, NULL };
 	struct cli_opts o;
 	struct sendmail_opts so;
 	struct account acct;
+	struct queue_conn qc;
 	const char *base;
 	char *env_password;
-	int rc;
+	int rc, verbose;
 
 	/* Before anything else: the environment's secret out of sight. */
 	if ((rc = password_take_env(&env_password)) != 0)
@@ -440,13 +612,18 @@ main(int argc, char **argv)
 	/* A write to a closed socket must be an error, not a killed program. */
 	signal(SIGPIPE, SIG_IGN);
 	/* `smtpc queue ...`, and mailq (also as sendmail -bp). */
-	if (argc > 1 && strcmp(argv[1], "queue") == 0) {
+	if (argc > 1 && strcmp(argv[1], "queue") == 0)
+		rc = queue_main(argc - 1, argv + 1, env_password);
+	else if (main_lists_queue(argc, argv))
+		rc = queue_main(1, mailq_argv, NULL);
+	else if (main_runs_queue(argc, argv, &verbose))
+		rc = queue_main(verbose ? 3 : 2, verbose ? run_v_argv :
+		    run_argv, env_password);
+	else
+		rc = -1;
+	if (rc >= 0) {
 		password_free(env_password);
-		return main_flush(queue_main(argc - 1, argv + 1));
-	}
-	if (main_lists_queue(argc, argv)) {
-		password_free(env_password);
-		return main_flush(queue_main(1, mailq_argv));
+		return main_flush(rc);
 	}
 	memset(&so, 0, sizeof(so));
 	if (argc > 0 && sendmail_is_name(argv[0], &base))
@@ -467,7 +644,12 @@ main(int argc, char **argv)
 	}
 	o.env_password = env_password;
 	memset(&acct, 0, sizeof(acct));
-	if ((rc = account_apply(&o, &acct)) == 0 &&
+	memset(&qc, 0, sizeof(qc));
+	o.queue_conn = &qc;
+	if ((rc = queue_conn_capture(&o, &qc)) == 0 &&
+	    (rc = account_apply(&o, &acct)) == 0 &&
+	    (rc = queue_conn_account(&qc, acct.cfg != NULL ?
+	    config_path(acct.cfg) : NULL, o.account_name)) == 0 &&
 	    (rc = args_check_complete(&o)) == 0) {
 		if (o.command == CLI_CMD_SEND)
 			rc = main_cmd_send(&o);
@@ -485,6 +667,7 @@ main(int argc, char **argv)
 	args_free(&o);
 	sendmail_free(&so);
 	account_free(&acct);
+	queue_conn_free(&qc);
 	password_free(env_password);
 	return main_flush(rc);
 }

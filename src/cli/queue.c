@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * queue.c - `smtpc queue list|show|drop|hold|release` and `mailq`.
+ * queue.c - `smtpc queue list|run|show|drop|hold|release` and `mailq`.
  *
- * The commands only read and change the spool (spool.h); none of them
- * talks to a server.  Each entry's line says what a user needs to decide
+ * The commands but run only read and change the spool (spool.h); run
+ * (queue_run.h) sends it.  Each entry's line says what a user needs to decide
  * what to do with it: how old, how big, from whom, to whom (the recipients
  * still to be served), its state, the last error and the next attempt.
  * --json gives the same as one JSON object per entry (report_json's
@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "queue.h"
+#include "queue_run.h"
 #include "report.h"
 #include "report_json.h"
 #include "spool.h"
@@ -25,6 +26,7 @@
 
 static const char queue_usage[] =
     "usage: smtpc queue list [--json] [--failed]\n"
+    "       smtpc queue run [--all] [--resend-uncertain] [--json] [-v] [-q]\n"
     "       smtpc queue show ID\n"
     "       smtpc queue drop|hold|release ID...\n"
     "       mailq                  (the same as smtpc queue list)\n"
@@ -34,6 +36,10 @@ static const char queue_usage[] =
     "\n"
     "  list      every queued message: ID, age, size, sender, the\n"
     "            recipients still to be served, state, last error, next try\n"
+    "  run       send what is due, one connection per server and account\n"
+    "            (also sendmail -q); --all: due or not; --resend-uncertain:\n"
+    "            also what the server may already have (same Message-ID);\n"
+    "            -v: a line per message (-vv: the dialogue)\n"
     "  show      one message's envelope, every recipient's state, its\n"
     "            history\n"
     "  drop      remove it (never while it is being sent)\n"
@@ -48,6 +54,10 @@ struct queue_opts {
 	const char *dir;
 	int json;
 	int failed;
+	int all;
+	int resend_uncertain;
+	int verbose;
+	int quiet;
 };
 
 /* "3m", "2h", "4d": how long ago, or how long until. */
@@ -305,13 +315,33 @@ queue_usage_error(const char *why)
 	return QUEUE_EX_USAGE;
 }
 
+static int
+queue_cmd_run(const struct queue_opts *q, char *env_password)
+{
+	struct queue_run_opts r;
+
+	memset(&r, 0, sizeof(r));
+	r.dir = q->dir;
+	r.all = q->all;
+	r.resend_uncertain = q->resend_uncertain;
+	r.json = q->json;
+	r.verbose = q->verbose;
+	r.quiet = q->quiet;
+	r.env_password = env_password;
+	return queue_run(&r);
+}
+
 int
-queue_main(int argc, char **argv)
+queue_main(int argc, char **argv, char *env_password)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "failed", no_argument, NULL, 'F' },
 		{ "queue-dir", required_argument, NULL, 'd' },
+		{ "all", no_argument, NULL, 'A' },
+		{ "resend-uncertain", no_argument, NULL, 'U' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -324,8 +354,20 @@ queue_main(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	/* GNU getopt: options anywhere, the command and IDs after them. */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hvq", opts, NULL)) != -1) {
 		switch (c) {
+		case 'A':
+			q.all = 1;
+			break;
+		case 'U':
+			q.resend_uncertain = 1;
+			break;
+		case 'v':
+			q.verbose++;
+			break;
+		case 'q':
+			q.quiet = 1;
+			break;
 		case 'j':
 			q.json = 1;
 			break;
@@ -346,8 +388,8 @@ queue_main(int argc, char **argv)
 		return optind == argc ? queue_list(&q) :
 		    queue_usage_error("mailq takes no arguments");
 	if (optind == argc)
-		return queue_usage_error("a command is needed: list, show, "
-		    "drop, hold or release");
+		return queue_usage_error("a command is needed: list, run, "
+		    "show, drop, hold or release");
 	cmd = argv[optind++];
 	if (strcmp(cmd, "list") == 0)
 		return optind == argc ? queue_list(&q) :
@@ -360,7 +402,7 @@ queue_main(int argc, char **argv)
 		return argc > optind ? queue_each(&q, cmd, argv + optind,
 		    argc - optind) : queue_usage_error("an ID is needed");
 	if (strcmp(cmd, "run") == 0)
-		return queue_usage_error("queue run is not built yet: this "
-		    "version only keeps, lists and manages the queue");
+		return optind == argc ? queue_cmd_run(&q, env_password) :
+		    queue_usage_error("run takes no ID");
 	return queue_usage_error("unknown command");
 }

@@ -113,9 +113,10 @@ json_stages(FILE *fp, const struct smtpc_result *r)
 	fputc('}', fp);
 }
 
-void
-report_json(FILE *fp, const struct smtpc_result *r,
-    const struct smtpc_error *err, int exit_code, unsigned long line)
+static void
+report_json_any(FILE *fp, const struct smtpc_result *r,
+    const struct smtpc_error *err, int exit_code, unsigned long line,
+    const char *spool_id, const char *spool_state, const char *message_id)
 {
 	const struct smtpc_reply_info *fin = r ? smtpc_result_final_reply(r) :
 	    NULL;
@@ -129,9 +130,16 @@ report_json(FILE *fp, const struct smtpc_result *r,
 	fprintf(fp, "{\"schema\":%d", REPORT_JSON_SCHEMA);
 	if (line != 0)
 		fprintf(fp, ",\"line\":%lu", line);
+	/* Queued: the attempt's own outcome, and why it did not go. */
+	if (spool_state != NULL && r != NULL && smtpc_result_status(r) != 0)
+		outcome = smtpc_result_maybe_delivered(r) ? "uncertain" :
+		    strcmp(spool_state, "queued") == 0 ? "queued" : "failed";
+	else if (spool_state != NULL && strcmp(spool_state, "queued") == 0)
+		outcome = "queued";
 	json_str(fp, "outcome", outcome, 0);
 	fprintf(fp, ",\"exit_code\":%d", exit_code);
-	json_error(fp, exit_code == 0 ? NULL : e);
+	json_error(fp, exit_code == 0 && strcmp(outcome, "sent") == 0 ?
+	    NULL : e);
 	fputs(",\"server\":{\"host\":", fp);
 	report_json_string(fp, r ? smtpc_result_host(r) : "");
 	fprintf(fp, ",\"port\":%u", r ? smtpc_result_port(r) : 0);
@@ -151,7 +159,9 @@ report_json(FILE *fp, const struct smtpc_result *r,
 	else
 		fputs("null", fp);
 	fputc('}', fp);
-	json_str(fp, "message_id", r ? smtpc_result_message_id(r) : NULL, 1);
+	if (r != NULL && smtpc_result_message_id(r) != NULL)
+		message_id = smtpc_result_message_id(r);
+	json_str(fp, "message_id", message_id, 1);
 	fprintf(fp, ",\"size\":%llu,\"bytes\":%llu",
 	    (unsigned long long)(r ? smtpc_result_size(r) : 0),
 	    (unsigned long long)(r ? smtpc_result_bytes(r) : 0));
@@ -168,6 +178,28 @@ report_json(FILE *fp, const struct smtpc_result *r,
 	fprintf(fp, ",\"maybe_delivered\":%s", r != NULL &&
 	    smtpc_result_maybe_delivered(r) ? "true" : "false");
 	json_stages(fp, r);
+	if (spool_id != NULL) {
+		fputs(",\"spool\":{\"id\":", fp);
+		report_json_string(fp, spool_id);
+		json_str(fp, "state", spool_state, 0);
+		fputc('}', fp);
+	}
 	fputs("}\n", fp);
 	fflush(fp);
+}
+
+void
+report_json(FILE *fp, const struct smtpc_result *r,
+    const struct smtpc_error *err, int exit_code, unsigned long line)
+{
+	report_json_any(fp, r, err, exit_code, line, NULL, NULL, NULL);
+}
+
+void
+report_json_spooled(FILE *fp, const struct smtpc_result *r,
+    const struct smtpc_error *err, int exit_code, const char *spool_id,
+    const char *spool_state, const char *message_id)
+{
+	report_json_any(fp, r, err, exit_code, 0, spool_id, spool_state,
+	    message_id);
 }

@@ -23,6 +23,16 @@
 void report_json(FILE *fp, const struct smtpc_result *r,
     const struct smtpc_error *err, int exit_code, unsigned long line);
 
+/*
+ * The same for a message the queue holds: "spool":{"id","state"} added,
+ * the outcome "queued" when the queue keeps it for a later attempt
+ * (state "queued"), and `message_id` (the queued message's, may be NULL)
+ * when the result has none.
+ */
+void report_json_spooled(FILE *fp, const struct smtpc_result *r,
+    const struct smtpc_error *err, int exit_code, const char *spool_id,
+    const char *spool_state, const char *message_id);
+
 /* A JSON string literal for `s` (UTF-8 kept, controls escaped). */
 void report_json_string(FILE *fp, const char *s);
 

@@ -34,6 +34,11 @@ static const char sendmail_help[] =
     "  -a, --account NAME  the account (default: the one whose from is\n"
     "                      -f's address, else \"default\")\n"
     "  -N never|success,failure,delay   -R full|hdrs   -V ENVID   (DSN)\n"
+    "  --queue never|on-tempfail|always   keep the message in the local\n"
+    "                      queue when it cannot go now (on-tempfail: exit\n"
+    "                      0 once queued), or always (smtpc-queue(1))\n"
+    "  -q                  send the queue (smtpc queue run); -bp, mailq:\n"
+    "                      list it\n"
     "  -v                  the SMTP dialogue on stderr\n"
     "  --json              the result as one JSON object on stdout\n"
     "  -i, -oi, -B..., -o..., -e..., -h N, -L TAG, -O OPT, -G, -m, -n, -U\n"
@@ -47,11 +52,12 @@ sendmail_usage(const char *word, const char *why)
 	return SENDMAIL_USAGE;
 }
 
+/* -q and -bp are taken before parsing (main.c); here they are misplaced. */
 static int
 sendmail_queue_mode(const char *what)
 {
-	return sendmail_usage(what, "not yet: smtpc sends at once; sending "
-	    "the queue is not built (mailq lists it)");
+	return sendmail_usage(what, "a queue command goes alone: sendmail -q "
+	    "sends the queue, sendmail -bp (mailq) lists it");
 }
 
 /* -bX: only -bm (read a message and send it) is what this program does. */
@@ -185,6 +191,21 @@ sendmail_long(int argc, char **argv, int *i, struct cli_opts *o,
 	if (eq == NULL && strcmp(w, "verbose") == 0) {
 		o->verbose = 1;
 		return 0;
+	}
+	/* smtpc's own: --queue=MODE, --queue-dir=DIR (or the next word). */
+	if ((n == 5 && strncmp(w, "queue", 5) == 0) ||
+	    (n == 9 && strncmp(w, "queue-dir", 9) == 0)) {
+		const char *v = eq != NULL ? eq + 1 : NULL;
+
+		if (v == NULL && *i + 1 >= argc)
+			return sendmail_usage(argv[*i], "needs a value");
+		if (v == NULL)
+			v = argv[++(*i)];
+		if (n == 9) {
+			o->queue_dir = v;
+			return 0;
+		}
+		return args_set_queue(o, v);
 	}
 	for (size_t k = 0; k < sizeof(longs) / sizeof(longs[0]); k++) {
 		if (strlen(longs[k].name) != n ||

@@ -138,6 +138,13 @@ spool_fsync(int fd)
 int64_t
 spool_now(const struct spool *sp)
 {
+#ifdef SPOOL_TEST_HOOKS
+	/* A clock the tests set: a day of retries without a day of waiting. */
+	const char *now = getenv("SMTPC_SPOOL_NOW");
+
+	if (now != NULL && sp->clock == NULL)
+		return (int64_t)strtoll(now, NULL, 10);
+#endif
 	return sp->clock != NULL ? sp->clock(sp->user) : (int64_t)time(NULL);
 }
 

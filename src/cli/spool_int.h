@@ -16,8 +16,9 @@
  * Test builds (-DSPOOL_TEST_HOOKS) die by SIGKILL at the point named by
  * $SMTPC_SPOOL_CRASH_AT, so tests can check what every stage leaves
  * behind, and pause 2 ms at the one named by $SMTPC_SPOOL_DELAY_AT, to
- * widen a race window; the program is built without them and the points
- * cost nothing.
+ * widen a race window, and read the time from $SMTPC_SPOOL_NOW (seconds)
+ * when it is set; the program is built without them (the tests use a
+ * build of it with them, smtpc-test-hooks) and the points cost nothing.
  */
 #ifdef SPOOL_TEST_HOOKS
 void spool_crash_point(const char *name);

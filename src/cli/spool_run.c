@@ -360,6 +360,9 @@ spool_body_read(
 	*ret_len = 0;
 	if (want == 0)
 		return 0;
+	/* Part of the message has gone to the server, not its end. */
+	if (e->body_pos > 0)
+		SPOOL_CRASH("body-middle");
 	do
 		n = pread(e->fd, buf, want, (off_t)e->body_pos);
 	while (n < 0 && errno == EINTR);

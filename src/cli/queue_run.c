@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * queue_run.c - sending the queue (queue_run.h).
+ *
+ * Two passes.  The first walks the due entries (spool_next_due: each one
+ * claimed, settled and released) and sorts their IDs into groups that
+ * share a connection: the same server options, configuration file and
+ * account (queue_conn.h).  The second opens one session per group and
+ * gives the library's batch engine the group's entries one at a time,
+ * each claimed again (another runner may have taken or finished it in
+ * between: then it is skipped), with only its recipients still pending,
+ * its very bytes from the spool, and SMTPC_SEND_ALLOW_PARTIAL, so that a
+ * refused recipient never holds back the others.  The entry's reader
+ * writes "sending" to the spool when it reaches the end of the message,
+ * right before the final dot (spool.h): a runner killed after that point
+ * leaves the message uncertain, never sent again blindly.  Each result
+ * is recorded as it comes back, in order; the entry is released then.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "connect.h"
+#include "enqueue.h"
+#include "queue_conn.h"
+#include "queue_run.h"
+#include "report.h"
+#include "report_json.h"
+#include "spool.h"
+
+#define QR_EX_OK 0
+#define QR_EX_SOFTWARE 70
+
+/* An entry as the first pass saw it. */
+struct qr_id {
+	char *id;
+	int64_t last_attempt; /* another attempt since: skipped */
+};
+
+struct qr_group {
+	struct spool_param *param; /* the connection's, copied */
+	size_t nparam;
+	struct qr_id *ids;
+	size_t nids, next;
+};
+
+/* One entry between the batch's next and done. */
+struct qr_item {
+	struct qr_run *run;
+	struct spool_entry *e;
+	const char **rcpts;
+	size_t *map; /* rcpts[i] is e->rcpt[map[i]] */
+	size_t n;
+	int marked;  /* "sending" written */
+	int mark_failed;
+};
+
+struct qr_run {
+	const struct queue_run_opts *q;
+	struct spool *sp;
+	unsigned flags; /* SPOOL_DUE_* */
+	struct qr_group *groups;
+	size_t ngroups;
+	struct qr_group *cur;
+	const struct cli_opts *o; /* the group's options */
+	size_t delivered, deferred, failed, uncertain, skipped;
+};
+
+static int
+qr_oom(void)
+{
+	fprintf(stderr, "smtpc: queue: out of memory\n");
+	return 71;
+}
+
+static void
+qr_group_free(struct qr_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nparam; i++) {
+		free(g->param[i].key);
+		free(g->param[i].value);
+	}
+	free(g->param);
+	for (i = 0; i < g->nids; i++)
+		free(g->ids[i].id);
+	free(g->ids);
+}
+
+/* The group of entry `e`, made when it is the first of its kind. */
+static struct qr_group *
+qr_group_of(struct qr_run *run, const struct spool_entry *e)
+{
+	struct qr_group *g;
+	size_t i;
+
+	for (i = 0; i < run->ngroups; i++)
+		if (queue_conn_same(run->groups[i].param,
+		    run->groups[i].nparam, e->param, e->nparam))
+			return &run->groups[i];
+	if ((g = realloc(run->groups, (run->ngroups + 1) * sizeof(*g))) ==
+	    NULL)
+		return NULL;
+	run->groups = g;
+	g = &run->groups[run->ngroups];
+	memset(g, 0, sizeof(*g));
+	if ((g->param = calloc(e->nparam + 1, sizeof(*g->param))) == NULL)
+		return NULL;
+	run->ngroups++;
+	for (i = 0; i < e->nparam; i++) {
+		if ((g->param[i].key = strdup(e->param[i].key)) == NULL ||
+		    (g->param[i].value = strdup(e->param[i].value)) == NULL) {
+			free(g->param[i].key);
+			return NULL;
+		}
+		g->nparam++;
+	}
+	return g;
+}
+
+static int
+qr_group_add(struct qr_group *g, const struct spool_entry *e)
+{
+	struct qr_id *p;
+
+	if ((p = realloc(g->ids, (g->nids + 1) * sizeof(*p))) == NULL)
+		return -1;
+	g->ids = p;
+	if ((p[g->nids].id = strdup(e->id)) == NULL)
+		return -1;
+	p[g->nids++].last_attempt = e->last_attempt;
+	return 0;
+}
+
+/* Pass one: the due entries, grouped by connection. */
+static int
+qr_collect(struct qr_run *run)
+{
+	struct spool_due *d = NULL;
+	struct spool_entry *e;
+	struct smtpc_error err;
+	struct qr_group *g;
+	int rc;
+
+	memset(&err, 0, sizeof(err));
+	if (spool_due_begin(run->sp, run->flags, &d, &err) != 0)
+		return report_error(&err);
+	for (;;) {
+		rc = spool_next_due(d, &e, &err);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			/* One entry's problem: said, and the run goes on. */
+			(void)report_error(&err);
+			continue;
+		}
+		g = qr_group_of(run, e);
+		if (g == NULL || qr_group_add(g, e) != 0) {
+			spool_entry_free(e);
+			spool_due_end(d);
+			return qr_oom();
+		}
+		spool_entry_free(e);
+	}
+	spool_due_end(d);
+	return 0;
+}
+
+static void
+qr_item_free(struct qr_item *it)
+{
+	if (it == NULL)
+		return;
+	spool_entry_free(it->e);
+	free(it->rcpts);
+	free(it->map);
+	free(it);
+}
+
+/* The entry's message, and "sending" written at its end (spool.h). */
+static int
+qr_read(void *user, void *buf, size_t cap, size_t *ret_len,
+    struct smtpc_error *err)
+{
+	struct qr_item *it = user;
+	int rc;
+
+	if ((rc = spool_body_read(it->e, buf, cap, ret_len, err)) != 0)
+		return rc;
+	if (*ret_len > 0 || it->marked)
+		return 0;
+	/* No record of it, no final dot: the server must not have it. */
+	if ((rc = spool_mark_sending(it->run->sp, it->e, err)) != 0) {
+		it->mark_failed = 1;
+		return rc;
+	}
+	it->marked = 1;
+	return 0;
+}
+
+/* An entry's pending recipients, and where each one is in the entry. */
+static int
+qr_item_rcpts(struct qr_item *it)
+{
+	size_t i;
+
+	it->rcpts = calloc(it->e->nrcpt, sizeof(*it->rcpts));
+	it->map = calloc(it->e->nrcpt, sizeof(*it->map));
+	if (it->rcpts == NULL || it->map == NULL)
+		return -1;
+	for (i = 0; i < it->e->nrcpt; i++) {
+		if (it->e->rcpt[i].state != SPOOL_RCPT_PENDING)
+			continue;
+		it->rcpts[it->n] = it->e->rcpt[i].addr;
+		it->map[it->n++] = i;
+	}
+	return 0;
+}
+
+/* The batch's next: the group's next entry that can still be claimed. */
+static int
+qr_next(void *user, struct smtpc_batch_item *item)
+{
+	struct qr_run *run = user;
+	struct qr_group *g = run->cur;
+	struct smtpc_error err;
+	struct spool_entry *e;
+	struct qr_item *it;
+
+	while (g->next < g->nids) {
+		const struct qr_id *seen = &g->ids[g->next++];
+
+		memset(&err, 0, sizeof(err));
+		if (spool_claim(run->sp, seen->id, run->flags, &e,
+		    &err) != 0 || e == NULL) {
+			/* Taken or finished by another runner meanwhile. */
+			run->skipped++;
+			continue;
+		}
+		/* Tried by another runner since the first pass: not due. */
+		if (e->last_attempt != seen->last_attempt) {
+			spool_entry_free(e);
+			run->skipped++;
+			continue;
+		}
+		if ((it = calloc(1, sizeof(*it))) == NULL) {
+			spool_entry_free(e);
+			return 0;
+		}
+		it->run = run;
+		it->e = e;
+		if (qr_item_rcpts(it) != 0 || it->n == 0) {
+			qr_item_free(it);
+			run->skipped++;
+			continue;
+		}
+		item->read = qr_read;
+		item->read_user = it;
+		item->size = e->size;
+		item->envelope_from = e->from;
+		item->rcpts = it->rcpts;
+		item->nrcpts = it->n;
+		item->flags = SMTPC_SEND_ALLOW_PARTIAL;
+		if (spool_entry_param(e, "smtputf8") != NULL)
+			item->flags |= SMTPC_SEND_SMTPUTF8;
+		if (spool_entry_param(e, "8bit") != NULL)
+			item->flags |= SMTPC_SEND_8BIT;
+		if (run->o->no_pipelining)
+			item->flags |= SMTPC_SEND_NO_PIPELINING;
+		if (run->o->no_chunking)
+			item->flags |= SMTPC_SEND_NO_CHUNKING;
+		item->tag = it;
+		return 1;
+	}
+	return 0;
+}
+
+static const char *
+qr_disposition_name(enum spool_disposition d)
+{
+	static const char *const names[] = { "delivered", "queued", "failed",
+	    "uncertain" };
+
+	return names[d];
+}
+
+/* What the user must hear of an entry, and what -v shows. */
+static void
+qr_tell(struct qr_run *run, const struct qr_item *it,
+    enum spool_disposition disp, const char *summary, const char *report)
+{
+	const struct queue_run_opts *q = run->q;
+
+	switch (disp) {
+	case SPOOL_DISP_DELIVERED:
+		run->delivered++;
+		if (q->verbose)
+			fprintf(stderr, "smtpc: queue: %s: sent\n", it->e->id);
+		break;
+	case SPOOL_DISP_DEFERRED:
+		run->deferred++;
+		if (q->verbose)
+			fprintf(stderr, "smtpc: queue: %s: deferred (%s); "
+			    "next try in %llds\n", it->e->id, summary,
+			    (long long)(it->e->next_attempt -
+			    (int64_t)time(NULL)));
+		break;
+	case SPOOL_DISP_FAILED:
+		run->failed++;
+		if (!q->quiet)
+			fprintf(stderr, "smtpc: queue: %s: given up (%s); "
+			    "report: %s\n", it->e->id, summary,
+			    report[0] ? report : "none written");
+		break;
+	case SPOOL_DISP_UNCERTAIN:
+		run->uncertain++;
+		if (!q->quiet)
+			fprintf(stderr, "smtpc: queue: %s: the server may "
+			    "have the message (the connection ended after "
+			    "all of it was sent); kept, not sent again unless "
+			    "asked (smtpc queue run --resend-uncertain)\n",
+			    it->e->id);
+		break;
+	}
+}
+
+/* The batch's done: the attempt recorded, the entry released. */
+static void
+qr_done(void *user, void *tag, const struct smtpc_result *res)
+{
+	struct qr_run *run = user;
+	struct qr_item *it = tag;
+	struct smtpc_error err;
+	const struct smtpc_error *e = smtpc_result_error(res);
+	enum spool_disposition disp = SPOOL_DISP_DEFERRED;
+	char summary[SMTPC_ERROR_TEXT_MAX + 64], report[4096];
+
+	memset(&err, 0, sizeof(err));
+	report[0] = '\0';
+	enqueue_outcomes(it->e, it->map, res);
+	enqueue_summary(res, e, summary, sizeof(summary));
+	if (spool_record(run->sp, it->e, summary, &disp, &err) != 0) {
+		/* The state stays as it was: sending → uncertain later. */
+		(void)report_error(&err);
+		qr_item_free(it);
+		return;
+	}
+	if (disp == SPOOL_DISP_FAILED &&
+	    spool_report_save(run->sp, it->e, report, sizeof(report),
+	    &err) != 0)
+		(void)report_error(&err);
+	qr_tell(run, it, disp, summary, report);
+	if (run->q->json)
+		report_json_spooled(stdout, res, e,
+		    smtpc_result_status(res) == 0 ? 0 :
+		    report_exit_code(smtpc_result_status(res)), it->e->id,
+		    qr_disposition_name(disp), it->e->message_id);
+	qr_item_free(it);
+}
+
+/*
+ * A group that cannot even start (its account is gone, its password
+ * cannot be had): each entry's attempt recorded as failed for now.
+ */
+static void
+qr_group_fail(struct qr_run *run, struct qr_group *g, int code,
+    const char *why)
+{
+	struct smtpc_batch_item item;
+	struct smtpc_error err, e;
+	enum spool_disposition disp = SPOOL_DISP_DEFERRED;
+	struct qr_item *it;
+
+	memset(&e, 0, sizeof(e));
+	e.code = SMTPC_ECONFIG;
+	snprintf(e.message, sizeof(e.message), "%.*s",
+	    (int)sizeof(e.message) - 1, why);
+	for (;;) {
+		memset(&item, 0, sizeof(item));
+		if (qr_next(run, &item) != 1)
+			break;
+		it = item.tag;
+		memset(&err, 0, sizeof(err));
+		if (spool_record(run->sp, it->e, why, &disp, &err) != 0)
+			(void)report_error(&err);
+		else
+			qr_tell(run, it, disp, why, "");
+		if (run->q->json)
+			report_json_spooled(stdout, NULL, &e, code, it->e->id,
+			    qr_disposition_name(disp), it->e->message_id);
+		qr_item_free(it);
+	}
+}
+
+/* The options of group `g`, its account applied as when it was queued. */
+static int
+qr_group_opts(struct qr_run *run, struct qr_group *g, struct cli_opts *o,
+    struct account *ac)
+{
+	int has_account, rc;
+
+	if (queue_conn_apply(g->param, g->nparam, o, &has_account) != 0)
+		return qr_oom();
+	o->verbose = run->q->verbose > 1;
+	o->quiet = 1;
+	o->progress = CLI_PROGRESS_OFF;
+	o->env_password = run->q->env_password;
+	if (has_account && (rc = account_apply(o, ac)) != 0)
+		return rc;
+	if (o->host == NULL) {
+		fprintf(stderr, "smtpc: queue: entries with no server\n");
+		return 78;
+	}
+	return 0;
+}
+
+/* Pass two for one group: one session, the batch engine over it. */
+static void
+qr_send_group(struct qr_run *run, struct qr_group *g)
+{
+	struct cli_opts o;
+	struct account ac;
+	struct connect_events events;
+	struct smtpc_session *s = NULL;
+	struct smtpc_batch b;
+	struct smtpc_error err;
+	const char *user = NULL;
+	char *netrc = NULL, why[SMTPC_ERROR_TEXT_MAX + 64];
+	int rc;
+
+	memset(&ac, 0, sizeof(ac));
+	memset(&err, 0, sizeof(err));
+	memset(&events, 0, sizeof(events));
+	run->cur = g;
+	run->o = &o;
+	if ((rc = qr_group_opts(run, g, &o, &ac)) == 0) {
+		events.o = &o;
+		progress_init(&events.progress, NULL, 0);
+		rc = connect_session(&o, &events, 0, &s, &user, &netrc, &err);
+	}
+	if (rc != 0) {
+		snprintf(why, sizeof(why), "could not start: %s (exit %d)",
+		    err.message[0] ? err.message : "see the error above", rc);
+		qr_group_fail(run, g, rc, why);
+	} else {
+		smtpc_batch_init(&b);
+		b.next = qr_next;
+		b.done = qr_done;
+		b.user = run;
+		b.take_ahead = 1;
+		(void)smtpc_session_send_many(s, &b, &err);
+		(void)smtpc_session_quit(s, &err);
+	}
+	smtpc_session_free(s);
+	free(netrc);
+	free(o.host);
+	account_free(&ac);
+	run->o = NULL;
+}
+
+int
+queue_run(const struct queue_run_opts *q)
+{
+	struct spool_opts so;
+	struct qr_run run;
+	struct smtpc_error err;
+	size_t i;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	memset(&err, 0, sizeof(err));
+	run.q = q;
+	run.flags = (q->all ? SPOOL_DUE_ALL : 0) |
+	    (q->resend_uncertain ? SPOOL_DUE_UNCERTAIN : 0);
+	spool_opts_init(&so);
+	so.dir = q->dir;
+	if (spool_open(&so, &run.sp, &err) != 0)
+		return report_error(&err);
+	/* Leftovers of runs that died: cheap, and keeps tmp/ clean. */
+	(void)spool_sweep(run.sp, NULL, &err);
+	rc = qr_collect(&run);
+	for (i = 0; rc == 0 && i < run.ngroups; i++)
+		qr_send_group(&run, &run.groups[i]);
+	if (q->verbose)
+		fprintf(stderr, "smtpc: queue: %zu sent, %zu deferred, %zu "
+		    "given up, %zu uncertain\n", run.delivered, run.deferred,
+		    run.failed, run.uncertain);
+	for (i = 0; i < run.ngroups; i++)
+		qr_group_free(&run.groups[i]);
+	free(run.groups);
+	spool_close(run.sp);
+	return rc;
+}
