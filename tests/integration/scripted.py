@@ -86,7 +86,7 @@ class Conn:
 class ScriptedServer:
     def __init__(self, pki, overrides=None, capabilities=None,
                  implicit=False, starttls=True, user="alice@example.test",
-                 password=None, auth="AUTH PLAIN LOGIN"):
+                 password=None, auth="AUTH PLAIN LOGIN", port=0):
         self.pki = pki
         self.overrides = overrides or {}
         self.caps = DEFAULT_CAPS if capabilities is None else capabilities
@@ -108,7 +108,7 @@ class ScriptedServer:
         self.errors = []
         self.lsock = socket.socket()
         self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.bind(("127.0.0.1", port))
         self.lsock.listen(8)
         self.port = self.lsock.getsockname()[1]
         self.stopping = threading.Event()

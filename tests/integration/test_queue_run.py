@@ -1,0 +1,386 @@
+# SPDX-License-Identifier: ISC
+"""Sending the queue: `--queue on-tempfail|always` on send and sendmail,
+`smtpc queue run` (and `sendmail -q`), against scripted servers on
+loopback that fail the way real ones do, and crash tests: the program is
+killed (SIGKILL) at each stage by the build with the spool's test hooks
+(smtpc-test-hooks, $SMTPC_SPOOL_CRASH_AT), and every message must then be
+delivered exactly once, or held as uncertain when it may already have
+been, counted at the server by its Message-ID.  A day of retries runs on
+a clock the test sets ($SMTPC_SPOOL_NOW), not by sleeping.
+"""
+
+import email
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+import servers as srv
+from conftest import smtpc_path
+from scripted import ScriptedServer
+
+FROM = "a@example.test"
+TO = "b@example.test"
+
+
+def hooks_path():
+    p = os.path.join(os.path.dirname(smtpc_path()), "smtpc-test-hooks")
+    if not os.access(p, os.X_OK):
+        pytest.fail("smtpc-test-hooks not built: %s" % p)
+    return p
+
+
+class Q:
+    """The queue of one test: its directory, and the program run on it."""
+
+    def __init__(self, smtpc, tmp):
+        self.smtpc = smtpc
+        self.dir = os.path.join(tmp, "queue")
+
+    def send(self, port, *extra, mode="on-tempfail", text="queued text",
+             to=TO, env=None):
+        return self.smtpc.run(
+            "send", "--server", "127.0.0.1:%d" % port, "--tls", "none",
+            "-f", FROM, "--to", to, "-s", "q", "--text", text,
+            "--queue", mode, "--queue-dir", self.dir, "--json", *extra,
+            env=env)
+
+    def run(self, *extra, env=None):
+        return self.smtpc.run("queue", "run", "--queue-dir", self.dir,
+                              "--json", *extra, env=env)
+
+    def hooks(self, *args, crash=None, now=None, stdin=None):
+        """The test-hooks build: killed at `crash`, its clock at `now`."""
+        e = dict(os.environ)
+        e.pop("SMTPC_PASSWORD", None)
+        e["HOME"] = self.smtpc.tmp
+        e["LC_ALL"] = "C.UTF-8"
+        e.pop("SMTPC_SPOOL_CRASH_AT", None)
+        if crash:
+            e["SMTPC_SPOOL_CRASH_AT"] = crash
+        if now is not None:
+            e["SMTPC_SPOOL_NOW"] = str(now)
+        return subprocess.run([hooks_path()] + [str(a) for a in args],
+                              env=e, input=stdin, capture_output=True,
+                              timeout=120)
+
+    def entries(self, failed=False):
+        cp = self.smtpc.run("queue", "list", "--json", "--queue-dir",
+                            self.dir, *(["--failed"] if failed else []))
+        assert cp.rc == 0, cp
+        return [json.loads(l) for l in cp.out.decode().splitlines()]
+
+
+@pytest.fixture
+def q(smtpc, tmp_path):
+    return Q(smtpc, str(tmp_path))
+
+
+def objs(r):
+    return [json.loads(l) for l in r.out.decode().splitlines() if l]
+
+
+def message_ids(server):
+    """Message-ID of every message the server took, in order."""
+    out = []
+    for raw in server.data:
+        m = email.message_from_bytes(raw)
+        out.append(m["Message-ID"])
+    return out
+
+
+def once(n=1, then=("default",), first=("send", b"451 4.3.0 later\r\n")):
+    """An override: `first` for the first n times, then `then`."""
+    seen = {"n": 0}
+
+    def act(_arg):
+        seen["n"] += 1
+        return first if seen["n"] <= n else then
+    return act
+
+
+def closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# -- queueing from send and sendmail ----------------------------------------
+
+def test_tempfail_queued_then_run_delivers_same_bytes(q, servers):
+    with ScriptedServer(servers.pki, overrides={"MAIL": once()},
+                        starttls=False) as s:
+        r = q.send(s.port, "--bcc", "c@example.test")
+        assert r.rc == 0, r
+        assert "queued as" in r.err and "451" in r.err, r
+        first = objs(r)[0]
+        assert first["outcome"] == "queued", first
+        assert first["error"]["reply"]["code"] == 451
+        mid = first["message_id"]
+        (e,) = q.entries()
+        assert e["state"] == "queued" and e["attempts"] == 1, e
+        assert e["message_id"] == mid
+        assert [x["address"] for x in e["recipients"]] == [
+            TO, "c@example.test"]
+        # Not due yet: nothing is tried, quickly.
+        conns = s.connections
+        r = q.run()
+        assert r.rc == 0 and objs(r) == [] and s.connections == conns, r
+        r = q.run("--all")
+        assert r.rc == 0, r
+        (res,) = objs(r)
+        assert res["outcome"] == "sent" and res["spool"]["state"] == \
+            "delivered", res
+        assert res["message_id"] == mid, res
+        assert message_ids(s) == [mid]
+        assert b"Bcc" not in s.data[0]
+        assert q.entries() == []
+        # The bytes queued are the bytes sent: the same Date too.
+        assert s.commands().count("RCPT") == 4
+
+
+def test_connection_refused_is_queued_and_sendmail_q_sends(q, servers,
+                                                          smtpc, tmp_path):
+    port = closed_port()
+    conf = tmp_path / "smtpcrc"
+    conf.write_text("account default\nhost 127.0.0.1\nport %d\n"
+                    "tls off\nfrom %s\nqueue on-tempfail\n" % (port, FROM))
+    conf.chmod(0o600)
+    msg = (b"From: a@example.test\nTo: b@example.test\n"
+           b"Bcc: hidden@example.test\nSubject: cron\n\nreport\n")
+    r = smtpc.run("sendmail", "-C", conf, "--queue-dir", q.dir, "-t",
+                  stdin=msg)
+    assert r.rc == 0, r
+    assert "queued as" in r.err, r
+    (e,) = q.entries()
+    assert e["account"] == "default"
+    assert sorted(x["address"] for x in e["recipients"]) == [
+        TO, "hidden@example.test"]
+    cp = smtpc.run("queue", "show", e["id"], "--queue-dir", q.dir)
+    assert "connect" in cp.out.decode() or "refused" in cp.out.decode()
+    with ScriptedServer(servers.pki, starttls=False, port=port) as s:
+        r = smtpc.run("sendmail", "-q", "--queue-dir", q.dir)
+        # sendmail -q takes no --queue-dir: it is the per-user spool.
+        r = smtpc.run("queue", "run", "--all", "--queue-dir", q.dir)
+        assert r.rc == 0, r
+        assert len(s.data) == 1, (r, s.lines)
+        assert b"hidden" not in s.data[0] and b"report" in s.data[0]
+        rcpts = [l for _t, l in s.lines if l.upper().startswith("RCPT")]
+        assert any("hidden@example.test" in l for l in rcpts), rcpts
+        assert message_ids(s) == [e["message_id"]]
+    assert q.entries() == []
+
+
+def test_sendmail_q_runs_the_per_user_queue(q, servers, smtpc, tmp_path):
+    with ScriptedServer(servers.pki, overrides={"MAIL": once()},
+                        starttls=False) as s:
+        env = {"XDG_STATE_HOME": str(tmp_path / "state")}
+        r = smtpc.run("send", "--server", "127.0.0.1:%d" % s.port,
+                      "--tls", "none", "-f", FROM, "--to", TO, "-s", "q",
+                      "--text", "t", "--queue", "on-tempfail", env=env)
+        assert r.rc == 0 and "queued as" in r.err, r
+        assert os.path.isdir(tmp_path / "state" / "smtpc" / "queue")
+        r = smtpc.run("sendmail", "-q", env=env)
+        assert r.rc == 0, r
+        assert s.data == [], "not due yet: -q sends what is due"
+        r = smtpc.run("mailq", env=env)
+        r = smtpc.run("queue", "run", "--all", env=env)
+        assert r.rc == 0 and len(s.data) == 1, r
+
+
+def test_permanent_failure_never_queued(q, servers):
+    with ScriptedServer(servers.pki, starttls=False, overrides={
+            "MAIL": b"550 5.7.1 not you\r\n"}) as s:
+        r = q.send(s.port)
+        assert r.rc == 69, r
+        assert "queued" not in r.err, r
+        assert q.entries() == []
+        assert s.data == []
+
+
+def test_queue_always_sends_nothing_now(q, servers):
+    with ScriptedServer(servers.pki, starttls=False) as s:
+        r = q.send(s.port, mode="always")
+        assert r.rc == 0, r
+        assert objs(r)[0]["outcome"] == "queued"
+        assert s.connections == 0
+        r = q.run()
+        assert r.rc == 0 and len(s.data) == 1, r
+
+
+def test_bad_queue_mode_and_unusable_queue(q, servers, smtpc, tmp_path):
+    r = smtpc.run("send", "--server", "127.0.0.1:25", "-f", FROM, "--to",
+                  TO, "--text", "t", "--queue", "sometimes")
+    assert r.rc == 64 and "--queue" in r.err, r
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with ScriptedServer(servers.pki, starttls=False) as s:
+        r = smtpc.run("send", "--server", "127.0.0.1:%d" % s.port,
+                      "--tls", "none", "-f", FROM, "--to", TO, "--text",
+                      "t", "--queue", "on-tempfail", "--queue-dir",
+                      str(blocker / "q"))
+        assert r.rc == 74, r
+        assert str(blocker) in r.err, r
+        assert s.connections == 0, "nothing is sent that could not be kept"
+
+
+# -- the uncertain case ------------------------------------------------------
+
+def test_lost_final_reply_is_uncertain_never_resent_unless_asked(q, servers):
+    with ScriptedServer(servers.pki, starttls=False,
+                        overrides={"DOT": once(first=("close",))}) as s:
+        r = q.send(s.port)
+        assert r.rc == 0, r
+        assert "may have the message" in r.err, r
+        assert objs(r)[0]["outcome"] == "uncertain"
+        (e,) = q.entries()
+        assert e["state"] == "uncertain", e
+        mid = e["message_id"]
+        assert len(s.bodies) == 1
+        r = q.run("--all")
+        assert r.rc == 0 and objs(r) == [], r
+        assert len(s.bodies) == 1, "an uncertain message is never resent"
+        cp = q.smtpc.run("queue", "list", "--queue-dir", q.dir)
+        assert "uncertain" in cp.out.decode(), cp
+        r = q.run("--resend-uncertain")
+        assert r.rc == 0, r
+        assert objs(r)[0]["spool"]["state"] == "delivered", r
+        ids = [email.message_from_bytes(b)["Message-ID"] for b in s.bodies]
+        assert ids == [mid, mid], "resent with the same Message-ID"
+        assert q.entries() == []
+
+
+# -- faults while running the queue -----------------------------------------
+
+STAGES_BEFORE_DOT = ["greeting", "EHLO", "MAIL", "RCPT", "DATA"]
+
+
+@pytest.mark.parametrize("stage", STAGES_BEFORE_DOT + ["DOT"])
+@pytest.mark.parametrize("fault", ["421", "drop"])
+def test_run_fault_at_each_stage(q, servers, stage, fault):
+    port = closed_port()
+    assert q.send(port, mode="always").rc == 0
+    act = ("send", b"421 4.3.2 going down\r\n") if fault == "421" else \
+        ("close",)
+    uncertain = stage == "DOT" and fault == "drop"
+    # The scripted server keeps every body that ended in a dot, even one
+    # it then answered 421: that one was refused, not delivered.
+    refused_bodies = 1 if stage == "DOT" else 0
+    with ScriptedServer(servers.pki, starttls=False, port=port,
+                        overrides={stage: once(first=act)}) as s:
+        r = q.run()
+        assert r.rc == 0, r
+        (after,) = q.entries()
+        if uncertain:
+            assert after["state"] == "uncertain", after
+            assert len(s.bodies) == 1
+        else:
+            assert after["state"] == "queued" and after["attempts"] == 1, \
+                after
+            assert len(s.data) == refused_bodies, s.lines
+            assert after["last_error"], after
+        r = q.run("--all")
+        assert r.rc == 0, r
+        if uncertain:
+            assert q.entries()[0]["state"] == "uncertain"
+            assert len(s.bodies) == 1
+        else:
+            assert q.entries() == [], r
+            assert len(s.data) == refused_bodies + 1, (r, s.lines)
+
+
+def test_partial_recipients_retry_only_the_rest(q, servers):
+    port = closed_port()
+    rcpts = ["r1@example.test", "r2@example.test", "r3@example.test"]
+    assert q.send(port, "--to", rcpts[1], "--to", rcpts[2], to=rcpts[0],
+                  mode="always").rc == 0
+
+    def rcpt(arg):
+        if "r2@" in arg and not seen_r2:
+            seen_r2.append(1)
+            return ("send", b"450 4.2.1 mailbox busy\r\n")
+        if "r3@" in arg:
+            return ("send", b"550 5.1.1 no such user\r\n")
+        return ("default",)
+    seen_r2 = []
+    with ScriptedServer(servers.pki, starttls=False, port=port,
+                        overrides={"RCPT": rcpt}) as s:
+        r = q.run()
+        assert r.rc == 0, r
+        (res,) = objs(r)
+        assert res["spool"]["state"] == "queued", res
+        (e,) = q.entries()
+        st = {x["address"]: x["state"] for x in e["recipients"]}
+        assert st == {rcpts[0]: "done", rcpts[1]: "pending",
+                      rcpts[2]: "failed"}, e
+        assert len(s.data) == 1
+        s.lines.clear()
+        r = q.run("--all")
+        assert r.rc == 0, r
+        sent_to = [l for _t, l in s.lines if l.upper().startswith("RCPT")]
+        assert len(sent_to) == 1 and rcpts[1] in sent_to[0], sent_to
+        assert len(s.data) == 2
+        (res,) = objs(r)
+        assert res["spool"]["state"] == "failed", res
+    # r3 failed for good: the entry moved to failed/, with a report.
+    assert q.entries() == []
+    (f,) = q.entries(failed=True)
+    report = os.path.join(q.dir, "failed", f["id"] + ".report")
+    text = open(report).read()
+    assert "could not be delivered" in text and rcpts[2] in text, text
+    assert "550" in text, text
+    delivered = [l for l in text.splitlines() if "delivered to:" in l]
+    assert delivered and rcpts[0] in delivered[0] and \
+        rcpts[1] in delivered[0], text
+
+
+def test_permanent_refusal_on_retry_fails_at_once(q, servers):
+    port = closed_port()
+    assert q.send(port, mode="always").rc == 0
+    with ScriptedServer(servers.pki, starttls=False, port=port,
+                        overrides={"MAIL": once()}) as s:
+        assert q.run().rc == 0
+        assert q.entries()[0]["state"] == "queued"
+    with ScriptedServer(servers.pki, starttls=False, port=port,
+                        overrides={"DOT": b"554 5.7.1 spam\r\n"}) as s:
+        r = q.run("--all")
+        assert r.rc == 0, r
+        assert "given up" in r.err and "554" in r.err, r
+        assert objs(r)[0]["spool"]["state"] == "failed"
+        assert s.data == [] or len(s.bodies) == 1
+    assert q.entries() == []
+    assert len(q.entries(failed=True)) == 1
+
+
+def test_one_connection_per_server_pipelined(q, servers):
+    port = closed_port()
+    for i in range(6):
+        assert q.send(port, text="message %d" % i, mode="always").rc == 0
+    other = closed_port()
+    assert q.send(other, text="elsewhere", mode="always").rc == 0
+    with ScriptedServer(servers.pki, starttls=False, port=port) as s, \
+            ScriptedServer(servers.pki, starttls=False, port=other) as t:
+        r = q.run()
+        assert r.rc == 0, r
+        assert s.connections == 1 and len(s.data) == 6, s.lines
+        assert t.connections == 1 and len(t.data) == 1
+        # Each message's envelope rode behind the previous one's end.
+        assert len(s.batched) > 0, s.batched
+        bodies = [email.message_from_bytes(b).get_payload().strip()
+                  for b in s.data]
+        assert bodies == ["message %d" % i for i in range(6)], bodies
+    assert q.entries() == []
+
+
+def test_nothing_due_exits_at_once(q):
+    t0 = time.monotonic()
+    r = q.run()
+    assert r.rc == 0 and r.out == b"", r
+    assert time.monotonic() - t0 < 5
