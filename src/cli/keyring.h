@@ -7,7 +7,8 @@
  *	secret-tool store --label=smtp host HOST service smtp user USER
  *
  * serves both programs.  Built without libsecret (meson -Dkeyring=disabled)
- * the key ring is never asked.
+ * the key ring is never asked; built with it, libsecret is loaded at the
+ * first lookup, and where it cannot be the key ring has no password.
  */
 #ifndef SMTPC_CLI_KEYRING_H
 #define SMTPC_CLI_KEYRING_H

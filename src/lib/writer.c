@@ -4,14 +4,15 @@
  * top-level header fields, laid out when the reader is made; the exact
  * size.  The bytes are streamed by writer_read.c.
  */
+#include <sys/random.h>
+
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-#include <openssl/rand.h>
 
 #include "address.h"
 #include "base64.h"
@@ -60,31 +61,67 @@ writer_splitmix(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+/*
+ * `n` bytes from the kernel.  Not RAND_bytes: its first call starts
+ * OpenSSL (providers, the config file, a DRBG), milliseconds that a run
+ * without TLS -- a dry run, a batch to a relay on loopback -- would spend
+ * on a Message-ID alone.
+ */
+static int
+writer_entropy(unsigned char *raw, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = getrandom(raw, n, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return SMTPC_EINTERNAL;
+		}
+		raw += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 /* `n` random alphanumeric characters into `out`. */
 static int
 writer_random(struct smtpc_reader *w, char *out, size_t n)
 {
-	unsigned char raw[64];
+	/*
+	 * Bytes past the first n replace rejected ones: one system call
+	 * covers nearly every string.
+	 */
+	enum { WRITER_SPARE = 24 };
+	unsigned char raw[64 + WRITER_SPARE];
 	uint64_t v;
-	size_t i;
+	size_t i, next, have;
 
-	if (n > sizeof(raw))
+	if (n > sizeof(raw) - WRITER_SPARE)
 		return SMTPC_EINTERNAL;
+	have = n + WRITER_SPARE;
 	if (w->seeded) {
 		for (i = 0; i < n; i++) {
 			v = writer_splitmix(&w->rng);
 			raw[i] = (unsigned char)(v >> 32);
 		}
-	} else if (RAND_bytes(raw, (int)n) != 1)
+	} else if (writer_entropy(raw, have) != 0)
 		return SMTPC_EINTERNAL;
+	next = n;
 	/* 248 = 4 * 62: reject the rest to stay unbiased; rarely loops. */
 	for (i = 0; i < n; i++) {
 		while (raw[i] >= 248) {
-			if (w->seeded)
+			if (w->seeded) {
 				raw[i] = (unsigned char)(writer_splitmix(
 				    &w->rng) >> 32);
-			else if (RAND_bytes(raw + i, 1) != 1)
-				return SMTPC_EINTERNAL;
+				continue;
+			}
+			if (next == have) {
+				if (writer_entropy(raw + n, WRITER_SPARE) != 0)
+					return SMTPC_EINTERNAL;
+				next = n;
+			}
+			raw[i] = raw[next++];
 		}
 		out[i] = writer_alnum[raw[i] % 62];
 	}

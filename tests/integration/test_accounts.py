@@ -297,12 +297,21 @@ def test_check_default_account_by_itself(smtpc, postfix, tmp_path):
 
 # -- the key ring ---------------------------------------------------------
 
+KEYRING_LIBRARY = "libsecret-1.so.0"
+
+
+def keyring_built():
+    """smtpc built with the key ring: it names libsecret, which it opens
+    at the first lookup (not a library ldd lists)."""
+    with open(smtpc_path(), "rb") as f:
+        return KEYRING_LIBRARY.encode() in f.read()
+
+
 def keyring_available():
     if not all(shutil.which(p) for p in ("dbus-run-session", "secret-tool",
                                           "gnome-keyring-daemon")):
         return False
-    ldd = subprocess.run(["ldd", smtpc_path()], stdout=subprocess.PIPE)
-    return b"libsecret" in ldd.stdout
+    return keyring_built()
 
 
 def keyring_wrap(tmp_path, host, user, pwfile):
@@ -341,6 +350,39 @@ def test_keyring_password_msmtp_attributes(smtpc, postfix, tmp_path):
     r = smtpc.run("send", "-C", cfg, "-u", "mallory@example.test",
                   *body("x"), BOB, wrap=wrap)
     assert r.rc == 78 and "no password for mallory" in r.err, r
+
+
+def system_library(name):
+    """The file the dynamic linker opens for NAME (its cache), or None."""
+    out = subprocess.run(["ldconfig", "-p"], stdout=subprocess.PIPE,
+                         text=True).stdout
+    m = re.search(r"(?m)^\s+%s \(libc6,x86-64\) => (\S+)$"
+                  % re.escape(name), out)
+    return os.path.realpath(m.group(1)) if m else None
+
+
+def test_keyring_library_missing_at_run_time(smtpc, postfix, tmp_path):
+    """libsecret is opened at the first lookup, not when smtpc starts:
+    where it cannot be opened, the key ring has no password (why, under
+    -v) and smtpc goes on as a build without it does."""
+    if not keyring_built():
+        pytest.skip("smtpc built without the key ring")
+    lib = system_library(KEYRING_LIBRARY)
+    if os.getuid() != 0 or not shutil.which("unshare") or lib is None:
+        pytest.skip("needs root, unshare and %s to hide" % KEYRING_LIBRARY)
+    text = config_text(smtpc, postfix).replace(
+        "passwordeval cat %s\n" % smtpc.s.password_file(), "")
+    cfg = write(tmp_path / "c", text)
+    # In a mount namespace of its own, the library is an empty file.
+    wrap = ["unshare", "-m", "sh", "-c",
+            'mount --bind /dev/null "$0" || exit 90; exec "$@"', lib]
+    # A bus address, so that smtpc goes as far as opening the library.
+    env = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=%s" % (tmp_path / "bus")}
+    r = smtpc.run("send", "-C", cfg, "-v", *body("x"), BOB, wrap=wrap,
+                  env=env)
+    assert r.rc == 78 and "no password for %s" % USER in r.err, r
+    assert re.search(r"(?m)^smtpc: key ring not used: .*%s"
+                     % re.escape(KEYRING_LIBRARY), r.err), r
 
 
 # -- the log --------------------------------------------------------------
