@@ -66,6 +66,8 @@ struct qr_run {
 	size_t ngroups;
 	struct qr_group *cur;
 	const struct cli_opts *o; /* the group's options */
+	char **to_report;	  /* the group's entries given up on */
+	size_t nreport;
 	size_t delivered, deferred, failed, uncertain, skipped;
 };
 
@@ -328,6 +330,125 @@ qr_tell(struct qr_run *run, const struct qr_item *it,
 	}
 }
 
+/* An entry given up on, whose sender is to get the report by mail. */
+static void
+qr_note_failed(struct qr_run *run, const struct spool_entry *e)
+{
+	char **p;
+
+	/* No report about a report: a null sender gets none (RFC 5321). */
+	if (e->from[0] == '\0')
+		return;
+	p = realloc(run->to_report, (run->nreport + 1) * sizeof(*p));
+	if (p == NULL)
+		return;
+	run->to_report = p;
+	if ((p[run->nreport] = strdup(e->id)) != NULL)
+		run->nreport++;
+}
+
+/*
+ * The report of entry `id` (in failed/) as a message from its sender to
+ * its sender, which the sender's own server takes.
+ */
+static int
+qr_report_msg(struct qr_run *run, const char *id, struct smtpc_msg **ret,
+    struct spool_entry **ret_e, struct smtpc_error *err)
+{
+	struct spool_entry *e = NULL;
+	struct smtpc_msg *msg;
+	char *text = NULL, subject[SPOOL_ID_SIZE + 64];
+	size_t len = 0;
+	FILE *fp;
+	int rc;
+
+	*ret = NULL;
+	if ((rc = spool_load(run->sp, id, &e, err)) != 0)
+		return rc;
+	if ((fp = open_memstream(&text, &len)) == NULL ||
+	    (spool_report_write(e, fp), fclose(fp)) != 0 ||
+	    (msg = smtpc_msg_new()) == NULL) {
+		free(text);
+		spool_entry_free(e);
+		memset(err, 0, sizeof(*err));
+		err->code = SMTPC_ENOMEM;
+		snprintf(err->message, sizeof(err->message), "out of memory");
+		return SMTPC_ENOMEM;
+	}
+	snprintf(subject, sizeof(subject), "Undelivered mail (queue entry "
+	    "%s)", e->id);
+	if ((rc = smtpc_msg_set_from(msg, e->from, err)) != 0 ||
+	    (rc = smtpc_msg_add_recipient(msg, SMTPC_RCPT_TO, e->from,
+	    err)) != 0 ||
+	    (rc = smtpc_msg_set_subject(msg, subject, err)) != 0 ||
+	    (rc = smtpc_msg_set_text(msg, text, len, err)) != 0 ||
+	    (rc = smtpc_msg_add_header(msg, "Auto-Submitted",
+	    "auto-replied", err)) != 0) {
+		smtpc_msg_free(msg);
+		free(text);
+		spool_entry_free(e);
+		return rc;
+	}
+	free(text);
+	*ret = msg;
+	*ret_e = e;
+	return 0;
+}
+
+/* One report mailed over `s`: 0, or the failure in `err`. */
+static int
+qr_mail_report(struct qr_run *run, struct smtpc_session *s, const char *id,
+    struct smtpc_error *err)
+{
+	struct smtpc_reader *r = NULL;
+	struct smtpc_msg *msg;
+	struct spool_entry *e;
+	const char *to;
+	int rc;
+
+	if ((rc = qr_report_msg(run, id, &msg, &e, err)) != 0)
+		return rc;
+	to = e->from;
+	if ((smtpc_session_is_ready(s) ||
+	    (rc = smtpc_session_open(s, err)) == 0) &&
+	    (rc = smtpc_reader_new(msg, &r, err)) == 0)
+		rc = smtpc_session_send(s, "", &to, 1, smtpc_reader_read, r, 0,
+		    NULL, err);
+	if (rc == 0 && run->q->verbose)
+		fprintf(stderr, "smtpc: queue: %s: report mailed to %s\n", id,
+		    e->from);
+	smtpc_reader_free(r);
+	smtpc_msg_free(msg);
+	spool_entry_free(e);
+	return rc;
+}
+
+/*
+ * Each report of the group mailed to its sender with a null envelope
+ * sender (RFC 5321 4.5.5: no report about it may come back), over the
+ * group's session.  The file in failed/ stays either way; a server that
+ * will not take it is said on stderr.
+ */
+static void
+qr_mail_reports(struct qr_run *run, struct smtpc_session *s)
+{
+	struct smtpc_error err;
+	size_t i;
+
+	for (i = 0; i < run->nreport; i++) {
+		memset(&err, 0, sizeof(err));
+		if (qr_mail_report(run, s, run->to_report[i], &err) != 0 &&
+		    !run->q->quiet)
+			fprintf(stderr, "smtpc: queue: %s: report not mailed "
+			    "(%s); it is in the queue's failed/\n",
+			    run->to_report[i], err.message);
+		free(run->to_report[i]);
+	}
+	free(run->to_report);
+	run->to_report = NULL;
+	run->nreport = 0;
+}
+
 /* The batch's done: the attempt recorded, the entry released. */
 static void
 qr_done(void *user, void *tag, const struct smtpc_result *res)
@@ -353,6 +474,8 @@ qr_done(void *user, void *tag, const struct smtpc_result *res)
 	    spool_report_save(run->sp, it->e, report, sizeof(report),
 	    &err) != 0)
 		(void)report_error(&err);
+	if (disp == SPOOL_DISP_FAILED)
+		qr_note_failed(run, it->e);
 	qr_tell(run, it, disp, summary, report);
 	if (run->q->json)
 		report_json_spooled(stdout, res, e,
@@ -453,6 +576,7 @@ qr_send_group(struct qr_run *run, struct qr_group *g)
 		b.user = run;
 		b.take_ahead = 1;
 		(void)smtpc_session_send_many(s, &b, &err);
+		qr_mail_reports(run, s);
 		(void)smtpc_session_quit(s, &err);
 	}
 	smtpc_session_free(s);

@@ -330,8 +330,15 @@ def test_partial_recipients_retry_only_the_rest(q, servers):
         r = q.run("--all")
         assert r.rc == 0, r
         sent_to = [l for _t, l in s.lines if l.upper().startswith("RCPT")]
-        assert len(sent_to) == 1 and rcpts[1] in sent_to[0], sent_to
-        assert len(s.data) == 2
+        # r2 alone, then the report to the sender (r3 failed for good).
+        assert len(sent_to) == 2 and rcpts[1] in sent_to[0], sent_to
+        assert FROM in sent_to[1], sent_to
+        mails = [l for _t, l in s.lines if l.upper().startswith("MAIL")]
+        assert mails[-1].startswith("MAIL FROM:<>"), mails
+        assert len(s.data) == 3
+        report_mail = email.message_from_bytes(s.data[2])
+        assert report_mail["Auto-Submitted"] == "auto-replied"
+        assert rcpts[2] in report_mail.get_payload(), s.data[2]
         (res,) = objs(r)
         assert res["spool"]["state"] == "failed", res
     # r3 failed for good: the entry moved to failed/, with a report.
@@ -359,7 +366,10 @@ def test_permanent_refusal_on_retry_fails_at_once(q, servers):
         assert r.rc == 0, r
         assert "given up" in r.err and "554" in r.err, r
         assert objs(r)[0]["spool"]["state"] == "failed"
-        assert s.data == [] or len(s.bodies) == 1
+        # The report went to the sender, and this server refused it too:
+        # said, and kept in failed/.
+        assert len(s.bodies) == 2, s.lines
+        assert "report not mailed" in r.err, r
     assert q.entries() == []
     assert len(q.entries(failed=True)) == 1
 
