@@ -200,6 +200,21 @@ account_build_from(const char *name, const char *addr, char **ret)
 	return 0;
 }
 
+static enum cli_queue
+account_queue_mode(enum config_queue q)
+{
+	switch (q) {
+	case CONFIG_QUEUE_ON_TEMPFAIL:
+		return CLI_QUEUE_ON_TEMPFAIL;
+	case CONFIG_QUEUE_ALWAYS:
+		return CLI_QUEUE_ALWAYS;
+	case CONFIG_QUEUE_BACKGROUND:
+		return CLI_QUEUE_BACKGROUND;
+	default:
+		return CLI_QUEUE_NEVER;
+	}
+}
+
 /* The account, with the command line over it, into `o`. */
 static int
 account_fill(struct cli_opts *o, struct config_account *a,
@@ -246,9 +261,7 @@ account_fill(struct cli_opts *o, struct config_account *a,
 	o->logfile = a->logfile;
 	/* The command line's --queue wins over the account's. */
 	if (o->queue == CLI_QUEUE_UNSET)
-		o->queue = a->queue == CONFIG_QUEUE_ON_TEMPFAIL ?
-		    CLI_QUEUE_ON_TEMPFAIL : a->queue == CONFIG_QUEUE_ALWAYS ?
-		    CLI_QUEUE_ALWAYS : CLI_QUEUE_NEVER;
+		o->queue = account_queue_mode(a->queue);
 	o->syslog = a->syslog;
 	o->from_header_off = a->set_from_header == CONFIG_FROM_HEADER_OFF;
 	if (a->set_from_header == CONFIG_FROM_HEADER_ON) {

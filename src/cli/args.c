@@ -700,9 +700,11 @@ args_set_queue(struct cli_opts *o, const char *s)
 		o->queue = CLI_QUEUE_ON_TEMPFAIL;
 	else if (strcmp(s, "always") == 0)
 		o->queue = CLI_QUEUE_ALWAYS;
+	else if (strcmp(s, "background") == 0)
+		o->queue = CLI_QUEUE_BACKGROUND;
 	else
 		return args_usage_error("bad --queue \"%s\": never, "
-		    "on-tempfail or always", s);
+		    "on-tempfail, always or background", s);
 	return 0;
 }
 

@@ -55,6 +55,7 @@ enum cli_queue {
 	CLI_QUEUE_NEVER,	/* send now or fail */
 	CLI_QUEUE_ON_TEMPFAIL,	/* send now; a temporary failure queues it */
 	CLI_QUEUE_ALWAYS,	/* queue it, send nothing now */
+	CLI_QUEUE_BACKGROUND,	/* queue it, and start a queue run */
 };
 
 struct cli_opts {
@@ -170,7 +171,10 @@ int args_parse_server(const char *spec, struct cli_opts *o, const char **why);
 int args_set_dsn_notify(struct cli_opts *o, const char *s);
 int args_set_dsn_return(struct cli_opts *o, const char *s);
 int args_set_dsn_envid(struct cli_opts *o, const char *s);
-/* --queue never|on-tempfail|always into `o`: 0, or 64 after a message. */
+/*
+ * --queue never|on-tempfail|always|background into `o`: 0, or 64 after a
+ * message.
+ */
 int args_set_queue(struct cli_opts *o, const char *s);
 
 /* Split "FILE;type=T;name=N;cid=ID" into `f`.  Returns 0 or -1 with `why`. */

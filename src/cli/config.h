@@ -110,7 +110,8 @@ enum config_queue {
 	CONFIG_QUEUE_UNSET = 0, /* never, unless the command line says */
 	CONFIG_QUEUE_NEVER,
 	CONFIG_QUEUE_ON_TEMPFAIL,
-	CONFIG_QUEUE_ALWAYS
+	CONFIG_QUEUE_ALWAYS,
+	CONFIG_QUEUE_BACKGROUND
 };
 
 enum config_from_header {

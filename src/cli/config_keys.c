@@ -566,6 +566,7 @@ static const char *const config_key_queues[] = {
     [CONFIG_QUEUE_NEVER] = "never",
     [CONFIG_QUEUE_ON_TEMPFAIL] = "on-tempfail",
     [CONFIG_QUEUE_ALWAYS] = "always",
+    [CONFIG_QUEUE_BACKGROUND] = "background",
 };
 
 static int
@@ -576,10 +577,11 @@ config_key_queue(const struct config_ctx *cx, struct config_account *a,
 
 	if (config_key_off(v))
 		return config_key_put_int(cx, a, k, CONFIG_QUEUE_NEVER);
-	for (q = CONFIG_QUEUE_NEVER; q <= CONFIG_QUEUE_ALWAYS; q++)
+	for (q = CONFIG_QUEUE_NEVER; q <= CONFIG_QUEUE_BACKGROUND; q++)
 		if (strcmp(v, config_key_queues[q]) == 0)
 			return config_key_put_int(cx, a, k, (int)q);
-	return config_key_invalid(cx, k, v, "never, on-tempfail or always");
+	return config_key_invalid(cx, k, v,
+	    "never, on-tempfail, always or background");
 }
 
 static int

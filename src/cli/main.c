@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,7 +260,55 @@ done:
 	return rc;
 }
 
-/* --queue always: into the queue, nothing sent now. */
+/*
+ * --queue background: `smtpc queue run` started on its own (a session of
+ * its own, standard streams on /dev/null), not waited for; it outlives
+ * us.  A failure to start it is said: the message is queued anyway.
+ */
+static void
+main_spawn_run(const struct cli_opts *o)
+{
+	char self[PATH_MAX];
+	char *argv[8];
+	ssize_t n;
+	pid_t pid;
+	int i = 0, fd;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
+		fprintf(stderr, "smtpc: warning: cannot start the queue run: "
+		    "%s; smtpc queue run sends it\n", strerror(errno));
+		return;
+	}
+	self[n] = '\0';
+	argv[i++] = (char *)"smtpc";
+	argv[i++] = (char *)"queue";
+	argv[i++] = (char *)"run";
+	argv[i++] = (char *)"--quiet";
+	if (o->queue_dir != NULL) {
+		argv[i++] = (char *)"--queue-dir";
+		argv[i++] = (char *)o->queue_dir;
+	}
+	argv[i] = NULL;
+	fflush(NULL);
+	if ((pid = fork()) < 0) {
+		fprintf(stderr, "smtpc: warning: cannot start the queue run: "
+		    "%s; smtpc queue run sends it\n", strerror(errno));
+		return;
+	}
+	if (pid > 0)
+		return;
+	/* The child: only async-signal-safe calls until exec. */
+	(void)setsid();
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		(void)dup2(fd, 0);
+		(void)dup2(fd, 1);
+		(void)dup2(fd, 2);
+	}
+	execv(self, argv);
+	_exit(127);
+}
+
+/* --queue always (or background): into the queue, nothing sent now. */
 static int
 main_queue_only(const struct cli_opts *o, struct main_queue *mq)
 {
@@ -276,6 +325,8 @@ main_queue_only(const struct cli_opts *o, struct main_queue *mq)
 	if (o->json)
 		report_json_spooled(stdout, NULL, NULL, 0, id, "queued",
 		    NULL);
+	if (o->queue == CLI_QUEUE_BACKGROUND)
+		main_spawn_run(o);
 	return 0;
 }
 
@@ -292,7 +343,7 @@ main_deliver(const struct cli_opts *o, const struct smtpc_msg *msg)
 	struct smtpc_error err;
 	int rc;
 
-	if (o->queue != CLI_QUEUE_ON_TEMPFAIL && o->queue != CLI_QUEUE_ALWAYS)
+	if (o->queue == CLI_QUEUE_UNSET || o->queue == CLI_QUEUE_NEVER)
 		return main_send(o, msg, NULL);
 	memset(&mq, 0, sizeof(mq));
 	memset(&err, 0, sizeof(err));
@@ -304,7 +355,7 @@ main_deliver(const struct cli_opts *o, const struct smtpc_msg *msg)
 		spool_close(mq.sp);
 		return rc;
 	}
-	if (o->queue == CLI_QUEUE_ALWAYS)
+	if (o->queue == CLI_QUEUE_ALWAYS || o->queue == CLI_QUEUE_BACKGROUND)
 		rc = main_queue_only(o, &mq);
 	else
 		rc = main_send(o, mq.em.msg, &mq);

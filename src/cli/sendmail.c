@@ -34,9 +34,10 @@ static const char sendmail_help[] =
     "  -a, --account NAME  the account (default: the one whose from is\n"
     "                      -f's address, else \"default\")\n"
     "  -N never|success,failure,delay   -R full|hdrs   -V ENVID   (DSN)\n"
-    "  --queue never|on-tempfail|always   keep the message in the local\n"
-    "                      queue when it cannot go now (on-tempfail: exit\n"
-    "                      0 once queued), or always (smtpc-queue(1))\n"
+    "  --queue MODE        never, on-tempfail (a message that cannot go\n"
+    "                      now is queued: exit 0), always (queued, not\n"
+    "                      sent now; -odq), background (queued, and a\n"
+    "                      queue run started; -odb)\n"
     "  -q                  send the queue (smtpc queue run); -bp, mailq:\n"
     "                      list it\n"
     "  -v                  the SMTP dialogue on stderr\n"
@@ -114,6 +115,11 @@ sendmail_value(struct cli_opts *o, struct sendmail_opts *so, char letter,
 		return args_set_dsn_envid(o, v);
 	if (letter == 'b')
 		return sendmail_mode(v);
+	/* -odq: queue only; -odb: deliver in the background (the queue). */
+	if (letter == 'o' && strcmp(v, "dq") == 0)
+		o->queue = CLI_QUEUE_ALWAYS;
+	if (letter == 'o' && strcmp(v, "db") == 0)
+		o->queue = CLI_QUEUE_BACKGROUND;
 	/* -oi is -i; other -oX, -B, -h, -L, -O are a server's business. */
 	return 0;
 }

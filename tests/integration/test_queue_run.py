@@ -220,6 +220,28 @@ def test_queue_always_sends_nothing_now(q, servers):
         assert r.rc == 0 and len(s.data) == 1, r
 
 
+@pytest.mark.parametrize("how", ["--queue background", "sendmail -odb"])
+def test_background_run_sends_it(q, servers, smtpc, tmp_path, how):
+    with ScriptedServer(servers.pki, starttls=False) as s:
+        if how.startswith("sendmail"):
+            conf = tmp_path / "rc"
+            conf.write_text("account default\nhost 127.0.0.1\nport %d\n"
+                            "tls off\nfrom %s\n" % (s.port, FROM))
+            r = smtpc.run("sendmail", "-C", conf, "--queue-dir", q.dir,
+                          "-odb", TO, stdin=b"Subject: bg\n\nbody\n")
+        else:
+            r = q.send(s.port, mode="background")
+        assert r.rc == 0, r
+        deadline = time.monotonic() + 20
+        while not s.data and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(s.data) == 1, "the background run sent it"
+        deadline = time.monotonic() + 10
+        while q.entries() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert q.entries() == []
+
+
 def test_bad_queue_mode_and_unusable_queue(q, servers, smtpc, tmp_path):
     r = smtpc.run("send", "--server", "127.0.0.1:25", "-f", FROM, "--to",
                   TO, "--text", "t", "--queue", "sometimes")
