@@ -109,4 +109,6 @@ def test_empty_queue_and_errors(qdir):
     cp = q("frobnicate", "--queue-dir", qdir)
     assert cp.returncode == 64 and b"unknown command" in cp.stderr, cp
     cp = q("run", "--queue-dir", qdir)
-    assert cp.returncode == 64 and b"not built yet" in cp.stderr, cp
+    assert cp.returncode == 0 and cp.stdout == b"" and cp.stderr == b"", cp
+    cp = q("run", "SOMEID", "--queue-dir", qdir)
+    assert cp.returncode == 64 and b"run takes no ID" in cp.stderr, cp
