@@ -45,6 +45,7 @@ struct qr_group {
 	size_t nparam;
 	struct qr_id *ids;
 	size_t nids, next;
+	size_t noted; /* ids[0..noted) are in the run's journal */
 };
 
 /* One entry between the batch's next and done. */
@@ -223,6 +224,49 @@ qr_item_rcpts(struct qr_item *it)
 	return 0;
 }
 
+/*
+ * The group's next entries written to the run's journal (synced) before
+ * the first of them is claimed (spool_group.c); -1 when that fails: the
+ * run stops rather than send what a crash could not account for.
+ */
+static int
+qr_note(struct qr_run *run, struct qr_group *g)
+{
+	const char *ids[SPOOL_GROUP_WINDOW];
+	struct smtpc_error err;
+	size_t n = 0;
+
+	while (n < SPOOL_GROUP_WINDOW && g->noted + n < g->nids) {
+		ids[n] = g->ids[g->noted + n].id;
+		n++;
+	}
+	memset(&err, 0, sizeof(err));
+	if (spool_group_note(run->sp, ids, n, &err) != 0) {
+		(void)report_error(&err);
+		return -1;
+	}
+	g->noted += n;
+	return 0;
+}
+
+/* The run is done with entry `id`: its changes go in the next commit. */
+static void
+qr_release(struct qr_run *run, const char *id)
+{
+	struct smtpc_error err;
+
+	memset(&err, 0, sizeof(err));
+	if (spool_group_release(run->sp, id, &err) != 0)
+		(void)report_error(&err);
+}
+
+static void
+qr_skip(struct qr_run *run, const char *id)
+{
+	run->skipped++;
+	qr_release(run, id);
+}
+
 /* The batch's next: the group's next entry that can still be claimed. */
 static int
 qr_next(void *user, struct smtpc_batch_item *item)
@@ -234,19 +278,22 @@ qr_next(void *user, struct smtpc_batch_item *item)
 	struct qr_item *it;
 
 	while (g->next < g->nids) {
-		const struct qr_id *seen = &g->ids[g->next++];
+		const struct qr_id *seen = &g->ids[g->next];
 
+		if (g->next >= g->noted && qr_note(run, g) != 0)
+			return 0;
+		g->next++;
 		memset(&err, 0, sizeof(err));
 		if (spool_claim(run->sp, seen->id, run->flags, &e,
 		    &err) != 0 || e == NULL) {
 			/* Taken or finished by another runner meanwhile. */
-			run->skipped++;
+			qr_skip(run, seen->id);
 			continue;
 		}
 		/* Tried by another runner since the first pass: not due. */
 		if (e->last_attempt != seen->last_attempt) {
 			spool_entry_free(e);
-			run->skipped++;
+			qr_skip(run, seen->id);
 			continue;
 		}
 		if ((it = calloc(1, sizeof(*it))) == NULL) {
@@ -257,7 +304,7 @@ qr_next(void *user, struct smtpc_batch_item *item)
 		it->e = e;
 		if (qr_item_rcpts(it) != 0 || it->n == 0) {
 			qr_item_free(it);
-			run->skipped++;
+			qr_skip(run, seen->id);
 			continue;
 		}
 		item->read = qr_read;
@@ -467,9 +514,11 @@ qr_done(void *user, void *tag, const struct smtpc_result *res)
 	if (spool_record(run->sp, it->e, summary, &disp, &err) != 0) {
 		/* The state stays as it was: sending → uncertain later. */
 		(void)report_error(&err);
+		qr_release(run, it->e->id);
 		qr_item_free(it);
 		return;
 	}
+	qr_release(run, it->e->id);
 	if (disp == SPOOL_DISP_FAILED &&
 	    spool_report_save(run->sp, it->e, report, sizeof(report),
 	    &err) != 0)
@@ -512,6 +561,7 @@ qr_group_fail(struct qr_run *run, struct qr_group *g, int code,
 			(void)report_error(&err);
 		else
 			qr_tell(run, it, disp, why, "");
+		qr_release(run, it->e->id);
 		if (run->q->json)
 			report_json_spooled(stdout, NULL, &e, code, it->e->id,
 			    qr_disposition_name(disp), it->e->message_id);
@@ -607,8 +657,14 @@ queue_run(const struct queue_run_opts *q)
 	/* Leftovers of runs that died: cheap, and keeps tmp/ clean. */
 	(void)spool_sweep(run.sp, NULL, &err);
 	rc = qr_collect(&run);
+	/* No journal: every change synced as it is made, slower, as safe. */
+	if (rc == 0 && run.ngroups > 0 &&
+	    spool_group_start(run.sp, &err) != 0)
+		(void)report_error(&err);
 	for (i = 0; rc == 0 && i < run.ngroups; i++)
 		qr_send_group(&run, &run.groups[i]);
+	if (spool_group_finish(run.sp, &err) != 0)
+		rc = report_error(&err);
 	if (q->verbose)
 		fprintf(stderr, "smtpc: queue: %zu sent, %zu deferred, %zu "
 		    "given up, %zu uncertain\n", run.delivered, run.deferred,

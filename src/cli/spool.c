@@ -26,7 +26,8 @@
 #define SPOOL_COPY_BUF (64 * 1024)
 #define SPOOL_HEAD_READ (16 * 1024)
 
-const char *const spool_dir_names[SPOOL_NDIRS] = {"tmp", "queue", "failed"};
+const char *const spool_dir_names[SPOOL_NDIRS] = {"tmp", "queue", "failed",
+    "run"};
 
 struct spool_tmp {
 	int fd;
@@ -133,6 +134,12 @@ spool_fsync(int fd)
 		if (errno != EINTR)
 			return -1;
 	return 0;
+}
+
+int
+spool_sync_later(const struct spool *sp, int fd)
+{
+	return sp->group ? 0 : spool_fsync(fd);
 }
 
 int64_t
@@ -350,6 +357,7 @@ spool_close(struct spool *sp)
 
 	if (sp == NULL)
 		return;
+	spool_group_free(sp);
 	for (k = 0; k < SPOOL_NDIRS; k++)
 		if (sp->sub[k] >= 0)
 			close(sp->sub[k]);
@@ -755,7 +763,8 @@ spool_write_state(
 		return rc;
 	}
 	(void)flock(fd, LOCK_EX | LOCK_NB);
-	if (spool_pwrite_all(fd, text, len, 0) != 0 || spool_fsync(fd) != 0) {
+	if (spool_pwrite_all(fd, text, len, 0) != 0 ||
+	    spool_sync_later(sp, fd) != 0) {
 		rc = spool_fail_errno(err, errno, sp, "write", SPOOL_TMP, tmp);
 		goto fail;
 	}
@@ -765,7 +774,7 @@ spool_write_state(
 		goto fail;
 	}
 	SPOOL_CRASH("state-renamed");
-	if (spool_fsync(sp->sub[sub]) != 0) {
+	if (spool_sync_later(sp, sp->sub[sub]) != 0) {
 		rc = spool_fail_errno(err, errno, sp, "sync", sub, NULL);
 		close(fd);
 		free(text);

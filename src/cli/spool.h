@@ -11,6 +11,8 @@
  *   queue/ID.st  the entry's delivery state, replaced as a whole
  *   failed/      entries given up on (ID, ID.st, and ID.report when a
  *                failure report was written)
+ *   run/PID.N    the journal of a queue run (spool_group.c): the entries
+ *                it took, and those whose changes it synced
  *
  * Why one immutable file plus a state file.  Queueing must cost one file
  * write and two fsyncs: the message and its envelope go into one file in
@@ -75,11 +77,12 @@
  * SMTPC_ENOINPUT for an ID that is not in the spool, SMTPC_ENOMEM.
  *
  * The library never keeps files of its user: this module is the program's,
- * in four files: spool.c (opening, queueing, reading and writing records
+ * in five files: spool.c (opening, queueing, reading and writing records
  * on disk), spool_run.c (claims and the runner's transitions),
  * spool_admin.c (listing, the commands on one entry, sweeping, the failure
- * report) and spool_record.c (the text records, which fuzz_spool_meta
- * feeds with arbitrary bytes).
+ * report), spool_group.c (group commit for a run, and recovery after the
+ * computer stopped under one) and spool_record.c (the text records, which
+ * fuzz_spool_meta feeds with arbitrary bytes).
  */
 #ifndef SMTPC_CLI_SPOOL_H
 #define SMTPC_CLI_SPOOL_H
@@ -331,6 +334,29 @@ int64_t spool_backoff(struct spool *sp, unsigned n);
 /* Closes the entry's file (releasing a claim) and frees it; NULL is a no-op. */
 void spool_entry_free(struct spool_entry *e);
 const char *spool_entry_param(const struct spool_entry *e, const char *key);
+
+/*
+ * Group commit for a queue run (spool_group.c says why and how).
+ * spool_group_start opens the run's journal and defers the syncs of what
+ * the runner changes; spool_group_note journals (synced) the IDs of
+ * entries about to be claimed, before any of them is; spool_group_release
+ * says the run is done with an entry (recorded, or skipped), and every
+ * SPOOL_GROUP_WINDOW of them are synced together (spool_group_commit);
+ * spool_group_finish syncs the rest and removes the journal.  Without a
+ * boot ID (not Linux) start does nothing and every change is synced as it
+ * is made.  spool_recover deals with the journals of runs that died
+ * (spool_due_begin calls it): *ret_held counts entries made uncertain.
+ */
+#define SPOOL_GROUP_WINDOW 128
+
+int spool_group_start(struct spool *sp, struct smtpc_error *err);
+int spool_group_note(struct spool *sp, const char *const *ids, size_t n,
+    struct smtpc_error *err);
+int spool_group_release(
+    struct spool *sp, const char *id, struct smtpc_error *err);
+int spool_group_commit(struct spool *sp, struct smtpc_error *err);
+int spool_group_finish(struct spool *sp, struct smtpc_error *err);
+int spool_recover(struct spool *sp, size_t *ret_held, struct smtpc_error *err);
 
 /*
  * Administration.  spool_list reads every entry of queue/ (and failed/

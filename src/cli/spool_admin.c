@@ -520,7 +520,7 @@ spool_report_save(struct spool *sp, const struct spool_entry *e, char *path,
 		goto fail;
 	}
 	if (spool_report_write(e, fp) != 0 || fflush(fp) != 0 ||
-	    spool_fsync(fd) != 0) {
+	    spool_sync_later(sp, fd) != 0) {
 		rc = spool_fail_errno(
 		    err, errno != 0 ? errno : EIO, sp, "write", SPOOL_TMP, tmp);
 		fclose(fp);
@@ -536,7 +536,7 @@ spool_report_save(struct spool *sp, const struct spool_entry *e, char *path,
 		    err, errno, sp, "create", SPOOL_FAILDIR, name);
 		goto fail;
 	}
-	if (spool_fsync(sp->sub[SPOOL_FAILDIR]) != 0)
+	if (spool_sync_later(sp, sp->sub[SPOOL_FAILDIR]) != 0)
 		return spool_fail_errno(
 		    err, errno, sp, "sync", SPOOL_FAILDIR, NULL);
 	if (path != NULL &&

@@ -31,7 +31,13 @@ void spool_crash_point(const char *name);
 
 #define SPOOL_PARAM_MAX 1000 /* parameters in one envelope */
 
-enum spool_dir_kind { SPOOL_TMP, SPOOL_QUEUE, SPOOL_FAILDIR, SPOOL_NDIRS };
+enum spool_dir_kind {
+	SPOOL_TMP,
+	SPOOL_QUEUE,
+	SPOOL_FAILDIR,
+	SPOOL_RUNDIR, /* the journals of queue runs (spool_group.c) */
+	SPOOL_NDIRS
+};
 
 extern const char *const spool_dir_names[SPOOL_NDIRS];
 
@@ -44,6 +50,9 @@ struct spool {
 	spool_clock_fn *clock;
 	spool_random_fn *random;
 	void *user;
+	/* Group commit (spool_group.c): syncs wait for spool_group_commit. */
+	int group;
+	struct spool_journal *journal;
 };
 
 /* spool_record.c */
@@ -60,6 +69,10 @@ unsigned spool_unique(void); /* a per-process counter for file names */
 int spool_fail_errno(struct smtpc_error *err, int e, const struct spool *sp,
     const char *verb, int sub, const char *name);
 int spool_fsync(int fd);
+/* spool_fsync, or nothing while a group commit defers it. */
+int spool_sync_later(const struct spool *sp, int fd);
+/* spool_group.c: journals of runs that died, dealt with (spool_recover). */
+void spool_group_free(struct spool *sp);
 int64_t spool_now(const struct spool *sp);
 uint32_t spool_rand(const struct spool *sp);
 int spool_has_suffix(const char *s, const char *suffix);

@@ -75,9 +75,11 @@ spool_remove_files(
 	SPOOL_CRASH("remove-entry-unlinked");
 	snprintf(name, sizeof(name), "%s.st", e->id);
 	unlinkat(sp->sub[sub], name, 0);
+	/* Reports are written only beside entries given up on. */
 	snprintf(name, sizeof(name), "%s.report", e->id);
-	unlinkat(sp->sub[SPOOL_FAILDIR], name, 0);
-	if (spool_fsync(sp->sub[sub]) != 0)
+	if (e->in_failed)
+		unlinkat(sp->sub[SPOOL_FAILDIR], name, 0);
+	if (spool_sync_later(sp, sp->sub[sub]) != 0)
 		return spool_fail_errno(err, errno, sp, "sync", sub, NULL);
 	return 0;
 }
@@ -102,8 +104,8 @@ spool_move_failed(
 		return spool_fail_errno(
 		    err, errno, sp, "move to failed/", SPOOL_QUEUE, e->id);
 	SPOOL_CRASH("fail-entry-moved");
-	if (spool_fsync(sp->sub[SPOOL_FAILDIR]) != 0 ||
-	    spool_fsync(sp->sub[SPOOL_QUEUE]) != 0)
+	if (spool_sync_later(sp, sp->sub[SPOOL_FAILDIR]) != 0 ||
+	    spool_sync_later(sp, sp->sub[SPOOL_QUEUE]) != 0)
 		return spool_fail_errno(
 		    err, errno, sp, "sync", SPOOL_FAILDIR, NULL);
 	e->in_failed = 1;
@@ -282,6 +284,9 @@ spool_due_begin(struct spool *sp, unsigned flags, struct spool_due **ret,
 	struct spool_due *d;
 	int rc;
 
+	/* What runs the computer stopped under left: first. */
+	if ((rc = spool_recover(sp, NULL, err)) != 0)
+		return rc;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return spool_oom(err);
 	d->sp = sp;

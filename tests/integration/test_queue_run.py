@@ -597,3 +597,61 @@ def test_a_day_of_retries_then_the_lifetime(q, servers):
     (f,) = q.entries(failed=True)
     text = open(os.path.join(q.dir, "failed", f["id"] + ".report")).read()
     assert "5 days" in text and TO in text, text
+
+
+# -- group commit: a run the computer stopped under --------------------------
+
+def boot_id():
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        return f.read().strip()
+
+
+@pytest.mark.parametrize("same_boot", [True, False])
+def test_journal_of_a_stopped_run(q, servers, same_boot):
+    """A journal nobody holds: written in this boot, the entries say the
+    truth and are sent; written in an earlier boot (the computer stopped
+    during the run: what was not synced may be lost), every entry it names
+    without "done" may have been sent and is held as uncertain, those
+    with "done" are not touched."""
+    port = closed_port()
+    for i in range(3):
+        assert q.send(port, text="m%d" % i, mode="always").rc == 0
+    a, b, c = [e["id"] for e in q.entries()]
+    boot = boot_id() if same_boot else "00000000-0000-4000-8000-000000000000"
+    os.makedirs(os.path.join(q.dir, "run"), exist_ok=True)
+    with open(os.path.join(q.dir, "run", "99999999.0"), "w") as f:
+        f.write("smtpc-run 1\nboot %s\nid %s\nid %s\ndone %s\n" % (
+            boot, a, b, b))
+    with ScriptedServer(servers.pki, starttls=False, port=port) as s:
+        r = q.run()
+        assert r.rc == 0, r
+        if same_boot:
+            assert len(s.data) == 3, s.lines
+            assert q.entries() == []
+        else:
+            assert len(s.data) == 2, s.lines
+            (held,) = q.entries()
+            assert held["id"] == a and held["state"] == "uncertain", held
+            cp = q.smtpc.run("queue", "show", a, "--queue-dir", q.dir)
+            assert "computer stopped" in cp.out.decode(), cp
+    assert os.listdir(os.path.join(q.dir, "run")) == []
+
+
+@pytest.mark.parametrize("point", ["group-noted", "group-synced"])
+def test_crash_in_group_commit(q, servers, point):
+    port = closed_port()
+    for i in range(3):
+        assert q.send(port, text="m%d" % i, mode="always").rc == 0
+    ids = [e["message_id"] for e in q.entries()]
+    with ScriptedServer(servers.pki, starttls=False, port=port) as s:
+        cp = q.hooks("queue", "run", "--queue-dir", q.dir, crash=point)
+        assert cp.returncode == -9, cp.stderr
+        time.sleep(0.2)
+        before = len(s.data)
+        # group-noted: killed before the first claim; group-synced: after
+        # the three were sent and synced, before "done" was written.
+        assert before == (0 if point == "group-noted" else 3), s.lines
+        assert q.run("--all").rc == 0
+        assert sorted(message_ids(s)) == sorted(ids), "each exactly once"
+    assert q.entries() == []
+    assert os.listdir(os.path.join(q.dir, "run")) == []
