@@ -108,15 +108,6 @@ struct main_queue {
 	struct enqueue_msg em;
 };
 
-static const char *
-main_disposition_name(enum spool_disposition d)
-{
-	static const char *const names[] = { "delivered", "queued", "failed",
-	    "uncertain" };
-
-	return names[d];
-}
-
 /*
  * The queue takes over a failed attempt (`res`, `e`): the message is
  * committed with what the attempt did recorded, and the caller is told
@@ -152,7 +143,7 @@ main_queue_take(const struct cli_opts *o, struct main_queue *mq,
 		    "sends it\n", id, why);
 	if (o->json)
 		report_json_spooled(stdout, res, e, 0, id,
-		    main_disposition_name(disp), NULL);
+		    spool_disposition_name(disp), NULL);
 	return 0;
 }
 
@@ -207,6 +198,7 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg,
 		if (mq != NULL && err.code != 0 &&
 		    enqueue_is_temporary(NULL, &err)) {
 			rc = main_queue_take(o, mq, res, &err);
+			logfile_send(o, user, msg, res, &err, 0, 75);
 			goto done;
 		}
 		goto out;
@@ -218,9 +210,9 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg,
 	    smtpc_result_maybe_delivered(res) : main_some_deferred(res))) {
 		connect_print_refusals(res, "deferred:");
 		smtpc_session_quit(s, NULL);
+		logfile_send(o, user, msg, res, rc != 0 ? &err : NULL,
+		    smtpc_result_size(res), rc != 0 ? 75 : 0);
 		rc = main_queue_take(o, mq, res, rc != 0 ? &err : NULL);
-		logfile_send(o, user, msg, res, &err, smtpc_result_size(res),
-		    75);
 		goto done;
 	}
 	if (rc != 0) {

@@ -328,15 +328,6 @@ qr_next(void *user, struct smtpc_batch_item *item)
 	return 0;
 }
 
-static const char *
-qr_disposition_name(enum spool_disposition d)
-{
-	static const char *const names[] = { "delivered", "queued", "failed",
-	    "uncertain" };
-
-	return names[d];
-}
-
 /* What the user must hear of an entry, and what -v shows. */
 static void
 qr_tell(struct qr_run *run, const struct qr_item *it,
@@ -530,7 +521,7 @@ qr_done(void *user, void *tag, const struct smtpc_result *res)
 		report_json_spooled(stdout, res, e,
 		    smtpc_result_status(res) == 0 ? 0 :
 		    report_exit_code(smtpc_result_status(res)), it->e->id,
-		    qr_disposition_name(disp), it->e->message_id);
+		    spool_disposition_name(disp), it->e->message_id);
 	qr_item_free(it);
 }
 
@@ -564,7 +555,7 @@ qr_group_fail(struct qr_run *run, struct qr_group *g, int code,
 		qr_release(run, it->e->id);
 		if (run->q->json)
 			report_json_spooled(stdout, NULL, &e, code, it->e->id,
-			    qr_disposition_name(disp), it->e->message_id);
+			    spool_disposition_name(disp), it->e->message_id);
 		qr_item_free(it);
 	}
 }

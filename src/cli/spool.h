@@ -402,6 +402,8 @@ int spool_report_save(struct spool *sp, const struct spool_entry *e, char *path,
     size_t size, struct smtpc_error *err);
 
 const char *spool_state_name(enum spool_state s);
+/* "delivered", "queued" (deferred), "failed", "uncertain": as --json says. */
+const char *spool_disposition_name(enum spool_disposition d);
 const char *spool_rcpt_state_name(enum spool_rcpt_state s);
 
 /*

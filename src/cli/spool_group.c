@@ -260,9 +260,9 @@ spool_journal_read(struct spool *sp, int fd, const char *name, char **ret,
 		if (len + 4096 + 1 > cap) {
 			if (cap >= SPOOL_JOURNAL_MAX) {
 				free(buf);
-				return spool_fail(err, SMTPC_EDATA, "%s/run/%s: "
-				    "too large for a queue journal", sp->dir,
-				    name);
+				return spool_fail(err, SMTPC_EDATA,
+				    "%s/run/%s: too large for a queue journal",
+				    sp->dir, name);
 			}
 			cap = cap ? cap * 2 : 8192;
 			if ((p = realloc(buf, cap)) == NULL) {

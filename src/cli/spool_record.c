@@ -183,6 +183,17 @@ spool_state_name(enum spool_state s)
 }
 
 const char *
+spool_disposition_name(enum spool_disposition d)
+{
+	static const char *const names[] = {"delivered", "queued", "failed",
+	    "uncertain"};
+
+	if ((unsigned)d < sizeof(names) / sizeof(*names))
+		return names[d];
+	return "?";
+}
+
+const char *
 spool_rcpt_state_name(enum spool_rcpt_state s)
 {
 	if ((unsigned)s <
