@@ -342,6 +342,25 @@ spool_recover_entry(struct spool *sp, const char *id, size_t *held,
 	return rc;
 }
 
+/* The boot ID a journal was written in ("" when it names none). */
+static void
+spool_journal_boot(const char *text, char *buf, size_t cap)
+{
+	size_t m = sizeof(spool_journal_magic) - 1, n;
+	const char *p;
+
+	buf[0] = '\0';
+	if (strncmp(text, spool_journal_magic, m) != 0 ||
+	    strncmp(text + m, "boot ", 5) != 0)
+		return;
+	p = text + m + 5;
+	n = strcspn(p, "\n");
+	if (n >= cap)
+		return;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
 /* One journal nobody holds: dealt with, then removed. */
 static int
 spool_recover_journal(struct spool *sp, const char *name, const char *boot,
@@ -363,11 +382,7 @@ spool_recover_journal(struct spool *sp, const char *name, const char *boot,
 		close(fd);
 		return rc;
 	}
-	jboot[0] = '\0';
-	if (strncmp(text, spool_journal_magic,
-	    sizeof(spool_journal_magic) - 1) == 0)
-		sscanf(text + sizeof(spool_journal_magic) - 1,
-		    "boot %63s", jboot);
+	spool_journal_boot(text, jboot, sizeof(jboot));
 	/* This boot, or a journal with no entry yet: nothing was lost. */
 	if (boot[0] == '\0' || strcmp(jboot, boot) != 0) {
 		for (line = text; rc == 0 && line != NULL && *line != '\0';
