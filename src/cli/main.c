@@ -344,6 +344,10 @@ main_deliver(const struct cli_opts *o, const struct smtpc_msg *msg)
 	if (spool_open(&so, &mq.sp, &err) != 0 ||
 	    enqueue_prepare(mq.sp, msg, &mq.em, &err) != 0) {
 		rc = report_error(&err);
+		/* Not sent, not kept: sendmail's caller must hear it. */
+		if (o->command == CLI_CMD_SENDMAIL)
+			fprintf(stderr, "smtpc: nothing was delivered or "
+			    "queued\n");
 		spool_close(mq.sp);
 		return rc;
 	}

@@ -256,6 +256,17 @@ def test_bad_queue_mode_and_unusable_queue(q, servers, smtpc, tmp_path):
         assert r.rc == 74, r
         assert str(blocker) in r.err, r
         assert s.connections == 0, "nothing is sent that could not be kept"
+        # sendmail says it in words too: its caller sees only the code.
+        conf = tmp_path / "rc"
+        conf.write_text("account default\nhost 127.0.0.1\nport %d\n"
+                        "tls off\nfrom %s\nqueue on-tempfail\n"
+                        % (s.port, FROM))
+        r = smtpc.run("sendmail", "-C", conf, "--queue-dir",
+                      str(blocker / "q"), TO,
+                      stdin=b"Subject: s\n\nx\n")
+        assert r.rc == 74, r
+        assert "nothing was delivered or queued" in r.err, r
+        assert s.connections == 0
 
 
 # -- the uncertain case ------------------------------------------------------
