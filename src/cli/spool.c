@@ -646,9 +646,53 @@ spool_slurp(struct spool *sp, int fd, int sub, const char *name, char **ret,
 	return 0;
 }
 
+/* 1 when queue/ID.sending exists: a runner was at the end of it. */
+static int
+spool_marked_sending(struct spool *sp, int sub, const char *id, int have)
+{
+	char name[SPOOL_ID_SIZE + 16];
+	struct stat sb;
+
+	if (sub != SPOOL_QUEUE)
+		return 0;
+	if (have != SPOOL_HAVE_UNKNOWN)
+		return (have & SPOOL_HAVE_SENDING) != 0;
+	snprintf(name, sizeof(name), "%s.sending", id);
+	return fstatat(sp->sub[sub], name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 /*
- * Fill `e` from the entry file open on `fd` (DIR/id) and its state record
- * (opened unless have_st is 0).  e->fd is left to the caller.
+ * The mark read: every recipient still pending when it was made was
+ * being sent (spool.h, No blind double send).
+ */
+static void
+spool_apply_sending(struct spool_entry *e)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < e->nrcpt; i++)
+		if (e->rcpt[i].state == SPOOL_RCPT_PENDING) {
+			e->rcpt[i].state = SPOOL_RCPT_SENDING;
+			any = 1;
+		}
+	if (any)
+		e->state = SPOOL_SENDING;
+}
+
+void
+spool_unmark_sending(struct spool *sp, const char *id)
+{
+	char name[SPOOL_ID_SIZE + 16];
+
+	snprintf(name, sizeof(name), "%s.sending", id);
+	unlinkat(sp->sub[SPOOL_QUEUE], name, 0);
+}
+
+/*
+ * Fill `e` from the entry file open on `fd` (DIR/id), its state record
+ * (opened unless `have_st` says there is none) and its "sending" mark.
+ * e->fd is left to the caller.
  */
 int
 spool_read_entry(struct spool *sp, int sub, const char *id, int fd, int have_st,
@@ -716,16 +760,18 @@ spool_read_entry(struct spool *sp, int sub, const char *id, int fd, int have_st,
 	}
 	e->in_failed = sub == SPOOL_FAILDIR;
 	e->state = e->in_failed ? SPOOL_FAILED : SPOOL_QUEUED;
-	if (have_st == 0)
-		goto out;
+	if (have_st != SPOOL_HAVE_UNKNOWN && !(have_st & SPOOL_HAVE_ST))
+		goto mark;
 	snprintf(what, sizeof(what), "%s.st", id);
 	sfd = openat(
 	    sp->sub[sub], what, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (sfd < 0) {
-		if (errno != ENOENT)
+		if (errno != ENOENT) {
 			rc =
 			    spool_fail_errno(err, errno, sp, "open", sub, what);
-		goto out;
+			goto out;
+		}
+		goto mark;
 	}
 	rc = spool_slurp(sp, sfd, sub, what, &st, &stlen, err);
 	close(sfd);
@@ -733,7 +779,11 @@ spool_read_entry(struct spool *sp, int sub, const char *id, int fd, int have_st,
 		goto out;
 	snprintf(what, sizeof(what), "%s/%s/%s.st", sp->dir,
 	    spool_dir_names[sub], id);
-	rc = spool_parse_state(st, stlen, what, e, err);
+	if ((rc = spool_parse_state(st, stlen, what, e, err)) != 0)
+		goto out;
+mark:
+	if (spool_marked_sending(sp, sub, id, have_st))
+		spool_apply_sending(e);
 out:
 	free(buf);
 	free(st);
@@ -774,6 +824,9 @@ spool_write_state(
 		goto fail;
 	}
 	SPOOL_CRASH("state-renamed");
+	/* The state now says what the mark said, or what came after. */
+	if (sub == SPOOL_QUEUE)
+		spool_unmark_sending(sp, e->id);
 	if (spool_sync_later(sp, sp->sub[sub]) != 0) {
 		rc = spool_fail_errno(err, errno, sp, "sync", sub, NULL);
 		close(fd);

@@ -9,6 +9,7 @@
  *   queue/ID     an entry: the message bytes, then the envelope, then a
  *                fixed-size footer (below); written once, never changed
  *   queue/ID.st  the entry's delivery state, replaced as a whole
+ *   queue/ID.sending  the entry's end may be going out (below)
  *   failed/      entries given up on (ID, ID.st, and ID.report when a
  *                failure report was written)
  *   run/PID.N    the journal of a queue run (spool_group.c): the entries
@@ -52,18 +53,22 @@
  * that queue/ID still names the locked file: another runner may have
  * delivered and removed it between our open and our flock.
  *
- * No blind double send.  spool_mark_sending() writes (fsynced) that the
- * recipients still pending are being sent, before the final dot (or BDAT
- * LAST) goes out.  If the process then dies, the next claimer finds state
- * "sending" with the lock free: the server may or may not have the message
- * (RFC 1047), so those recipients become "uncertain" and are not sent
- * again unless the caller asks (SPOOL_DUE_UNCERTAIN: same bytes, so the
- * same Message-ID).  A runner that fails before the dot records a
- * temporary outcome and the recipients go back to pending.
+ * No blind double send.  spool_mark_sending() marks, before the final
+ * dot (or BDAT LAST) goes out, that the recipients still pending are
+ * being sent: the mark is queue/ID.sending, a second name (hard link) of
+ * the entry file, made in one step with nothing to write (synced, unless
+ * a group commit defers it: spool_group.c).  If the process then dies,
+ * the next claimer finds the mark with the lock free: the server may or
+ * may not have the message (RFC 1047), so those recipients become
+ * "uncertain" and are not sent again unless the caller asks
+ * (SPOOL_DUE_UNCERTAIN: same bytes, so the same Message-ID).  Any state
+ * written afterwards says what became of them and removes the mark.  A
+ * runner that fails before the dot records a temporary outcome and the
+ * recipients go back to pending.
  *
  * Order of removals.  Delivered: the entry file is unlinked first, then
- * ID.st; a crash between leaves an orphan ID.st that nothing reads and
- * spool_sweep() removes.  The other order would leave a message with no
+ * ID.st and ID.sending; a crash between leaves orphans that nothing reads
+ * and spool_sweep() removes.  The other order would leave a message with no
  * state, which looks freshly queued and would be sent again.  Given up:
  * the final state is written to queue/ID.st first (the commit: a claimer
  * that finds "failed" in queue/ finishes the move), then to failed/ID.st,
@@ -312,7 +317,7 @@ void spool_set_outcome(struct spool_entry *e, size_t i, enum spool_outcome out,
 void spool_set_outcome_all(
     struct spool_entry *e, enum spool_outcome out, int code, const char *text);
 /*
- * Write, before the final dot, that every pending recipient with no
+ * Mark, before the final dot, that every pending recipient with no
  * outcome set yet (those the server took at RCPT) is being sent.  If this
  * fails, do not send the dot.
  */

@@ -118,9 +118,9 @@ spool_list(struct spool *sp, unsigned flags, struct spool_list *out,
 {
 	struct spool_entry **ne, *e;
 	struct smtpc_error one;
-	char **names, stname[SPOOL_ID_SIZE + 8], msg[PATH_MAX + 80];
+	char **names, stname[SPOOL_ID_SIZE + 16], msg[PATH_MAX + 80];
 	size_t n, i, k, cap = 0;
-	int sub, rc;
+	int sub, rc, have;
 
 	memset(out, 0, sizeof(*out));
 	for (sub = SPOOL_QUEUE; sub <= SPOOL_FAILDIR; sub++) {
@@ -130,6 +130,7 @@ spool_list(struct spool *sp, unsigned flags, struct spool_list *out,
 			goto fail;
 		for (i = 0; i < n; i++) {
 			if (spool_has_suffix(names[i], ".st") ||
+			    spool_has_suffix(names[i], ".sending") ||
 			    spool_has_suffix(names[i], ".report"))
 				continue;
 			if (!spool_id_valid(names[i])) {
@@ -142,8 +143,13 @@ spool_list(struct spool *sp, unsigned flags, struct spool_list *out,
 				continue;
 			}
 			snprintf(stname, sizeof(stname), "%s.st", names[i]);
-			rc = spool_peek(sp, sub, names[i],
-			    spool_bsearch_name(names, n, stname), &e, &one);
+			have = spool_bsearch_name(names, n, stname) ?
+			    SPOOL_HAVE_ST : 0;
+			snprintf(stname, sizeof(stname), "%s.sending",
+			    names[i]);
+			if (spool_bsearch_name(names, n, stname))
+				have |= SPOOL_HAVE_SENDING;
+			rc = spool_peek(sp, sub, names[i], have, &e, &one);
 			if (rc == SMTPC_ENOINPUT)
 				continue; /* sent or moved meanwhile */
 			if (rc == SMTPC_ENOMEM)
@@ -366,9 +372,10 @@ spool_sweep(struct spool *sp, size_t *ret_removed, struct smtpc_error *err)
 		if ((rc = spool_read_names(sp, sub, &names, &n, err)) != 0)
 			return rc;
 		for (i = 0; i < n; i++) {
-			k = spool_has_suffix(names[i], ".st")	    ? 3
-			    : spool_has_suffix(names[i], ".report") ? 7
-								    : 0;
+			k = spool_has_suffix(names[i], ".st")	     ? 3
+			    : spool_has_suffix(names[i], ".report")  ? 7
+			    : spool_has_suffix(names[i], ".sending") ? 8
+								     : 0;
 			if (k == 0 || strlen(names[i]) - k >= sizeof(id))
 				continue;
 			snprintf(id, sizeof(id), "%.*s",

@@ -78,8 +78,18 @@ uint32_t spool_rand(const struct spool *sp);
 int spool_has_suffix(const char *s, const char *suffix);
 int spool_read_names(struct spool *sp, int sub, char ***ret, size_t *ret_n,
     struct smtpc_error *err);
+/*
+ * What a directory listing says of an entry's companions, for
+ * spool_read_entry: SPOOL_HAVE_UNKNOWN (look), else these bits.
+ */
+#define SPOOL_HAVE_UNKNOWN (-1)
+#define SPOOL_HAVE_ST 0x1      /* ID.st */
+#define SPOOL_HAVE_SENDING 0x2 /* ID.sending (spool_mark_sending) */
+
 int spool_read_entry(struct spool *sp, int sub, const char *id, int fd,
     int have_st, struct spool_entry *e, struct smtpc_error *err);
+/* Remove queue/ID.sending (a state written since supersedes it). */
+void spool_unmark_sending(struct spool *sp, const char *id);
 int spool_write_state(
     struct spool *sp, int sub, struct spool_entry *e, struct smtpc_error *err);
 

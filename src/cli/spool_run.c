@@ -75,6 +75,8 @@ spool_remove_files(
 	SPOOL_CRASH("remove-entry-unlinked");
 	snprintf(name, sizeof(name), "%s.st", e->id);
 	unlinkat(sp->sub[sub], name, 0);
+	if (sub == SPOOL_QUEUE)
+		spool_unmark_sending(sp, e->id);
 	/* Reports are written only beside entries given up on. */
 	snprintf(name, sizeof(name), "%s.report", e->id);
 	if (e->in_failed)
@@ -313,6 +315,7 @@ spool_next_due(
 	while (d->next < d->n) {
 		name = d->names[d->next++];
 		if (spool_has_suffix(name, ".st") ||
+		    spool_has_suffix(name, ".sending") ||
 		    spool_has_suffix(name, ".report"))
 			continue;
 		if (!spool_id_valid(name))
@@ -421,6 +424,7 @@ spool_mark_sending(
     struct spool *sp, struct spool_entry *e, struct smtpc_error *err)
 {
 	enum spool_state old = e->state;
+	char name[SPOOL_ID_SIZE + 16];
 	size_t i, n = 0;
 	int rc;
 
@@ -437,7 +441,17 @@ spool_mark_sending(
 		return spool_fail(err, SMTPC_EINVAL,
 		    "entry %s has no recipient to send to", e->id);
 	e->state = SPOOL_SENDING;
-	if ((rc = spool_write_state(sp, SPOOL_QUEUE, e, err)) != 0) {
+	/*
+	 * The mark is a second name of the entry file, queue/ID.sending:
+	 * one link, no file to create and write (which is what costs, on a
+	 * disk that does it slowly), read as "the pending were being sent".
+	 */
+	snprintf(name, sizeof(name), "%s.sending", e->id);
+	if ((linkat(sp->sub[SPOOL_QUEUE], e->id, sp->sub[SPOOL_QUEUE], name,
+	    0) != 0 && errno != EEXIST) ||
+	    spool_sync_later(sp, sp->sub[SPOOL_QUEUE]) != 0) {
+		rc = spool_fail_errno(err, errno, sp, "mark", SPOOL_QUEUE,
+		    name);
 		for (i = 0; i < e->nrcpt; i++)
 			if (e->rcpt[i].state == SPOOL_RCPT_SENDING)
 				e->rcpt[i].state = SPOOL_RCPT_PENDING;
