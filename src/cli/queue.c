@@ -27,6 +27,7 @@
 static const char queue_usage[] =
     "usage: smtpc queue list [--json] [--failed]\n"
     "       smtpc queue run [--all] [--resend-uncertain] [--json] [-v] [-q]\n"
+    "                       [--retry-first T] [--retry-max T] [--lifetime T]\n"
     "       smtpc queue show ID\n"
     "       smtpc queue drop|hold|release ID...\n"
     "       mailq                  (the same as smtpc queue list)\n"
@@ -39,7 +40,9 @@ static const char queue_usage[] =
     "  run       send what is due, one connection per server and account\n"
     "            (also sendmail -q); --all: due or not; --resend-uncertain:\n"
     "            also what the server may already have (same Message-ID);\n"
-    "            -v: a line per message (-vv: the dialogue)\n"
+    "            -v: a line per message (-vv: the dialogue); the waits\n"
+    "            between tries (default 1m doubling to 1h) and how long a\n"
+    "            message is tried (default 5d): T is N, Ns, Nm, Nh or Nd\n"
     "  show      one message's envelope, every recipient's state, its\n"
     "            history\n"
     "  drop      remove it (never while it is being sent)\n"
@@ -58,6 +61,8 @@ struct queue_opts {
 	int resend_uncertain;
 	int verbose;
 	int quiet;
+	unsigned retry_first, retry_max;
+	int64_t lifetime;
 };
 
 /* "3m", "2h", "4d": how long ago, or how long until. */
@@ -315,6 +320,31 @@ queue_usage_error(const char *why)
 	return QUEUE_EX_USAGE;
 }
 
+/* "90", "90s", "5m", "2h", "5d": seconds, or -1. */
+static int64_t
+queue_duration(const char *s)
+{
+	static const struct {
+		char unit;
+		int64_t secs;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	char *end;
+	long long v;
+	size_t i;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v <= 0 || s[0] == '-')
+		return -1;
+	if (*end == '\0')
+		return v <= 365LL * 86400 ? (int64_t)v : -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (end[0] == units[i].unit && end[1] == '\0' &&
+		    v <= 365LL * 86400 / units[i].secs)
+			return (int64_t)v * units[i].secs;
+	return -1;
+}
+
 static int
 queue_cmd_run(const struct queue_opts *q, char *env_password)
 {
@@ -328,6 +358,9 @@ queue_cmd_run(const struct queue_opts *q, char *env_password)
 	r.verbose = q->verbose;
 	r.quiet = q->quiet;
 	r.env_password = env_password;
+	r.retry_first = q->retry_first;
+	r.retry_max = q->retry_max;
+	r.lifetime = q->lifetime;
 	return queue_run(&r);
 }
 
@@ -342,11 +375,15 @@ queue_main(int argc, char **argv, char *env_password)
 		{ "resend-uncertain", no_argument, NULL, 'U' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "retry-first", required_argument, NULL, 'R' },
+		{ "retry-max", required_argument, NULL, 'M' },
+		{ "lifetime", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct queue_opts q;
 	const char *cmd;
+	int64_t secs;
 	int c, mailq;
 
 	memset(&q, 0, sizeof(q));
@@ -367,6 +404,19 @@ queue_main(int argc, char **argv, char *env_password)
 			break;
 		case 'q':
 			q.quiet = 1;
+			break;
+		case 'R':
+		case 'M':
+		case 'L':
+			if ((secs = queue_duration(optarg)) <= 0)
+				return queue_usage_error("a duration is N, Ns, "
+				    "Nm, Nh or Nd (at most 365d)");
+			if (c == 'L')
+				q.lifetime = secs;
+			else if (c == 'R')
+				q.retry_first = (unsigned)secs;
+			else
+				q.retry_max = (unsigned)secs;
 			break;
 		case 'j':
 			q.json = 1;

@@ -643,6 +643,9 @@ queue_run(const struct queue_run_opts *q)
 	    (q->resend_uncertain ? SPOOL_DUE_UNCERTAIN : 0);
 	spool_opts_init(&so);
 	so.dir = q->dir;
+	so.backoff_first = q->retry_first;
+	so.backoff_max = q->retry_max;
+	so.lifetime = q->lifetime;
 	if (spool_open(&so, &run.sp, &err) != 0)
 		return report_error(&err);
 	/* Leftovers of runs that died: cheap, and keeps tmp/ clean. */

@@ -8,6 +8,8 @@
 #ifndef SMTPC_CLI_QUEUE_RUN_H
 #define SMTPC_CLI_QUEUE_RUN_H
 
+#include <stdint.h>
+
 struct queue_run_opts {
 	const char *dir;     /* NULL: the per-user spool */
 	int all;	     /* --all: every queued message, due or not */
@@ -16,6 +18,10 @@ struct queue_run_opts {
 	int verbose;	     /* a line per message; -vv: the dialogue */
 	int quiet;
 	char *env_password;  /* $SMTPC_PASSWORD, taken by main() */
+	/* 0: the spool's defaults (spool.h) */
+	unsigned retry_first; /* seconds before the first retry */
+	unsigned retry_max;   /* the longest wait between tries */
+	int64_t lifetime;     /* then the pending recipients fail */
 };
 
 /*

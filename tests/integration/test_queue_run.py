@@ -666,3 +666,27 @@ def test_crash_in_group_commit(q, servers, point):
         assert sorted(message_ids(s)) == sorted(ids), "each exactly once"
     assert q.entries() == []
     assert os.listdir(os.path.join(q.dir, "run")) == []
+
+
+def test_retry_and_lifetime_options(q, servers):
+    port = closed_port()
+    t0 = 1_900_000_000
+    cp = q.hooks("send", "--server", "127.0.0.1:%d" % port, "--tls", "none",
+                 "-f", FROM, "--to", TO, "--text", "x", "--queue", "always",
+                 "--queue-dir", q.dir, now=t0)
+    assert cp.returncode == 0, cp.stderr
+    with ScriptedServer(servers.pki, starttls=False, port=port, overrides={
+            "MAIL": b"451 4.3.0 later\r\n"}) as s:
+        cp = q.hooks("queue", "run", "--retry-first", "10m",
+                     "--retry-max", "2h", "--queue-dir", q.dir, now=t0)
+        assert cp.returncode == 0, cp.stderr
+        (e,) = q.entries()
+        assert 450 <= e["next_attempt"] - t0 <= 750, e
+        cp = q.hooks("queue", "run", "--all", "--lifetime", "1h",
+                     "--queue-dir", q.dir, now=t0 + 3601)
+        assert cp.returncode == 0 and b"given up" in cp.stderr, cp.stderr
+        assert s.connections == 2
+    assert q.entries() == [] and len(q.entries(failed=True)) == 1
+    for bad in ("0", "-5m", "3w", "400d", "m"):
+        r = q.run("--lifetime", bad)
+        assert r.rc == 64 and "duration" in r.err, (bad, r)
