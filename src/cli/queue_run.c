@@ -56,7 +56,6 @@ struct qr_item {
 	size_t *map; /* rcpts[i] is e->rcpt[map[i]] */
 	size_t n;
 	int marked;  /* "sending" written */
-	int mark_failed;
 };
 
 struct qr_run {
@@ -197,10 +196,8 @@ qr_read(void *user, void *buf, size_t cap, size_t *ret_len,
 	if (*ret_len > 0 || it->marked)
 		return 0;
 	/* No record of it, no final dot: the server must not have it. */
-	if ((rc = spool_mark_sending(it->run->sp, it->e, err)) != 0) {
-		it->mark_failed = 1;
+	if ((rc = spool_mark_sending(it->run->sp, it->e, err)) != 0)
 		return rc;
-	}
 	it->marked = 1;
 	return 0;
 }
@@ -298,6 +295,7 @@ qr_next(void *user, struct smtpc_batch_item *item)
 		}
 		if ((it = calloc(1, sizeof(*it))) == NULL) {
 			spool_entry_free(e);
+			qr_skip(run, seen->id);
 			return 0;
 		}
 		it->run = run;
@@ -403,9 +401,13 @@ qr_report_msg(struct qr_run *run, const char *id, struct smtpc_msg **ret,
 	*ret = NULL;
 	if ((rc = spool_load(run->sp, id, &e, err)) != 0)
 		return rc;
-	if ((fp = open_memstream(&text, &len)) == NULL ||
-	    (spool_report_write(e, fp), fclose(fp)) != 0 ||
-	    (msg = smtpc_msg_new()) == NULL) {
+	msg = NULL;
+	if ((fp = open_memstream(&text, &len)) != NULL) {
+		(void)spool_report_write(e, fp);
+		if (fclose(fp) == 0)
+			msg = smtpc_msg_new();
+	}
+	if (msg == NULL) {
 		free(text);
 		spool_entry_free(e);
 		memset(err, 0, sizeof(*err));
