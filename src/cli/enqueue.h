@@ -38,8 +38,10 @@ struct enqueue_msg {
 int enqueue_prepare(struct spool *sp, const struct smtpc_msg *orig,
     struct enqueue_msg *em, struct smtpc_error *err);
 /*
- * Queue it: em->msg is freed first, the temp file committed with the
- * envelope and `conn`'s parameters.  em keeps nothing to discard after.
+ * Queue it: em->msg is freed first (its descriptor shares the temp
+ * file's lock, which would keep the entry from being claimed), the temp
+ * file committed with the envelope and `conn`'s parameters.  em keeps
+ * nothing to discard after.
  */
 int enqueue_commit(struct spool *sp, struct enqueue_msg *em,
     const struct queue_conn *conn, char id[SPOOL_ID_SIZE],

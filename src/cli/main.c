@@ -197,8 +197,11 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg,
 		/* Not reached for now: the queue keeps it. */
 		if (mq != NULL && err.code != 0 &&
 		    enqueue_is_temporary(NULL, &err)) {
-			rc = main_queue_take(o, mq, res, &err);
+			/* Queueing frees `msg`: nothing of it is used after. */
 			logfile_send(o, user, msg, res, &err, 0, 75);
+			smtpc_reader_free(r);
+			r = NULL;
+			rc = main_queue_take(o, mq, res, &err);
 			goto done;
 		}
 		goto out;
@@ -210,8 +213,11 @@ main_send(const struct cli_opts *o, const struct smtpc_msg *msg,
 	    smtpc_result_maybe_delivered(res) : main_some_deferred(res))) {
 		connect_print_refusals(res, "deferred:");
 		smtpc_session_quit(s, NULL);
+		/* Queueing frees `msg`: nothing of it is used after. */
 		logfile_send(o, user, msg, res, rc != 0 ? &err : NULL,
 		    smtpc_result_size(res), rc != 0 ? 75 : 0);
+		smtpc_reader_free(r);
+		r = NULL;
 		rc = main_queue_take(o, mq, res, rc != 0 ? &err : NULL);
 		goto done;
 	}

@@ -25,6 +25,7 @@
 #include "account.h"
 #include "connect.h"
 #include "enqueue.h"
+#include "logfile.h"
 #include "queue_conn.h"
 #include "queue_run.h"
 #include "report.h"
@@ -66,6 +67,7 @@ struct qr_run {
 	size_t ngroups;
 	struct qr_group *cur;
 	const struct cli_opts *o; /* the group's options */
+	const char *user;	  /* the group's login, or NULL */
 	char **to_report;	  /* the group's entries given up on */
 	size_t nreport;
 	size_t delivered, deferred, failed, uncertain, skipped;
@@ -519,6 +521,10 @@ qr_done(void *user, void *tag, const struct smtpc_result *res)
 	if (disp == SPOOL_DISP_FAILED)
 		qr_note_failed(run, it->e);
 	qr_tell(run, it, disp, summary, report);
+	/* The account's logfile and syslog get msmtp's line, as for send. */
+	logfile_send(run->o, run->user, NULL, res, e, smtpc_result_size(res),
+	    smtpc_result_status(res) == 0 ? 0 :
+	    report_exit_code(smtpc_result_status(res)));
 	if (run->q->json)
 		report_json_spooled(stdout, res, e,
 		    smtpc_result_status(res) == 0 ? 0 :
@@ -607,6 +613,7 @@ qr_send_group(struct qr_run *run, struct qr_group *g)
 		events.o = &o;
 		progress_init(&events.progress, NULL, 0);
 		rc = connect_session(&o, &events, 0, &s, &user, &netrc, &err);
+		run->user = user;
 	}
 	if (rc != 0) {
 		snprintf(why, sizeof(why), "could not start: %s (exit %d)",
@@ -627,6 +634,7 @@ qr_send_group(struct qr_run *run, struct qr_group *g)
 	free(o.host);
 	account_free(&ac);
 	run->o = NULL;
+	run->user = NULL;
 }
 
 int

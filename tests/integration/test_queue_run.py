@@ -156,8 +156,10 @@ def test_connection_refused_is_queued_and_sendmail_q_sends(q, servers,
                                                           smtpc, tmp_path):
     port = closed_port()
     conf = tmp_path / "smtpcrc"
+    log = tmp_path / "smtpc.log"
     conf.write_text("account default\nhost 127.0.0.1\nport %d\n"
-                    "tls off\nfrom %s\nqueue on-tempfail\n" % (port, FROM))
+                    "tls off\nfrom %s\nqueue on-tempfail\nlogfile %s\n"
+                    % (port, FROM, log))
     conf.chmod(0o600)
     msg = (b"From: a@example.test\nTo: b@example.test\n"
            b"Bcc: hidden@example.test\nSubject: cron\n\nreport\n")
@@ -180,6 +182,12 @@ def test_connection_refused_is_queued_and_sendmail_q_sends(q, servers,
         assert any("hidden@example.test" in l for l in rcpts), rcpts
         assert message_ids(s) == [e["message_id"]]
     assert q.entries() == []
+    # The account's log: the attempt that queued it, the run that sent it.
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].endswith("exitcode=EX_TEMPFAIL"), lines[0]
+    assert lines[1].endswith("exitcode=EX_OK"), lines[1]
+    assert "hidden@example.test" in lines[1], lines[1]
 
 
 def test_sendmail_q_runs_the_per_user_queue(q, servers, smtpc, tmp_path):
