@@ -109,6 +109,28 @@ struct main_queue {
 };
 
 /*
+ * A queued message keeps where its password comes from, never the
+ * password: one typed at the prompt, or given in $SMTPC_PASSWORD, must be
+ * there again when the queue is run (from cron, often not).
+ */
+static void
+main_warn_transient_password(const struct cli_opts *o)
+{
+	int lasting = o->password_file != NULL || o->password_cmd != NULL ||
+	    o->acct_password != NULL || o->acct_passwordeval != NULL;
+
+	if (password_was_typed())
+		fprintf(stderr, "smtpc: warning: the password was typed: "
+		    "smtpc queue run will ask for it again, and a run from "
+		    "cron or a timer cannot; give it a source (passwordeval, "
+		    "--password-file, --password-cmd, the key ring)\n");
+	else if (!lasting && o->env_password != NULL && o->user != NULL)
+		fprintf(stderr, "smtpc: warning: the password came from "
+		    "SMTPC_PASSWORD: smtpc queue run needs it in its "
+		    "environment too\n");
+}
+
+/*
  * The queue takes over a failed attempt (`res`, `e`): the message is
  * committed with what the attempt did recorded, and the caller is told
  * it was accepted for delivery (0), in one line on stderr.  A queue that
@@ -141,6 +163,7 @@ main_queue_take(const struct cli_opts *o, struct main_queue *mq,
 	else
 		fprintf(stderr, "smtpc: queued as %s (%s); smtpc queue run "
 		    "sends it\n", id, why);
+	main_warn_transient_password(o);
 	if (o->json)
 		report_json_spooled(stdout, res, e, 0, id,
 		    spool_disposition_name(disp), NULL);

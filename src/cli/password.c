@@ -195,6 +195,15 @@ password_from_command(const char *cmd, const char *opt, const char *what,
 	return 0;
 }
 
+/* A password typed at the prompt: a queued message cannot have it again. */
+static int password_typed;
+
+int
+password_was_typed(void)
+{
+	return password_typed;
+}
+
 static int
 password_from_terminal(const struct cli_opts *o, const char *user, char **ret)
 {
@@ -241,6 +250,7 @@ password_from_terminal(const struct cli_opts *o, const char *user, char **ret)
 		password_free(pw);
 		return EX_CONFIG_CODE;
 	}
+	password_typed = 1;
 	*ret = pw;
 	return 0;
 }

@@ -50,6 +50,8 @@ int password_obtain(const struct cli_opts *o, const char *user, char **ret);
  */
 int password_obtain_token(const struct cli_opts *o, char **ret);
 void password_free(char *pw);
+/* 1 once a password was typed at the terminal prompt in this run. */
+int password_was_typed(void);
 /* 1 when the secret to fetch is an OAuth token, not a password. */
 int password_is_token(const struct cli_opts *o);
 

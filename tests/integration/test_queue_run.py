@@ -702,3 +702,23 @@ def test_retry_and_lifetime_options(q, servers):
     for bad in ("0", "-5m", "3w", "400d", "m"):
         r = q.run("--lifetime", bad)
         assert r.rc == 64 and "duration" in r.err, (bad, r)
+
+
+def test_password_from_the_environment_is_named_when_queued(q, servers):
+    """A queued message keeps where its password comes from, never the
+    password: one from SMTPC_PASSWORD must be there for the run too."""
+    with ScriptedServer(servers.pki, starttls=False, password="s3cret",
+                        overrides={"MAIL": once()}) as s:
+        r = q.send(s.port, "-u", "alice@example.test",
+                   env={"SMTPC_PASSWORD": "s3cret"})
+        assert r.rc == 0 and "queued as" in r.err, r
+        assert "SMTPC_PASSWORD" in r.err and "environment" in r.err, r
+        for f in os.listdir(os.path.join(q.dir, "queue")):
+            with open(os.path.join(q.dir, "queue", f), "rb") as fp:
+                assert b"s3cret" not in fp.read(), f
+        # Without it, the run cannot log in: deferred, said, kept.
+        r = q.run("--all")
+        assert r.rc == 0 and s.data == [], r
+        assert q.entries()[0]["state"] == "queued"
+        r = q.run("--all", env={"SMTPC_PASSWORD": "s3cret"})
+        assert r.rc == 0 and len(s.data) == 1, (r, s.lines)
