@@ -840,6 +840,11 @@ args_parse(int argc, char **argv, struct cli_opts *o)
 			return args_usage_error("%s", "batch composes each "
 			    "message from its JSON line: that option goes "
 			    "with send");
+		/* batch and check send nothing through the queue. */
+		if (o->command != CLI_CMD_SEND &&
+		    (c == OPT_QUEUE || c == OPT_QUEUE_DIR))
+			return args_usage_error("%s", "--queue and --queue-dir "
+			    "go with send (and sendmail)");
 		if (o->command != CLI_CMD_BATCH &&
 		    (c == OPT_MAX_PER_CONNECTION || c == OPT_RATE))
 			return args_usage_error("%s", "--max-per-connection "

@@ -148,7 +148,7 @@ def test_tempfail_queued_then_run_delivers_same_bytes(q, servers):
         assert message_ids(s) == [mid]
         assert b"Bcc" not in s.data[0]
         assert q.entries() == []
-        # The bytes queued are the bytes sent: the same Date too.
+        # Both recipients in the attempt that failed and in the run.
         assert s.commands().count("RCPT") == 4
 
 
@@ -254,6 +254,11 @@ def test_bad_queue_mode_and_unusable_queue(q, servers, smtpc, tmp_path):
     r = smtpc.run("send", "--server", "127.0.0.1:25", "-f", FROM, "--to",
                   TO, "--text", "t", "--queue", "sometimes")
     assert r.rc == 64 and "--queue" in r.err, r
+    # Not silently ignored where nothing is queued.
+    for cmd in ("check", "batch"):
+        r = smtpc.run(cmd, "--server", "127.0.0.1:25", "--queue", "always",
+                      "-")
+        assert r.rc == 64 and "go with send" in r.err, (cmd, r)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with ScriptedServer(servers.pki, starttls=False) as s:
@@ -506,9 +511,9 @@ def test_crash_while_running(q, servers, point, before, state, after):
             assert q.run("--resend-uncertain").rc == 0
             assert message_ids(s) == [e["message_id"]] * (after + 1)
     assert q.entries() == []
-    # Nothing is left in tmp/ that a sweep would not remove.
-    assert all(n.startswith(".") or True for n in os.listdir(
-        os.path.join(q.dir, "tmp")))
+    # Nothing of the killed run is left behind, once swept.
+    for sub in ("tmp", "queue", "run"):
+        assert os.listdir(os.path.join(q.dir, sub)) == [], (point, sub)
 
 
 def test_full_disk_leaves_no_partial_entry(q, servers, tmp_path):
