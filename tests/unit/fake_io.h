@@ -214,6 +214,26 @@ fake_local_literal(const struct conn *c, char *out, size_t cap)
 	return 0;
 }
 
+/* A fake (zeroed by the caller) that plays `script`. */
+static void
+fake_init(struct fake *f, const char *const *script)
+{
+	f->script = script;
+	buf_init(&f->in, 1 << 16);
+	buf_init(&f->out, 1 << 22);
+	buf_init(&f->transcript, 1 << 20);
+	buf_init(&f->trace, 1 << 20);
+}
+
+static void
+fake_free(struct fake *f)
+{
+	buf_free(&f->in);
+	buf_free(&f->out);
+	buf_free(&f->transcript);
+	buf_free(&f->trace);
+}
+
 static const struct session_io fake_io = {
 	fake_open, fake_start_tls, fake_pending, fake_read_line, fake_write,
 	fake_flush, fake_is_tls, fake_tls_info, fake_close, fake_now,

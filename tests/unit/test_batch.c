@@ -233,11 +233,28 @@ static const struct batch_case cases[] = {
 	    { "MAIL FROM" }, { 3 }, 1 },
 };
 
+/* A session to mx.test over `f`, without TLS; `name` is the test's. */
+static struct smtpc_session *
+batch_session(struct fake *f, const char *name)
+{
+	struct smtpc_server cfg;
+	struct smtpc_session *s = NULL;
+	struct smtpc_error err;
+
+	smtpc_server_init(&cfg);
+	cfg.host = "mx.test";
+	cfg.tls = SMTPC_TLS_NONE;
+	cfg.helo = "test.host";
+	memset(&err, 0, sizeof(err));
+	ok(smtpc_session_new(&cfg, &s, &err) == 0, name);
+	session_set_io(s, &fake_io, f);
+	return s;
+}
+
 static void
 run_case(const struct batch_case *c)
 {
 	struct fake f = { 0 };
-	struct smtpc_server cfg;
 	struct smtpc_session *s = NULL;
 	struct smtpc_batch b;
 	struct smtpc_error err, qerr;
@@ -245,18 +262,9 @@ run_case(const struct batch_case *c)
 	size_t i;
 	int rc;
 
-	f.script = c->script;
-	buf_init(&f.in, 1 << 16);
-	buf_init(&f.out, 1 << 20);
-	buf_init(&f.transcript, 1 << 20);
-	buf_init(&f.trace, 1 << 16);
-	smtpc_server_init(&cfg);
-	cfg.host = "mx.test";
-	cfg.tls = SMTPC_TLS_NONE;
-	cfg.helo = "test.host";
+	fake_init(&f, c->script);
+	s = batch_session(&f, c->name);
 	memset(&err, 0, sizeof(err));
-	ok(smtpc_session_new(&cfg, &s, &err) == 0, c->name);
-	session_set_io(s, &fake_io, &f);
 	feed_make(&fd, c->nmsg);
 	fd.bad = c->bad;
 	smtpc_batch_init(&b);
@@ -298,10 +306,7 @@ run_case(const struct batch_case *c)
 		    buf_cstr(&f.transcript));
 	smtpc_session_free(s);
 	feed_free(&fd);
-	buf_free(&f.in);
-	buf_free(&f.out);
-	buf_free(&f.transcript);
-	buf_free(&f.trace);
+	fake_free(&f);
 }
 
 /*
@@ -388,7 +393,6 @@ run_raw(void)
 		"QUIT", "221 bye\r\n", NULL,
 	};
 	struct fake f = { 0 };
-	struct smtpc_server cfg;
 	struct smtpc_session *s = NULL;
 	struct smtpc_batch b;
 	struct smtpc_error err, qerr;
@@ -396,15 +400,7 @@ run_raw(void)
 	size_t i;
 	int rc;
 
-	f.script = script;
-	buf_init(&f.in, 1 << 16);
-	buf_init(&f.out, 1 << 20);
-	buf_init(&f.transcript, 1 << 20);
-	buf_init(&f.trace, 1 << 16);
-	smtpc_server_init(&cfg);
-	cfg.host = "mx.test";
-	cfg.tls = SMTPC_TLS_NONE;
-	cfg.helo = "test.host";
+	fake_init(&f, script);
 	memset(&err, 0, sizeof(err));
 	memset(&rf, 0, sizeof(rf));
 	rf.body[0].text = "Subject: one\r\n\r\n.dot first\r\n";
@@ -413,9 +409,7 @@ run_raw(void)
 	rf.rcpt[1][0] = "r2@y.test";
 	for (i = 0; i < 2; i++)
 		rf.body[i].f = &f;
-	ok(smtpc_session_new(&cfg, &s, &err) == 0,
-	    "items given by their reader");
-	session_set_io(s, &fake_io, &f);
+	s = batch_session(&f, "items given by their reader");
 	smtpc_batch_init(&b);
 	b.next = raw_next;
 	b.done = raw_done;
@@ -437,10 +431,7 @@ run_raw(void)
 	if (!ok(f.script[f.pos] == NULL, "  the whole script was played"))
 		printf("# %s", buf_cstr(&f.transcript));
 	smtpc_session_free(s);
-	buf_free(&f.in);
-	buf_free(&f.out);
-	buf_free(&f.transcript);
-	buf_free(&f.trace);
+	fake_free(&f);
 }
 
 int

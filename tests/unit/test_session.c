@@ -606,12 +606,8 @@ run_case(const struct session_case *c)
 	size_t n = 0;
 	int rc;
 
-	f.script = c->script;
+	fake_init(&f, c->script);
 	f.tls_broken = c->tls_broken;
-	buf_init(&f.in, 1 << 16);
-	buf_init(&f.out, 1 << 22);
-	buf_init(&f.transcript, 1 << 20);
-	buf_init(&f.trace, 1 << 20);
 	cfg.host = "mx.test";
 	cfg.tls = c->tls;
 	cfg.helo = "test.host";
@@ -670,10 +666,7 @@ run_case(const struct session_case *c)
 	}
 	smtpc_result_free(res);
 	smtpc_session_free(s);
-	buf_free(&f.in);
-	buf_free(&f.out);
-	buf_free(&f.transcript);
-	buf_free(&f.trace);
+	fake_free(&f);
 	return rc;
 }
 
@@ -987,11 +980,7 @@ session_default_helo(void)
 	const char *t;
 	size_t n;
 
-	f.script = script;
-	buf_init(&f.in, 1024);
-	buf_init(&f.out, 1024);
-	buf_init(&f.transcript, 1024);
-	buf_init(&f.trace, 1024);
+	fake_init(&f, script);
 	cfg.host = "mx.test";
 	cfg.tls = SMTPC_TLS_NONE;
 	ok(smtpc_session_new(&cfg, &s, &err) == 0, "default helo: new");
@@ -1011,10 +1000,7 @@ session_default_helo(void)
 	    "default helo: never the bare short host name");
 	smtpc_session_quit(s, NULL);
 	smtpc_session_free(s);
-	buf_free(&f.in);
-	buf_free(&f.out);
-	buf_free(&f.transcript);
-	buf_free(&f.trace);
+	fake_free(&f);
 
 	cfg.user = "alice";
 	cfg.password = "s3cret";
@@ -1261,10 +1247,7 @@ session_contract(void)
 
 	smtpc_session_free(s);
 	smtpc_result_free(res);
-	buf_free(&f.in);
-	buf_free(&f.out);
-	buf_free(&f.transcript);
-	buf_free(&f.trace);
+	fake_free(&f);
 
 	/* A configuration the caller did not initialise is refused. */
 	memset(&cfg, 0, sizeof(cfg));
