@@ -491,20 +491,24 @@ qr_mail_reports(struct qr_run *run, struct smtpc_session *s)
 	run->nreport = 0;
 }
 
-/* The batch's done: the attempt recorded, the entry released. */
+/*
+ * An attempt on `it` recorded (its recipients' outcomes set already):
+ * the entry written, its report saved when it was given up on (and
+ * mailed later when `mail`: the group has a session), the user told,
+ * the log and --json written, the entry released.  `res` is NULL for a
+ * group that could not start (`e` says why).
+ */
 static void
-qr_done(void *user, void *tag, const struct smtpc_result *res)
+qr_record(struct qr_run *run, struct qr_item *it,
+    const struct smtpc_result *res, const struct smtpc_error *e,
+    int exit_code, int mail)
 {
-	struct qr_run *run = user;
-	struct qr_item *it = tag;
-	struct smtpc_error err;
-	const struct smtpc_error *e = smtpc_result_error(res);
 	enum spool_disposition disp = SPOOL_DISP_DEFERRED;
 	char summary[SMTPC_ERROR_TEXT_MAX + 64], report[4096];
+	struct smtpc_error err;
 
 	memset(&err, 0, sizeof(err));
 	report[0] = '\0';
-	enqueue_outcomes(it->e, it->map, res);
 	enqueue_summary(res, e, summary, sizeof(summary));
 	if (spool_record(run->sp, it->e, summary, &disp, &err) != 0) {
 		/* The state stays as it was: sending → uncertain later. */
@@ -518,33 +522,41 @@ qr_done(void *user, void *tag, const struct smtpc_result *res)
 	    spool_report_save(run->sp, it->e, report, sizeof(report),
 	    &err) != 0)
 		(void)report_error(&err);
-	if (disp == SPOOL_DISP_FAILED)
+	if (disp == SPOOL_DISP_FAILED && mail)
 		qr_note_failed(run, it->e);
 	qr_tell(run, it, disp, summary, report);
 	/* The account's logfile and syslog get msmtp's line, as for send. */
-	logfile_send(run->o, run->user, NULL, res, e, smtpc_result_size(res),
-	    smtpc_result_status(res) == 0 ? 0 :
-	    report_exit_code(smtpc_result_status(res)));
+	if (res != NULL)
+		logfile_send(run->o, run->user, NULL, res, e,
+		    smtpc_result_size(res), exit_code);
 	if (run->q->json)
-		report_json_spooled(stdout, res, e,
-		    smtpc_result_status(res) == 0 ? 0 :
-		    report_exit_code(smtpc_result_status(res)), it->e->id,
+		report_json_spooled(stdout, res, e, exit_code, it->e->id,
 		    spool_disposition_name(disp), it->e->message_id);
 	qr_item_free(it);
 }
 
+/* The batch's done: what the server said, recorded. */
+static void
+qr_done(void *user, void *tag, const struct smtpc_result *res)
+{
+	struct qr_item *it = tag;
+	int status = smtpc_result_status(res);
+
+	enqueue_outcomes(it->e, it->map, res);
+	qr_record(user, it, res, smtpc_result_error(res),
+	    status == 0 ? 0 : report_exit_code(status), 1);
+}
+
 /*
- * A group that cannot even start (its account is gone, its password
- * cannot be had): each entry's attempt recorded as failed for now.
+ * The group in run->cur cannot even start (its account is gone, its
+ * password cannot be had): each entry's attempt recorded as failed for
+ * now.
  */
 static void
-qr_group_fail(struct qr_run *run, struct qr_group *g, int code,
-    const char *why)
+qr_group_fail(struct qr_run *run, int code, const char *why)
 {
 	struct smtpc_batch_item item;
-	struct smtpc_error err, e;
-	enum spool_disposition disp = SPOOL_DISP_DEFERRED;
-	struct qr_item *it;
+	struct smtpc_error e;
 
 	memset(&e, 0, sizeof(e));
 	e.code = SMTPC_ECONFIG;
@@ -554,17 +566,7 @@ qr_group_fail(struct qr_run *run, struct qr_group *g, int code,
 		memset(&item, 0, sizeof(item));
 		if (qr_next(run, &item) != 1)
 			break;
-		it = item.tag;
-		memset(&err, 0, sizeof(err));
-		if (spool_record(run->sp, it->e, why, &disp, &err) != 0)
-			(void)report_error(&err);
-		else
-			qr_tell(run, it, disp, why, "");
-		qr_release(run, it->e->id);
-		if (run->q->json)
-			report_json_spooled(stdout, NULL, &e, code, it->e->id,
-			    spool_disposition_name(disp), it->e->message_id);
-		qr_item_free(it);
+		qr_record(run, item.tag, NULL, &e, code, 0);
 	}
 }
 
@@ -618,7 +620,7 @@ qr_send_group(struct qr_run *run, struct qr_group *g)
 	if (rc != 0) {
 		snprintf(why, sizeof(why), "could not start: %s (exit %d)",
 		    err.message[0] ? err.message : "see the error above", rc);
-		qr_group_fail(run, g, rc, why);
+		qr_group_fail(run, rc, why);
 	} else {
 		smtpc_batch_init(&b);
 		b.next = qr_next;
