@@ -288,20 +288,49 @@ spool_journal_read(struct spool *sp, int fd, const char *name, char **ret,
 	return 0;
 }
 
-/* 1 when `text` has the line "done ID". */
 static int
-spool_journal_done(const char *text, const char *id)
+spool_journal_cmp(const void *a, const void *b)
 {
-	char line[SPOOL_ID_SIZE + 8];
-	const char *p = text;
-	size_t n;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	n = (size_t)snprintf(line, sizeof(line), "done %s\n", id);
-	while ((p = strstr(p, line)) != NULL) {
-		if (p == text || p[-1] == '\n')
-			return 1;
-		p += n;
+/*
+ * The IDs a journal names without a "done" after them: its lines split
+ * in place in `text`, the "done" ones sorted once so that each "id" line
+ * costs a binary search.  *ret (malloc'ed) points into `text`.
+ */
+static int
+spool_journal_open_ids(char *text, char ***ret, size_t *ret_n,
+    struct smtpc_error *err)
+{
+	char **ids, **done, *line, *next;
+	size_t nlines = 1, nids = 0, ndone = 0, i, n = 0;
+
+	for (line = text; *line != '\0'; line++)
+		nlines += *line == '\n';
+	ids = calloc(nlines, sizeof(*ids));
+	done = calloc(nlines, sizeof(*done));
+	if (ids == NULL || done == NULL) {
+		free(ids);
+		free(done);
+		return spool_oom(err);
 	}
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (strncmp(line, "id ", 3) == 0 && spool_id_valid(line + 3))
+			ids[nids++] = line + 3;
+		else if (strncmp(line, "done ", 5) == 0)
+			done[ndone++] = line + 5;
+	}
+	qsort(done, ndone, sizeof(*done), spool_journal_cmp);
+	for (i = 0; i < nids; i++)
+		if (bsearch(&ids[i], done, ndone, sizeof(*done),
+		    spool_journal_cmp) == NULL)
+			ids[n++] = ids[i];
+	free(done);
+	*ret = ids;
+	*ret_n = n;
 	return 0;
 }
 
@@ -366,7 +395,8 @@ static int
 spool_recover_journal(struct spool *sp, const char *name, const char *boot,
     size_t *held, struct smtpc_error *err)
 {
-	char *text = NULL, *line, *next, jboot[SPOOL_GROUP_BOOT_LEN];
+	char *text = NULL, jboot[SPOOL_GROUP_BOOT_LEN], **ids = NULL;
+	size_t i, n = 0;
 	int fd, rc = 0;
 
 	fd = openat(sp->sub[SPOOL_RUNDIR], name,
@@ -383,21 +413,16 @@ spool_recover_journal(struct spool *sp, const char *name, const char *boot,
 		return rc;
 	}
 	spool_journal_boot(text, jboot, sizeof(jboot));
-	/* This boot, or a journal with no entry yet: nothing was lost. */
-	if (boot[0] == '\0' || strcmp(jboot, boot) != 0) {
-		for (line = text; rc == 0 && line != NULL && *line != '\0';
-		    line = next) {
-			if ((next = strchr(line, '\n')) != NULL)
-				*next++ = '\0';
-			if (strncmp(line, "id ", 3) != 0 ||
-			    !spool_id_valid(line + 3))
-				continue;
-			if (next != NULL && spool_journal_done(next,
-			    line + 3))
-				continue;
-			rc = spool_recover_entry(sp, line + 3, held, err);
-		}
-	}
+	/*
+	 * Written in an earlier boot (or this one cannot be told): what it
+	 * changed after its last sync may be lost.  In this boot the page
+	 * cache kept it all, and the entries say the truth.
+	 */
+	if (boot[0] == '\0' || strcmp(jboot, boot) != 0)
+		rc = spool_journal_open_ids(text, &ids, &n, err);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = spool_recover_entry(sp, ids[i], held, err);
+	free(ids);
 	if (rc == 0) {
 		unlinkat(sp->sub[SPOOL_RUNDIR], name, 0);
 		(void)spool_fsync(sp->sub[SPOOL_RUNDIR]);
