@@ -82,8 +82,9 @@
  * SMTPC_ENOINPUT for an ID that is not in the spool, SMTPC_ENOMEM.
  *
  * The library never keeps files of its user: this module is the program's,
- * in five files: spool.c (opening, queueing, reading and writing records
- * on disk), spool_run.c (claims and the runner's transitions),
+ * in six files: spool.c (opening, queueing), spool_entry.c (an entry's
+ * files once queued: reading them, its state record, its "sending" mark),
+ * spool_run.c (claims and the runner's transitions),
  * spool_admin.c (listing, the commands on one entry, sweeping, the failure
  * report), spool_group.c (group commit for a run, and recovery after the
  * computer stopped under one) and spool_record.c (the text records, which

@@ -64,11 +64,14 @@ int spool_set_str(char **dst, const char *src);
 int spool_log_add(struct spool_entry *e, int64_t when, const char *text);
 int spool_param_key_valid(const char *k, size_t len);
 
-/* spool.c */
+/* spool.c, spool_entry.c */
 unsigned spool_unique(void); /* a per-process counter for file names */
 int spool_fail_errno(struct smtpc_error *err, int e, const struct spool *sp,
     const char *verb, int sub, const char *name);
 int spool_fsync(int fd);
+/* All of `len` bytes at `off`, or -1 with errno (a short read: EIO). */
+int spool_pwrite_all(int fd, const void *p, size_t len, uint64_t off);
+int spool_pread_all(int fd, void *p, size_t len, uint64_t off);
 /* spool_fsync, or nothing while a group commit defers it. */
 int spool_sync_later(const struct spool *sp, int fd);
 /* spool_group.c: journals of runs that died, dealt with (spool_recover). */
