@@ -82,13 +82,14 @@
  * SMTPC_ENOINPUT for an ID that is not in the spool, SMTPC_ENOMEM.
  *
  * The library never keeps files of its user: this module is the program's,
- * in six files: spool.c (opening, queueing), spool_entry.c (an entry's
+ * in seven files: spool.c (opening, queueing), spool_entry.c (an entry's
  * files once queued: reading them, its state record, its "sending" mark),
- * spool_run.c (claims and the runner's transitions),
- * spool_admin.c (listing, the commands on one entry, sweeping, the failure
- * report), spool_group.c (group commit for a run, and recovery after the
- * computer stopped under one) and spool_record.c (the text records, which
- * fuzz_spool_meta feeds with arbitrary bytes).
+ * spool_run.c (claims and the runner's transitions), spool_admin.c
+ * (listing, the commands on one entry, sweeping, the failure report),
+ * spool_group.c (group commit for a run, and recovery after the computer
+ * stopped under one), spool_format.c (the text records written) and
+ * spool_record.c (read back, which fuzz_spool_meta feeds with arbitrary
+ * bytes; and the entry in memory).
  */
 #ifndef SMTPC_CLI_SPOOL_H
 #define SMTPC_CLI_SPOOL_H
