@@ -43,6 +43,16 @@ int config_key_copy(struct config_account *dst,
 /* $HOME, else the password database; NULL if neither says. */
 const char *config_home(void);
 
+/* A string setting's value in `a` (NULL: not set). */
+const char *config_key_strv(const struct config_account *a,
+    enum config_key k);
+/*
+ * The word a non-string setting is written with ("on", "587",
+ * "failure,delay"; `buf` may hold it), or NULL for a string setting.
+ */
+const char *config_key_word(const struct config_account *a,
+    enum config_key k, char *buf, size_t cap);
+
 /* Blanks are what msmtp's is_blank() takes: space and tab. */
 static inline int
 config_blank(char c)
