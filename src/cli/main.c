@@ -593,61 +593,50 @@ main_cmd_check(const struct cli_opts *o)
 	return rc;
 }
 
-/* The name the program was run as, without its directory. */
-static const char *
-main_base_name(const char *argv0)
-{
-	const char *slash = strrchr(argv0, '/');
-
-	return slash != NULL ? slash + 1 : argv0;
-}
-
 /*
- * The queue listed: the program run as mailq, or as sendmail with -bp
- * (sendmail's way to list its queue).
+ * Where sendmail's flags start when the program runs as sendmail: run as
+ * `sendmail` or `mailq` (1; *ret_base is that name), as `smtpc sendmail`
+ * (2), or as smtpc followed by a flag (1, git send-email's way); 0 when
+ * it does not run as sendmail.
  */
 static int
-main_lists_queue(int argc, char **argv)
+main_sendmail_first(int argc, char **argv, const char **ret_base)
 {
-	const char *base;
-	int i, first;
-
-	if (strcmp(main_base_name(argv[0]), "mailq") == 0)
+	*ret_base = NULL;
+	if (argc > 0 && sendmail_is_name(argv[0], ret_base))
 		return 1;
-	if (sendmail_is_name(argv[0], &base))
-		first = 1;
-	else if (argc > 1 && strcmp(argv[1], "sendmail") == 0)
-		first = 2;
-	else
-		return 0;
-	for (i = first; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "-bp") == 0)
-			return 1;
+	*ret_base = NULL;
+	if (argc > 1 && strcmp(argv[1], "sendmail") == 0)
+		return 2;
+	if (argc > 1 && sendmail_is_argv(argv[1]))
+		return 1;
 	return 0;
 }
 
-/*
- * sendmail -q (and -qINTERVAL, which smtpc runs once: a timer or cron
- * repeats it, smtpc-queue(1)): the queue sent.  -v is kept.
- */
-static int
-main_runs_queue(int argc, char **argv, int *ret_verbose)
+enum main_queue_flag {
+	MAIN_QUEUE_NONE,
+	MAIN_QUEUE_LIST, /* mailq, sendmail -bp */
+	MAIN_QUEUE_RUN,	 /* sendmail -q, and -qINTERVAL run once: a timer
+			    or cron repeats it (smtpc(1), QUEUE) */
+};
+
+/* sendmail's ways to the queue; *ret_verbose: -v was given too. */
+static enum main_queue_flag
+main_queue_flag(int argc, char **argv, int *ret_verbose)
 {
+	enum main_queue_flag q = MAIN_QUEUE_NONE;
 	const char *base;
-	int i, first, q = 0;
+	int i, first = main_sendmail_first(argc, argv, &base);
 
 	*ret_verbose = 0;
-	if (sendmail_is_name(argv[0], &base))
-		first = 1;
-	else if (argc > 1 && strcmp(argv[1], "sendmail") == 0)
-		first = 2;
-	else if (argc > 1 && sendmail_is_argv(argv[1]))
-		first = 1;
-	else
-		return 0;
-	for (i = first; i < argc && strcmp(argv[i], "--") != 0; i++) {
+	if (base != NULL && strcmp(base, "mailq") == 0)
+		return MAIN_QUEUE_LIST;
+	for (i = first; first > 0 && i < argc && strcmp(argv[i], "--") != 0;
+	    i++) {
+		if (strcmp(argv[i], "-bp") == 0)
+			return MAIN_QUEUE_LIST;
 		if (strncmp(argv[i], "-q", 2) == 0)
-			q = 1;
+			q = MAIN_QUEUE_RUN;
 		else if (strcmp(argv[i], "-v") == 0)
 			*ret_verbose = 1;
 	}
@@ -679,8 +668,9 @@ main(int argc, char **argv)
 	struct account acct;
 	struct queue_conn qc;
 	const char *base;
+	enum main_queue_flag flag;
 	char *env_password;
-	int rc, verbose;
+	int rc, verbose, first;
 
 	/* Before anything else: the environment's secret out of sight. */
 	if ((rc = password_take_env(&env_password)) != 0)
@@ -690,9 +680,10 @@ main(int argc, char **argv)
 	/* `smtpc queue ...`, and mailq (also as sendmail -bp). */
 	if (argc > 1 && strcmp(argv[1], "queue") == 0)
 		rc = queue_main(argc - 1, argv + 1, env_password);
-	else if (main_lists_queue(argc, argv))
+	else if ((flag = main_queue_flag(argc, argv, &verbose)) ==
+	    MAIN_QUEUE_LIST)
 		rc = queue_main(1, mailq_argv, NULL);
-	else if (main_runs_queue(argc, argv, &verbose))
+	else if (flag == MAIN_QUEUE_RUN)
 		rc = queue_main(verbose ? 3 : 2, verbose ? run_v_argv :
 		    run_argv, env_password);
 	else
@@ -702,12 +693,8 @@ main(int argc, char **argv)
 		return main_flush(rc);
 	}
 	memset(&so, 0, sizeof(so));
-	if (argc > 0 && sendmail_is_name(argv[0], &base))
-		rc = sendmail_parse(argc, argv, 1, base, &o, &so);
-	else if (argc > 1 && strcmp(argv[1], "sendmail") == 0)
-		rc = sendmail_parse(argc, argv, 2, NULL, &o, &so);
-	else if (argc > 1 && sendmail_is_argv(argv[1]))
-		rc = sendmail_parse(argc, argv, 1, NULL, &o, &so);
+	if ((first = main_sendmail_first(argc, argv, &base)) > 0)
+		rc = sendmail_parse(argc, argv, first, base, &o, &so);
 	else
 		rc = args_parse(argc, argv, &o);
 	if (rc != 0 && o.command == CLI_CMD_SENDMAIL)
