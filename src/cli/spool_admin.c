@@ -337,14 +337,20 @@ static int
 spool_sweep_tmp(struct spool *sp, const char *name)
 {
 	struct stat a, b;
+	struct timespec now;
 	int fd, gone = 0;
 
 	fd = openat(sp->sub[SPOOL_TMP], name,
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
+	/*
+	 * The fine clock, as file times are now kept (multigrain): time()
+	 * may still say the second before a file's mtime.
+	 */
+	clock_gettime(CLOCK_REALTIME, &now);
 	if (fstat(fd, &a) == 0 &&
-	    (int64_t)time(NULL) - (int64_t)a.st_mtime >= sp->tmp_grace &&
+	    (int64_t)now.tv_sec - (int64_t)a.st_mtime >= sp->tmp_grace &&
 	    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
 	    fstatat(sp->sub[SPOOL_TMP], name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    a.st_ino == b.st_ino && a.st_dev == b.st_dev &&
